@@ -1,0 +1,94 @@
+/**
+ * Plain-data views of a board. The live board is a Y.Doc (see `board-schema.ts`);
+ * these snapshots are what pure code (consensus math, the decision record, the
+ * REST summary) works on, so that none of it depends on Yjs.
+ */
+
+/** An option the team is choosing between, e.g. "Django". */
+export interface OptionSnapshot {
+  id: string;
+  name: string;
+  description: string;
+}
+
+/** Where a piece of evidence came from: an article (template) or a participant. */
+export type EvidenceOrigin =
+  | { type: 'source'; sourceId: string }
+  | { type: 'participant'; authorName: string; url?: string | undefined };
+
+/** One claim about one option (or about both, `optionId: null`) on one criterion. */
+export interface EvidenceSnapshot {
+  id: string;
+  /** The option the claim is about; `null` when it compares the options. */
+  optionId: string | null;
+  text: string;
+  origin: EvidenceOrigin;
+}
+
+/** One side of a contested point: what a source claims. */
+export interface ContestedSide {
+  sourceId: string;
+  claim: string;
+}
+
+/** Where the sources disagree on a criterion. */
+export interface ContestedSnapshot {
+  summary: string;
+  sides: ContestedSide[];
+}
+
+export interface CriterionSnapshot {
+  id: string;
+  name: string;
+  description: string;
+  /** Relative importance, a finite number >= 0. Only ratios matter. */
+  weight: number;
+  evidence: EvidenceSnapshot[];
+  /** Present when the sources disagree on this criterion. */
+  contested: ContestedSnapshot | null;
+}
+
+export interface SourceSnapshot {
+  id: string;
+  title: string;
+  publisher?: string | undefined;
+  url?: string | undefined;
+  date?: string | undefined;
+}
+
+/** Lifecycle of a board; written by the server only. */
+export type BoardStatus = 'open' | 'locked' | 'finalized';
+
+export const DECISION_STATUSES = ['proposed', 'accepted', 'rejected', 'deprecated', 'superseded'] as const;
+export type DecisionStatus = (typeof DECISION_STATUSES)[number];
+
+/** The decision draft: shared work in the document until the facilitator finalizes. */
+export interface DecisionDraft {
+  /** Option chosen; empty string = not chosen yet (the record then names the leader as leading). */
+  chosenOptionId: string;
+  /** Why this option, completing "Chosen option: X, because ...". */
+  reason: string;
+  consequencesGood: string;
+  consequencesBad: string;
+  confirmation: string;
+  status: DecisionStatus;
+  decisionMakers: string;
+  consulted: string;
+  informed: string;
+  /** ISO date (YYYY-MM-DD) or empty. */
+  reviewDate: string;
+}
+
+export interface BoardSnapshot {
+  title: string;
+  question: string;
+  /** Free-text context for "Context and Problem Statement". */
+  context: string;
+  createdAt: string;
+  status: BoardStatus;
+  options: OptionSnapshot[];
+  criteria: CriterionSnapshot[];
+  sources: SourceSnapshot[];
+  notes: string;
+  decision: DecisionDraft;
+}

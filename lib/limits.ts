@@ -1,0 +1,33 @@
+/**
+ * Every size and rate limit of the product, in one place. Documented in
+ * docs/PROTOCOL.md ("Limits"); tests exercise each one.
+ */
+export const LIMITS = {
+  /** Largest single WebSocket message on /yjs (sync or awareness). */
+  MAX_YJS_MESSAGE_BYTES: 256 * 1024,
+  /** Largest encoded board document; updates that would grow it past this are refused. */
+  MAX_BOARD_BYTES: 4 * 1024 * 1024,
+  /** Largest Socket.IO message. */
+  MAX_SOCKET_MESSAGE_BYTES: 64 * 1024,
+  /** Largest REST request body. */
+  MAX_HTTP_BODY_BYTES: 16 * 1024,
+  /** Longest single string value a document update may carry. */
+  MAX_DOC_STRING_CHARS: 4000,
+  MAX_TITLE_CHARS: 200,
+  MAX_QUESTION_CHARS: 500,
+  MAX_NAME_CHARS: 80,
+  MAX_DESCRIPTION_CHARS: 500,
+  MAX_EVIDENCE_CHARS: 600,
+  MAX_NOTES_CHARS: 4000,
+  MAX_URL_CHARS: 2000,
+  MAX_DISPLAY_NAME_CHARS: 40,
+  MAX_RATIONALE_CHARS: 200,
+  MAX_OPTIONS: 12,
+  MAX_CRITERIA: 40,
+  MAX_PARTICIPANTS_PER_BOARD: 100,
+  MIN_WEIGHT: 0,
+  MAX_WEIGHT: 100,
+  /** Session commands one socket may send per window before being told to slow down. */
+  RATE_LIMIT_COMMANDS: 60,
+  RATE_LIMIT_WINDOW_MS: 10_000,
+} as const;

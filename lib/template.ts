@@ -10,7 +10,7 @@ import { LIMITS } from './limits';
 const key = z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'keys are lowercase letters, digits and dashes');
 const text = (max: number) => z.string().trim().min(1).max(max);
 
-export const templateSourceSchema = z.object({
+export const templateSourceSchema = z.strictObject({
   id: key,
   title: text(LIMITS.MAX_TITLE_CHARS),
   publisher: text(LIMITS.MAX_NAME_CHARS).optional(),
@@ -18,19 +18,19 @@ export const templateSourceSchema = z.object({
   date: z.iso.date().optional(),
 });
 
-export const templateClaimSchema = z.object({
+export const templateClaimSchema = z.strictObject({
   /** The option key the claim is about, or null when it compares the options. */
   option: key.nullable(),
   text: text(LIMITS.MAX_EVIDENCE_CHARS),
   source: key,
 });
 
-export const templateContestedSchema = z.object({
+export const templateContestedSchema = z.strictObject({
   summary: text(LIMITS.MAX_EVIDENCE_CHARS),
-  sides: z.array(z.object({ source: key, claim: text(LIMITS.MAX_EVIDENCE_CHARS) })).min(2),
+  sides: z.array(z.strictObject({ source: key, claim: text(LIMITS.MAX_EVIDENCE_CHARS) })).min(2),
 });
 
-export const templateCriterionSchema = z.object({
+export const templateCriterionSchema = z.strictObject({
   key,
   name: text(LIMITS.MAX_NAME_CHARS),
   description: z.string().trim().max(LIMITS.MAX_DESCRIPTION_CHARS),
@@ -39,7 +39,7 @@ export const templateCriterionSchema = z.object({
   contested: templateContestedSchema.nullable().default(null),
 });
 
-export const templateOptionSchema = z.object({
+export const templateOptionSchema = z.strictObject({
   key,
   name: z.string().trim().max(LIMITS.MAX_NAME_CHARS),
   description: z.string().trim().max(LIMITS.MAX_DESCRIPTION_CHARS),
@@ -60,6 +60,19 @@ export const boardTemplateSchema = z
   .superRefine((t, ctx) => {
     const optionKeys = new Set(t.options.map((o) => o.key));
     const sourceIds = new Set(t.sources.map((s) => s.id));
+    const duplicates = (name: string, keys: string[]) => {
+      if (new Set(keys).size !== keys.length)
+        ctx.addIssue({ code: 'custom', path: [name], message: `${name} keys must be unique` });
+    };
+    duplicates(
+      'options',
+      t.options.map((o) => o.key),
+    );
+    duplicates(
+      'criteria',
+      t.criteria.map((c) => c.key),
+    );
+    duplicates('sources', [...sourceIds.keys()].length === t.sources.length ? [] : ['dup', 'dup']);
     t.criteria.forEach((c, ci) => {
       c.evidence.forEach((e, ei) => {
         if (e.option !== null && !optionKeys.has(e.option)) {

@@ -1,0 +1,28 @@
+import { configFromEnv } from './config';
+import { createServer } from './create-server';
+
+/** Composition root: read the configuration, start, and stop cleanly on a signal. */
+async function main(): Promise<void> {
+  const config = configFromEnv();
+  const server = await createServer(config);
+  console.log(`Decision Board listening on ${config.publicUrl ?? server.url} (data in ${config.dataDir})`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: shutting down`);
+    const force = setTimeout(() => process.exit(1), 5000);
+    force.unref();
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,55 @@
+/**
+ * The storage port. One contract test suite (tests/integration/storage-contract.test.ts)
+ * runs against every implementation. Every method resolves only after the write is
+ * committed: callers rely on that to acknowledge and relay only what is durable.
+ */
+
+export interface BoardRow {
+  id: string;
+  /** SHA-256 (hex) of the facilitator key; the key itself is never stored. */
+  facilitatorKeyHash: string;
+  /** SHA-256 (hex) of the viewer key. */
+  viewerKeyHash: string;
+  templateId: string;
+  createdAt: string;
+}
+
+export interface StoredDocument {
+  /** The compacted state, or null before the first compaction. */
+  snapshot: Uint8Array | null;
+  /** Updates appended after the snapshot, oldest first. */
+  updates: Uint8Array[];
+  /** Sequence number of the last update in `updates` (0 when none). */
+  lastSeq: number;
+  /** Bytes stored for this document (snapshot + updates). */
+  storedBytes: number;
+}
+
+export interface ParticipantRow {
+  id: string;
+  boardId: string;
+  name: string;
+  /** SHA-256 (hex) of the participant's secret token. */
+  tokenHash: string;
+  createdAt: string;
+}
+
+export interface BoardStore {
+  /** Creates the board and its first document state atomically. */
+  createBoard(board: BoardRow, initialUpdate: Uint8Array): Promise<void>;
+  getBoard(id: string): Promise<BoardRow | null>;
+  findBoardByViewerKeyHash(hash: string): Promise<BoardRow | null>;
+
+  loadDocument(boardId: string): Promise<StoredDocument>;
+  /** Appends one update; resolves with its sequence number once committed. */
+  appendUpdate(boardId: string, update: Uint8Array): Promise<number>;
+  /** Replaces every update up to and including `uptoSeq` by `snapshot`, atomically. */
+  compact(boardId: string, snapshot: Uint8Array, uptoSeq: number): Promise<void>;
+
+  addParticipant(participant: ParticipantRow): Promise<void>;
+  getParticipant(boardId: string, id: string): Promise<ParticipantRow | null>;
+  listParticipants(boardId: string): Promise<ParticipantRow[]>;
+  renameParticipant(boardId: string, id: string, name: string): Promise<void>;
+
+  close(): Promise<void>;
+}

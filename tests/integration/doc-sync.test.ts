@@ -1,0 +1,164 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import * as Y from 'yjs';
+import { addCriterion, readBoard, readCriteria, setMetaText, updateCriterion } from '@/lib/board-schema';
+import { LIMITS } from '@/lib/limits';
+import { YJS_CLOSE } from '@/lib/protocol';
+import { TestEnv, waitFor } from '../helpers/server';
+
+let env: TestEnv;
+beforeEach(async () => {
+  env = await TestEnv.start();
+});
+afterEach(async () => {
+  await env.cleanup();
+});
+
+/** Opens a raw WebSocket to /yjs/<room> and resolves with its close code. */
+function rawSocket(room: string): { ws: WebSocket; closed: Promise<number>; opened: Promise<void> } {
+  const ws = new WebSocket(`${env.wsUrl}/${room}`);
+  const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+  const opened = new Promise<void>((resolve, reject) => {
+    ws.on('open', () => resolve());
+    ws.on('error', reject);
+  });
+  return { ws, closed, opened };
+}
+
+describe('board document sync (standard y-websocket provider)', () => {
+  it('two clients converge on each other’s edits', async () => {
+    const board = await env.createBoard();
+    const a = await env.provider(board.id);
+    const b = await env.provider(board.id);
+    setMetaText(a.doc, 'title', 'Backend for the payments service');
+    updateCriterion(b.doc, 'performance', { weight: 5, name: 'Raw performance' });
+    await waitFor(() => readBoard(b.doc).title === 'Backend for the payments service', 'b sees title');
+    await waitFor(() => readCriteria(a.doc)[0]?.name === 'Raw performance', 'a sees rename');
+    expect(readBoard(a.doc)).toEqual(readBoard(b.doc));
+  });
+
+  it('a client joining late gets the full state, including the template', async () => {
+    const board = await env.createBoard();
+    const a = await env.provider(board.id);
+    addCriterion(a.doc, { id: 'ops', name: 'Operability', description: 'How easy to run', weight: 3 });
+    await waitFor(() => readCriteria(a.doc).some((c) => c.id === 'ops'), 'local');
+    await a.provider.ws?.close();
+    // give the server a moment to commit
+    await new Promise((r) => setTimeout(r, 100));
+    const late = await env.provider(board.id);
+    const board1 = readBoard(late.doc);
+    expect(board1.question).toBe('Which backend should we use: Django or Node.js?');
+    expect(board1.options.map((o) => o.name)).toEqual(['Django', 'Node.js']);
+    expect(board1.criteria.map((c) => c.id)).toContain('ops');
+  });
+
+  it('the board survives a server restart with nothing lost that another client had received', async () => {
+    const board = await env.createBoard();
+    const a = await env.provider(board.id);
+    const b = await env.provider(board.id);
+    for (let i = 0; i < 20; i++) updateCriterion(a.doc, 'cost', { weight: i % 10 });
+    setMetaText(a.doc, 'question', 'Django or Node for payments?');
+    await waitFor(() => readBoard(b.doc).question === 'Django or Node for payments?', 'b received');
+    const received = readBoard(b.doc);
+    await env.restart();
+    const fresh = await env.provider(board.id);
+    expect(readBoard(fresh.doc)).toEqual(received);
+  });
+
+  it('edits made while the server is down merge when it comes back', async () => {
+    const board = await env.createBoard();
+    const a = await env.provider(board.id);
+    const port = env.server.port;
+    await env.server.close();
+    setMetaText(a.doc, 'title', 'Edited offline');
+    await waitFor(() => !a.provider.wsconnected, 'a disconnected');
+    env.server = await (await import('@/server/create-server')).createServer(
+      (await import('../helpers/server')).testConfig(env.dataDir, { port }),
+      { log: (await import('@/server/logger')).createLogger('silent') },
+    );
+    await waitFor(() => a.provider.synced && a.provider.wsconnected, 'a reconnected', 10_000);
+    const b = await env.provider(board.id);
+    await waitFor(() => readBoard(b.doc).title === 'Edited offline', 'offline edit merged', 5000);
+  });
+
+  it('connecting to an unknown board is refused with the documented close code and creates nothing', async () => {
+    const { closed } = rawSocket('AAAAAAAAAAAAAAAAAAAAAA');
+    expect(await closed).toBe(YJS_CLOSE.UNKNOWN_BOARD);
+    const res = await fetch(`${env.url}/api/boards/AAAAAAAAAAAAAAAAAAAAAA`);
+    expect(res.status).toBe(404);
+  });
+
+  it('garbage bytes close that connection with BAD_MESSAGE; the board and other clients carry on', async () => {
+    const board = await env.createBoard();
+    const a = await env.provider(board.id);
+    const before = readBoard(a.doc);
+    const raw = rawSocket(board.id);
+    await raw.opened;
+    // sync message (0), update (2), then a length prefix promising more bytes than follow
+    raw.ws.send(Buffer.from([0, 2, 50, 1, 2, 3]));
+    expect(await raw.closed).toBe(YJS_CLOSE.BAD_MESSAGE);
+    const raw2 = rawSocket(board.id);
+    await raw2.opened;
+    raw2.ws.send(Buffer.from([7, 7, 7]));
+    expect(await raw2.closed).toBe(YJS_CLOSE.BAD_MESSAGE);
+    const raw3 = rawSocket(board.id);
+    await raw3.opened;
+    raw3.ws.send('a text frame');
+    expect(await raw3.closed).toBe(YJS_CLOSE.BAD_MESSAGE);
+    // still working for others, and nothing changed
+    setMetaText(a.doc, 'title', 'after garbage');
+    const b = await env.provider(board.id);
+    await waitFor(() => readBoard(b.doc).title === 'after garbage', 'b sees edit');
+    expect({ ...readBoard(b.doc), title: before.title }).toEqual(before);
+  });
+
+  it('a structurally valid message whose update cannot be decoded is refused and nothing is stored', async () => {
+    const board = await env.createBoard();
+    const raw = rawSocket(board.id);
+    await raw.opened;
+    // [sync=0][update=2][len=4][4 bytes of nonsense that Yjs cannot decode]
+    raw.ws.send(Buffer.from([0, 2, 4, 0xff, 0xff, 0xff, 0xff]));
+    expect(await raw.closed).toBe(YJS_CLOSE.BAD_MESSAGE);
+    const stored = await env.server.store.loadDocument(board.id);
+    expect(stored.updates.length).toBe(1); // only the template
+  });
+
+  it('a message over the size cap closes that connection with 1009', async () => {
+    const board = await env.createBoard();
+    const raw = rawSocket(board.id);
+    await raw.opened;
+    raw.ws.send(Buffer.alloc(LIMITS.MAX_YJS_MESSAGE_BYTES + 10, 1));
+    expect(await raw.closed).toBe(YJS_CLOSE.MESSAGE_TOO_BIG);
+    const stored = await env.server.store.loadDocument(board.id);
+    expect(stored.updates.length).toBe(1);
+  });
+
+  it('an update carrying an over-long string is refused and the board is unchanged', async () => {
+    const board = await env.createBoard();
+    const evil = new Y.Doc();
+    evil.getMap('meta').set('title', 'x'.repeat(LIMITS.MAX_DOC_STRING_CHARS + 1));
+    const update = Y.encodeStateAsUpdate(evil);
+    const raw = rawSocket(board.id);
+    await raw.opened;
+    const header = Buffer.from([0, 2]);
+    const len: number[] = [];
+    let n = update.length;
+    while (n > 127) {
+      len.push((n & 127) | 128);
+      n >>>= 7;
+    }
+    len.push(n);
+    raw.ws.send(Buffer.concat([header, Buffer.from(len), Buffer.from(update)]));
+    expect(await raw.closed).toBe(YJS_CLOSE.BAD_MESSAGE);
+    const a = await env.provider(board.id);
+    expect(readBoard(a.doc).title).toBe('Django or Node.js for our backend');
+  });
+
+  it('an idle board leaves memory after its last client goes', async () => {
+    const board = await env.createBoard();
+    const a = await env.provider(board.id);
+    expect(env.server.yjs.loadedRoomCount).toBe(1);
+    a.provider.destroy();
+    await waitFor(() => env.server.yjs.loadedRoomCount === 0, 'room evicted');
+  });
+});

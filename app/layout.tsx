@@ -4,7 +4,8 @@ import './globals.css';
 
 export const metadata: Metadata = {
   title: 'Decision Board',
-  description: 'Score options together on weighted criteria, see where the team agrees, and export the decision record.',
+  description:
+    'Score options together on weighted criteria, see where the team agrees, and export the decision record.',
 };
 
 export const viewport: Viewport = { width: 'device-width', initialScale: 1 };

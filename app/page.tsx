@@ -10,8 +10,8 @@ export default function HomePage() {
           decision record.
         </h1>
         <p className="text-lg text-slate-600">
-          Open one board link in a workshop, score Django and Node.js — or any options — live, with blind rounds
-          and a reveal. No accounts.
+          Open one board link in a workshop, score Django and Node.js — or any options — live, with blind
+          rounds and a reveal. No accounts.
         </p>
       </div>
       <NewDecision />

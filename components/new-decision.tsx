@@ -5,7 +5,10 @@ import { useState } from 'react';
 import type { CreateBoardResponse } from '@/lib/protocol';
 import { localStore } from './local-store';
 
-type Pending = { status: 'idle' } | { status: 'creating'; template: string } | { status: 'error'; message: string };
+type Pending =
+  | { status: 'idle' }
+  | { status: 'creating'; template: string }
+  | { status: 'error'; message: string };
 
 /** The home page's call to action: create a board and land on it as its facilitator. */
 export function NewDecision() {
@@ -53,8 +56,8 @@ export function NewDecision() {
         </button>
       </div>
       <p className="text-slate-600">
-        <strong>New decision</strong> starts with Django vs Node.js: twelve criteria and the claims of five published
-        comparison articles, with their contradictions flagged.
+        <strong>New decision</strong> starts with Django vs Node.js: twelve criteria and the claims of five
+        published comparison articles, with their contradictions flagged.
       </p>
       {pending.status === 'error' && (
         <p role="alert" className="rounded-lg bg-red-50 p-3 text-red-800">

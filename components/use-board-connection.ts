@@ -64,8 +64,10 @@ export function useBoardConnection(target: JoinTarget | null): BoardConnection {
   const [serverClock, setServerClock] = useState(0);
   const [clock, setClock] = useState(0);
 
-  const name = target?.as === 'participant' ? target.name : null;
-  const facilitatorKey = target?.as === 'participant' ? target.facilitatorKey : null;
+  // `target` is rebuilt on every render; re-join only when what it says changes.
+  const targetKey = JSON.stringify(target);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: keyed on the serialized target
+  const stableTarget = useMemo(() => target, [targetKey]);
 
   // The document: IndexedDB first (instant, offline), then the server.
   useEffect(() => {
@@ -93,6 +95,7 @@ export function useBoardConnection(target: JoinTarget | null): BoardConnection {
 
   // The session channel.
   useEffect(() => {
+    const target = stableTarget;
     if (!target) return;
     const s: BoardSocket = io({ transports: ['websocket'], reconnectionDelayMax: 5000 });
     setSocket(s);
@@ -118,7 +121,11 @@ export function useBoardConnection(target: JoinTarget | null): BoardConnection {
           if (result.data.credentials && target.as === 'participant') {
             localStore.setCredentials(target.boardId, result.data.credentials);
           }
-        } else if (result.error.code === ERROR_CODES.BAD_TOKEN && target.as === 'participant' && localStore.credentials(target.boardId)) {
+        } else if (
+          result.error.code === ERROR_CODES.BAD_TOKEN &&
+          target.as === 'participant' &&
+          localStore.credentials(target.boardId)
+        ) {
           // Stale credentials (e.g. the board was recreated): join as a new participant.
           localStore.forgetCredentials(target.boardId);
           join();
@@ -142,9 +149,7 @@ export function useBoardConnection(target: JoinTarget | null): BoardConnection {
       setSocket(null);
       setSession(null);
     };
-    // Re-join when who we are changes; `target` itself is rebuilt every render.
-    // biome-ignore lint/correctness/useExhaustiveDependencies: keyed on the identity fields
-  }, [room, name, facilitatorKey, doc]);
+  }, [stableTarget, doc]);
 
   useEffect(() => {
     const update = () => setOnline(navigator.onLine);

@@ -72,7 +72,10 @@ export const boardTemplateSchema = z
       'criteria',
       t.criteria.map((c) => c.key),
     );
-    duplicates('sources', [...sourceIds.keys()].length === t.sources.length ? [] : ['dup', 'dup']);
+    duplicates(
+      'sources',
+      t.sources.map((s) => s.id),
+    );
     t.criteria.forEach((c, ci) => {
       c.evidence.forEach((e, ei) => {
         if (e.option !== null && !optionKeys.has(e.option)) {

@@ -1,8 +1,8 @@
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import type { WebSocket } from 'ws';
-import * as awarenessProtocol from 'y-protocols/awareness';
 import * as authProtocol from 'y-protocols/auth';
+import * as awarenessProtocol from 'y-protocols/awareness';
 import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
 import { LIMITS } from '@/lib/limits';
@@ -206,7 +206,8 @@ export class BoardRoom {
     origin: unknown,
   ): void {
     const changed = [...changes.added, ...changes.updated, ...changes.removed];
-    const conn = origin && typeof origin === 'object' && 'awarenessIds' in origin ? (origin as Connection) : null;
+    const conn =
+      origin && typeof origin === 'object' && 'awarenessIds' in origin ? (origin as Connection) : null;
     if (conn) {
       for (const id of changes.added) conn.awarenessIds.add(id);
       for (const id of changes.removed) conn.awarenessIds.delete(id);
@@ -239,7 +240,8 @@ export class BoardRoom {
     // own edits and send them again.
     this.failed = true;
     this.log.error('storage failed; closing board', { board: boardTag(this.boardId), error: String(err) });
-    for (const conn of this.connections.values()) conn.socket.close(YJS_CLOSE.STORAGE_FAILED, 'storage failed');
+    for (const conn of this.connections.values())
+      conn.socket.close(YJS_CLOSE.STORAGE_FAILED, 'storage failed');
   }
 
   get isFailed(): boolean {

@@ -14,6 +14,8 @@ const envSchema = z.object({
   SQLITE_SYNCHRONOUS: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
   LOG_LEVEL: z.enum(['silent', 'info']).default('info'),
+  /** 'false' serves only the API and sync endpoints, without the Next.js UI. */
+  SERVE_UI: z.enum(['true', 'false']).default('true'),
 });
 
 export interface ServerConfig {
@@ -40,7 +42,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     dataDir: path.resolve(e.DATA_DIR),
     publicUrl: e.PUBLIC_URL ?? null,
     sqliteSynchronous: e.SQLITE_SYNCHRONOUS,
-    ui: e.NODE_ENV === 'development' ? 'development' : 'production',
+    ui: e.SERVE_UI === 'false' ? 'none' : e.NODE_ENV === 'development' ? 'development' : 'production',
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -39,15 +39,23 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
   const now = deps.now ?? (() => new Date());
   const store =
     deps.store ??
-    new SqliteStore(path.join(config.dataDir, 'decision-board.sqlite'), { synchronous: config.sqliteSynchronous });
+    new SqliteStore(path.join(config.dataDir, 'decision-board.sqlite'), {
+      synchronous: config.sqliteSynchronous,
+    });
   const directory = new BoardDirectory(store, loadTemplates());
 
   let uiHandler: ((req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>) | null = null;
-  let uiUpgrade: ((req: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => Promise<void>) | null =
-    null;
+  let uiUpgrade:
+    | ((req: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => Promise<void>)
+    | null = null;
   if (config.ui !== 'none') {
     const { default: next } = await import('next');
-    const app = next({ dev: config.ui === 'development', dir: ROOT, hostname: 'localhost', port: config.port });
+    const app = next({
+      dev: config.ui === 'development',
+      dir: ROOT,
+      hostname: 'localhost',
+      port: config.port,
+    });
     await app.prepare();
     const handle = app.getRequestHandler();
     uiHandler = (req, res) => handle(req, res);

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import * as Y from 'yjs';
 import { readBoard } from '@/lib/board-schema';
 import { LIMITS } from '@/lib/limits';
 import {
@@ -8,7 +9,6 @@ import {
   ERROR_CODES,
   type ErrorCode,
 } from '@/lib/protocol';
-import * as Y from 'yjs';
 import { type BoardDirectory, UnknownTemplateError } from './board-directory';
 import type { Logger } from './logger';
 import type { BoardStore } from './storage/types';
@@ -56,7 +56,10 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, deps:
     if (err instanceof HttpError) {
       sendJson(res, err.status, { error: { code: err.code, message: err.message } });
     } else {
-      deps.log.error('api error', { path: path.startsWith('/api/boards/') ? '/api/boards/…' : path, error: String(err) });
+      deps.log.error('api error', {
+        path: path.startsWith('/api/boards/') ? '/api/boards/…' : path,
+        error: String(err),
+      });
       sendJson(res, 500, { error: { code: ERROR_CODES.INTERNAL, message: 'internal error' } });
     }
   }
@@ -161,19 +164,31 @@ function requireMethod(req: IncomingMessage, methods: string[]): void {
 async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   const type = req.headers['content-type'] ?? '';
   if (!/^application\/json\b/i.test(type)) {
-    throw new HttpError(415, ERROR_CODES.UNSUPPORTED_MEDIA_TYPE, 'send a JSON body (Content-Type: application/json)');
+    throw new HttpError(
+      415,
+      ERROR_CODES.UNSUPPORTED_MEDIA_TYPE,
+      'send a JSON body (Content-Type: application/json)',
+    );
   }
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > LIMITS.MAX_HTTP_BODY_BYTES) {
     req.resume();
-    throw new HttpError(413, ERROR_CODES.PAYLOAD_TOO_LARGE, `bodies are at most ${LIMITS.MAX_HTTP_BODY_BYTES} bytes`);
+    throw new HttpError(
+      413,
+      ERROR_CODES.PAYLOAD_TOO_LARGE,
+      `bodies are at most ${LIMITS.MAX_HTTP_BODY_BYTES} bytes`,
+    );
   }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
     if (size > LIMITS.MAX_HTTP_BODY_BYTES) {
-      throw new HttpError(413, ERROR_CODES.PAYLOAD_TOO_LARGE, `bodies are at most ${LIMITS.MAX_HTTP_BODY_BYTES} bytes`);
+      throw new HttpError(
+        413,
+        ERROR_CODES.PAYLOAD_TOO_LARGE,
+        `bodies are at most ${LIMITS.MAX_HTTP_BODY_BYTES} bytes`,
+      );
     }
     chunks.push(chunk as Buffer);
   }

@@ -7,10 +7,10 @@ import {
   describeZodError,
   ERROR_CODES,
   EVENTS,
+  fail,
   type InterServerEvents,
   type JoinResult,
   joinPayloadSchema,
-  fail,
   ok,
   PROTOCOL_VERSION,
   type Result,
@@ -74,8 +74,14 @@ export class SessionServer {
         });
       };
 
-    socket.on(EVENTS.boardJoin, guard((p) => this.join(socket, p)));
-    socket.on(EVENTS.participantRename, guard((p) => this.rename(socket, p)));
+    socket.on(
+      EVENTS.boardJoin,
+      guard((p) => this.join(socket, p)),
+    );
+    socket.on(
+      EVENTS.participantRename,
+      guard((p) => this.rename(socket, p)),
+    );
     socket.on('disconnect', () => {
       const { boardId } = socket.data;
       if (boardId) void this.broadcastState(boardId);
@@ -86,7 +92,8 @@ export class SessionServer {
     const parsed = joinPayloadSchema.safeParse(payload);
     if (!parsed.success) return fail(ERROR_CODES.BAD_REQUEST, describeZodError(parsed.error));
     const p = parsed.data;
-    if (socket.data.boardId) return fail(ERROR_CODES.BAD_REQUEST, 'this connection has already joined a board');
+    if (socket.data.boardId)
+      return fail(ERROR_CODES.BAD_REQUEST, 'this connection has already joined a board');
 
     if (p.as === 'viewer') {
       const board = await this.directory.getBoardByViewerKey(p.viewerKey);
@@ -118,7 +125,10 @@ export class SessionServer {
     } else {
       const existing = await this.store.listParticipants(board.id);
       if (existing.length >= LIMITS.MAX_PARTICIPANTS_PER_BOARD) {
-        return fail(ERROR_CODES.BOARD_FULL, `a board takes at most ${LIMITS.MAX_PARTICIPANTS_PER_BOARD} participants`);
+        return fail(
+          ERROR_CODES.BOARD_FULL,
+          `a board takes at most ${LIMITS.MAX_PARTICIPANTS_PER_BOARD} participants`,
+        );
       }
       const token = newSecret();
       participant = {
@@ -145,7 +155,8 @@ export class SessionServer {
 
   private async rename(socket: IoSocket, payload: unknown): Promise<Result<SessionState>> {
     const { boardId, participantId } = socket.data;
-    if (!boardId || !participantId) return fail(ERROR_CODES.NOT_JOINED, 'join a board as a participant first');
+    if (!boardId || !participantId)
+      return fail(ERROR_CODES.NOT_JOINED, 'join a board as a participant first');
     const parsed = renamePayloadSchema.safeParse(payload);
     if (!parsed.success) return fail(ERROR_CODES.BAD_REQUEST, describeZodError(parsed.error));
     await this.store.renameParticipant(boardId, participantId, parsed.data.name);

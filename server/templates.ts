@@ -12,7 +12,10 @@ export const TEMPLATES_DIR = path.resolve(import.meta.dirname, '../lib/templates
  */
 export function loadTemplates(dir: string = TEMPLATES_DIR): Map<string, BoardTemplate> {
   const templates = new Map<string, BoardTemplate>();
-  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     const raw: unknown = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
     const parsed = boardTemplateSchema.safeParse(raw);
     if (!parsed.success) throw new Error(`template ${file} is invalid: ${describeZodError(parsed.error)}`);

@@ -32,7 +32,11 @@ export function EditableText({
     if (e.key === 'Enter' || e.key === 'Escape') e.currentTarget.blur();
   };
   if (readOnly) {
-    return <span className={`block px-2 py-1 ${className}`}>{value || <span className="text-slate-400">{placeholder}</span>}</span>;
+    return (
+      <span className={`block px-2 py-1 ${className}`}>
+        {value || <span className="text-slate-400">{placeholder}</span>}
+      </span>
+    );
   }
   return multiline ? (
     <textarea

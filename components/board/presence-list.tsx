@@ -8,7 +8,10 @@ export function PresenceList({ session }: { session: SessionState | null }) {
   const online = session.roster.filter((p) => p.online);
   const away = session.roster.filter((p) => !p.online);
   return (
-    <section aria-labelledby="presence-heading" className="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200">
+    <section
+      aria-labelledby="presence-heading"
+      className="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200"
+    >
       <h2 id="presence-heading" className="mb-2 text-sm font-semibold uppercase tracking-wide text-slate-500">
         Here now ({online.length}){session.viewersOnline > 0 ? ` · ${session.viewersOnline} watching` : ''}
       </h2>
@@ -19,15 +22,15 @@ export function PresenceList({ session }: { session: SessionState | null }) {
             <span className="truncate font-medium">{p.name}</span>
             {p.id === session.you?.participantId && <span className="text-sm text-slate-500">(you)</span>}
             {p.role === 'facilitator' && (
-              <span className="rounded bg-blue-100 px-1.5 text-xs font-semibold text-blue-800">facilitator</span>
+              <span className="rounded bg-blue-100 px-1.5 text-xs font-semibold text-blue-800">
+                facilitator
+              </span>
             )}
           </li>
         ))}
       </ul>
       {away.length > 0 && (
-        <p className="mt-2 text-sm text-slate-500">
-          Away: {away.map((p) => p.name).join(', ')}
-        </p>
+        <p className="mt-2 text-sm text-slate-500">Away: {away.map((p) => p.name).join(', ')}</p>
       )}
     </section>
   );

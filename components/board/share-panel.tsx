@@ -2,7 +2,17 @@
 
 import { useState } from 'react';
 
-function CopyField({ label, value, testId, note }: { label: string; value: string; testId: string; note?: string }) {
+function CopyField({
+  label,
+  value,
+  testId,
+  note,
+}: {
+  label: string;
+  value: string;
+  testId: string;
+  note?: string;
+}) {
   const [copied, setCopied] = useState(false);
   async function copy() {
     try {
@@ -41,13 +51,27 @@ function CopyField({ label, value, testId, note }: { label: string; value: strin
 }
 
 /** The links to this board. The facilitator link is shown only to the facilitator. */
-export function SharePanel({ participantLink, facilitatorLink }: { participantLink: string; facilitatorLink: string | null }) {
+export function SharePanel({
+  participantLink,
+  facilitatorLink,
+}: {
+  participantLink: string;
+  facilitatorLink: string | null;
+}) {
   return (
-    <section aria-labelledby="share-heading" className="space-y-3 rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200">
+    <section
+      aria-labelledby="share-heading"
+      className="space-y-3 rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200"
+    >
       <h2 id="share-heading" className="text-sm font-semibold uppercase tracking-wide text-slate-500">
         Invite
       </h2>
-      <CopyField label="Participant link" value={participantLink} testId="participant-link" note="Anyone with this link can join and score." />
+      <CopyField
+        label="Participant link"
+        value={participantLink}
+        testId="participant-link"
+        note="Anyone with this link can join and score."
+      />
       {facilitatorLink && (
         <CopyField
           label="Facilitator link (private)"

@@ -41,7 +41,9 @@ export class SqliteStore implements BoardStore {
         'INSERT INTO participants (id, board_id, name, token_hash, created_at) VALUES (?, ?, ?, ?, ?)',
       ),
       getParticipant: this.db.prepare('SELECT * FROM participants WHERE board_id = ? AND id = ?'),
-      listParticipants: this.db.prepare('SELECT * FROM participants WHERE board_id = ? ORDER BY created_at, id'),
+      listParticipants: this.db.prepare(
+        'SELECT * FROM participants WHERE board_id = ? ORDER BY created_at, id',
+      ),
       renameParticipant: this.db.prepare('UPDATE participants SET name = ? WHERE board_id = ? AND id = ?'),
     };
   }

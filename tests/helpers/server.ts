@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { io as ioClient, type Socket } from 'socket.io-client';
 import { WebSocket } from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
-import { io as ioClient, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, CreateBoardResponse, ServerToClientEvents } from '@/lib/protocol';
 import type { ServerConfig } from '@/server/config';
 import { type AppServer, createServer } from '@/server/create-server';
@@ -69,7 +69,10 @@ export class TestEnv {
   }
 
   /** A standard y-websocket provider on its own Y.Doc, synced before it resolves. */
-  async provider(room: string, options: { sync?: boolean } = {}): Promise<{ doc: Y.Doc; provider: WebsocketProvider }> {
+  async provider(
+    room: string,
+    options: { sync?: boolean } = {},
+  ): Promise<{ doc: Y.Doc; provider: WebsocketProvider }> {
     const doc = new Y.Doc();
     const provider = new WebsocketProvider(this.wsUrl, room, doc, {
       WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
@@ -85,7 +88,11 @@ export class TestEnv {
   }
 
   socket(): TestSocket {
-    const socket: TestSocket = ioClient(this.url, { transports: ['websocket'], reconnectionDelay: 50, reconnectionDelayMax: 200 });
+    const socket: TestSocket = ioClient(this.url, {
+      transports: ['websocket'],
+      reconnectionDelay: 50,
+      reconnectionDelayMax: 200,
+    });
     this.disposers.push(() => {
       socket.disconnect();
     });

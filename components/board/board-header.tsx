@@ -1,0 +1,44 @@
+'use client';
+
+import type * as Y from 'yjs';
+import { setMetaText } from '@/lib/board-schema';
+import type { BoardSnapshot } from '@/lib/board-types';
+import { LIMITS } from '@/lib/limits';
+import { EditableText } from './editable-text';
+
+/** Title and question, editable together. */
+export function BoardHeader({
+  doc,
+  board,
+  readOnly,
+}: {
+  doc: Y.Doc;
+  board: BoardSnapshot;
+  readOnly: boolean;
+}) {
+  return (
+    <header className="space-y-1">
+      <h1 className="text-3xl font-bold leading-tight sm:text-4xl">
+        <EditableText
+          value={board.title}
+          onChange={(v) => setMetaText(doc, 'title', v)}
+          label="Board title"
+          maxLength={LIMITS.MAX_TITLE_CHARS}
+          placeholder="Untitled decision"
+          readOnly={readOnly}
+          className="font-bold"
+        />
+      </h1>
+      <div className="text-xl text-slate-700" data-testid="board-question">
+        <EditableText
+          value={board.question}
+          onChange={(v) => setMetaText(doc, 'question', v)}
+          label="Question"
+          maxLength={LIMITS.MAX_QUESTION_CHARS}
+          placeholder="What are we deciding?"
+          readOnly={readOnly}
+        />
+      </div>
+    </header>
+  );
+}

@@ -1,0 +1,223 @@
+'use client';
+
+import type { ReactNode } from 'react';
+import type * as Y from 'yjs';
+import {
+  addCriterion,
+  addOption,
+  moveCriterion,
+  removeCriterion,
+  removeOption,
+  updateCriterion,
+  updateOption,
+} from '@/lib/board-schema';
+import type { BoardSnapshot } from '@/lib/board-types';
+import { LIMITS } from '@/lib/limits';
+import { newId } from '../new-id';
+import { EditableText } from './editable-text';
+import { EvidencePanel } from './evidence-panel';
+import { WeightInput } from './weight-input';
+
+export interface CriteriaGridProps {
+  doc: Y.Doc;
+  board: BoardSnapshot;
+  readOnly: boolean;
+  /** Content of a criterion × option cell (scores, in rounds). */
+  renderCell?: (criterionId: string, optionId: string) => ReactNode;
+  /** Extra content under a criterion's evidence (the "add evidence" form). */
+  renderEvidenceForm?: (criterionId: string) => ReactNode;
+}
+
+const smallBtn =
+  'rounded-md border border-slate-300 bg-white px-2 py-1 text-sm hover:bg-slate-100 disabled:opacity-40 min-h-9 min-w-9';
+
+/** The options × criteria grid with the weights; every edit goes to the shared document. */
+export function CriteriaGrid({ doc, board, readOnly, renderCell, renderEvidenceForm }: CriteriaGridProps) {
+  const totalWeight = board.criteria.reduce((s, c) => s + c.weight, 0);
+  const columns = `minmax(15rem, 2.2fr) 9rem repeat(${Math.max(1, board.options.length)}, minmax(9rem, 1fr))`;
+
+  return (
+    <section aria-labelledby="grid-heading" className="space-y-3">
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <h2 id="grid-heading" className="text-xl font-bold">
+          Criteria and options
+        </h2>
+        {!readOnly && (
+          <div className="flex gap-2">
+            <button
+              type="button"
+              className="rounded-lg bg-white px-3 py-2 font-semibold ring-1 ring-slate-300 hover:bg-slate-100 disabled:opacity-40"
+              disabled={board.options.length >= LIMITS.MAX_OPTIONS}
+              onClick={() =>
+                addOption(doc, { id: newId(), name: `Option ${board.options.length + 1}`, description: '' })
+              }
+            >
+              + Option
+            </button>
+            <button
+              type="button"
+              className="rounded-lg bg-blue-700 px-3 py-2 font-semibold text-white hover:bg-blue-800 disabled:opacity-40"
+              disabled={board.criteria.length >= LIMITS.MAX_CRITERIA}
+              onClick={() =>
+                addCriterion(doc, { id: newId(), name: 'New criterion', description: '', weight: 3 })
+              }
+            >
+              + Criterion
+            </button>
+          </div>
+        )}
+      </div>
+
+      {/* Header row: option names (desktop). On phones each criterion card names the options. */}
+      <div
+        className="sticky top-0 z-10 hidden gap-2 rounded-lg bg-slate-800 p-2 text-white md:grid"
+        style={{ gridTemplateColumns: columns }}
+      >
+        <div className="px-2 py-1 font-semibold">Criterion</div>
+        <div className="px-2 py-1 text-center font-semibold">Weight</div>
+        {board.options.map((o) => (
+          <div key={o.id} className="flex items-center gap-1" data-testid={`option-header-${o.id}`}>
+            <EditableText
+              value={o.name}
+              onChange={(name) => updateOption(doc, o.id, { name })}
+              label="Option name"
+              maxLength={LIMITS.MAX_NAME_CHARS}
+              placeholder="Name this option"
+              readOnly={readOnly}
+              className="font-semibold text-white focus:text-slate-900"
+            />
+            {!readOnly && (
+              <button
+                type="button"
+                aria-label={`Remove option ${o.name || 'unnamed'}`}
+                className="rounded px-2 py-1 text-slate-300 hover:bg-slate-700 hover:text-white"
+                onClick={() => {
+                  if (window.confirm(`Remove the option “${o.name || 'unnamed'}” for everyone?`))
+                    removeOption(doc, o.id);
+                }}
+              >
+                ✕
+              </button>
+            )}
+          </div>
+        ))}
+      </div>
+
+      {/* Phones: options are edited here, since the header row is hidden. */}
+      <div className="space-y-2 md:hidden">
+        {board.options.map((o) => (
+          <div key={o.id} className="flex items-center gap-1 rounded-lg bg-slate-800 p-1 text-white">
+            <EditableText
+              value={o.name}
+              onChange={(name) => updateOption(doc, o.id, { name })}
+              label="Option name"
+              maxLength={LIMITS.MAX_NAME_CHARS}
+              placeholder="Name this option"
+              readOnly={readOnly}
+              className="font-semibold text-white focus:text-slate-900"
+            />
+          </div>
+        ))}
+      </div>
+
+      {board.criteria.length === 0 && (
+        <p className="rounded-lg border-2 border-dashed border-slate-300 p-6 text-center text-slate-500">
+          No criteria yet. {readOnly ? '' : 'Add the first one with “+ Criterion”.'}
+        </p>
+      )}
+
+      <ol className="space-y-2" data-testid="criteria-list">
+        {board.criteria.map((c, index) => (
+          <li
+            key={c.id}
+            className="rounded-xl bg-white p-2 shadow-sm ring-1 ring-slate-200"
+            data-testid={`criterion-${c.id}`}
+          >
+            <div className="grid gap-2 md:items-start">
+              <div
+                className="grid gap-2 md:[grid-template-columns:var(--cols)]"
+                style={{ ['--cols' as string]: columns }}
+              >
+                <div className="min-w-0">
+                  <EditableText
+                    value={c.name}
+                    onChange={(name) => updateCriterion(doc, c.id, { name })}
+                    label="Criterion name"
+                    maxLength={LIMITS.MAX_NAME_CHARS}
+                    placeholder="Name this criterion"
+                    readOnly={readOnly}
+                    className="text-lg font-semibold"
+                  />
+                  <EditableText
+                    value={c.description}
+                    onChange={(description) => updateCriterion(doc, c.id, { description })}
+                    label={`Description of ${c.name}`}
+                    maxLength={LIMITS.MAX_DESCRIPTION_CHARS}
+                    placeholder="What does this criterion mean?"
+                    readOnly={readOnly}
+                    multiline
+                    className="text-sm text-slate-600"
+                  />
+                  {!readOnly && (
+                    <div className="mt-1 flex gap-1 px-2">
+                      <button
+                        type="button"
+                        className={smallBtn}
+                        aria-label={`Move ${c.name} up`}
+                        disabled={index === 0}
+                        onClick={() => moveCriterion(doc, c.id, index - 1)}
+                      >
+                        ↑
+                      </button>
+                      <button
+                        type="button"
+                        className={smallBtn}
+                        aria-label={`Move ${c.name} down`}
+                        disabled={index === board.criteria.length - 1}
+                        onClick={() => moveCriterion(doc, c.id, index + 1)}
+                      >
+                        ↓
+                      </button>
+                      <button
+                        type="button"
+                        className={`${smallBtn} text-red-700`}
+                        aria-label={`Remove ${c.name}`}
+                        onClick={() => {
+                          if (window.confirm(`Remove the criterion “${c.name}” for everyone?`))
+                            removeCriterion(doc, c.id);
+                        }}
+                      >
+                        Remove
+                      </button>
+                    </div>
+                  )}
+                </div>
+                <WeightInput
+                  value={c.weight}
+                  share={totalWeight > 0 ? c.weight / totalWeight : 0}
+                  criterionName={c.name}
+                  readOnly={readOnly}
+                  onChange={(weight) => updateCriterion(doc, c.id, { weight })}
+                />
+                {board.options.map((o) => (
+                  <div key={o.id} className="rounded-lg bg-slate-50 p-2" data-testid={`cell-${c.id}-${o.id}`}>
+                    <div className="mb-1 text-xs font-semibold uppercase tracking-wide text-slate-500 md:hidden">
+                      {o.name || 'Unnamed option'}
+                    </div>
+                    {renderCell?.(c.id, o.id)}
+                  </div>
+                ))}
+              </div>
+              <EvidencePanel
+                criterion={c}
+                options={board.options}
+                sources={board.sources}
+                addForm={renderEvidenceForm?.(c.id)}
+              />
+            </div>
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}

@@ -1,0 +1,61 @@
+import fs from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { WebsocketProvider } from 'y-websocket';
+import * as Y from 'yjs';
+import { readBoard, setMetaText, updateCriterion } from '@/lib/board-schema';
+import type { CreateBoardResponse } from '@/lib/protocol';
+import { tempDataDir, waitFor } from '../helpers/server';
+import { type ServerProcess, startServerProcess } from '../helpers/server-process';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function connect(url: string, room: string) {
+  const doc = new Y.Doc();
+  const provider = new WebsocketProvider(`${url.replace(/^http/, 'ws')}/yjs`, room, doc, {
+    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    disableBc: true,
+    maxBackoffTime: 100,
+  });
+  cleanups.push(() => {
+    provider.destroy();
+    doc.destroy();
+  });
+  return { doc, provider };
+}
+
+describe('crash recovery of a real server process', () => {
+  it('after kill -9, everything another client had received is still there', async () => {
+    const dataDir = tempDataDir();
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    let server: ServerProcess = await startServerProcess({ port, dataDir, ui: false });
+    cleanups.push(async () => {
+      await server.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    });
+    const res = await fetch(`${server.url}/api/boards`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ template: 'django-vs-node' }),
+    });
+    const board = (await res.json()) as CreateBoardResponse;
+    const a = connect(server.url, board.id);
+    const b = connect(server.url, board.id);
+    await waitFor(() => a.provider.synced && b.provider.synced, 'synced');
+    for (let i = 0; i < 50; i++) updateCriterion(a.doc, 'security', { weight: (i % 7) + 1 });
+    setMetaText(a.doc, 'title', 'Last edit before the crash');
+    await waitFor(() => readBoard(b.doc).title === 'Last edit before the crash', 'b received the last edit');
+    const seenByB = readBoard(b.doc);
+
+    await server.kill9();
+    server = await startServerProcess({ port, dataDir, ui: false });
+    const c = connect(server.url, board.id);
+    await waitFor(() => c.provider.synced, 'fresh client synced', 10_000);
+    expect(readBoard(c.doc)).toEqual(seenByB);
+    // And the clients that were connected reconnect by themselves.
+    await waitFor(() => a.provider.wsconnected && b.provider.wsconnected, 'clients reconnected', 10_000);
+  });
+});

@@ -1,0 +1,45 @@
+import fs from 'node:fs';
+import { test as base, type Browser, type Page } from '@playwright/test';
+import { tempDataDir } from '../helpers/server';
+import { type ServerProcess, startServerProcess } from '../helpers/server-process';
+
+/** A real server process (UI included) with its own data directory, per test. */
+export const test = base.extend<{ server: ServerProcess & { restart(): Promise<void>; dataDir: string } }>({
+  // biome-ignore lint/correctness/noEmptyPattern: Playwright's fixture signature
+  server: async ({}, use) => {
+    const dataDir = tempDataDir();
+    const port = 30000 + Math.floor(Math.random() * 20000);
+    let proc = await startServerProcess({ port, dataDir, timeoutMs: 60_000 });
+    const handle = {
+      get url() {
+        return proc.url;
+      },
+      get child() {
+        return proc.child;
+      },
+      dataDir,
+      kill9: () => proc.kill9(),
+      stop: () => proc.stop(),
+      async restart() {
+        await proc.stop();
+        proc = await startServerProcess({ port, dataDir, timeoutMs: 60_000 });
+      },
+    };
+    await use(handle);
+    await proc.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  },
+});
+export { expect } from '@playwright/test';
+
+/** A fresh browser context (its own storage = another person) with a page. */
+export async function person(browser: Browser): Promise<Page> {
+  const context = await browser.newContext();
+  return context.newPage();
+}
+
+/** Fills the display-name form when it is shown. */
+export async function joinAs(page: Page, name: string): Promise<void> {
+  await page.getByLabel('Your display name').fill(name);
+  await page.getByRole('button', { name: 'Join' }).click();
+}

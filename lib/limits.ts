@@ -28,6 +28,6 @@ export const LIMITS = {
   MIN_WEIGHT: 0,
   MAX_WEIGHT: 100,
   /** Session commands one socket may send per window before being told to slow down. */
-  RATE_LIMIT_COMMANDS: 60,
+  RATE_LIMIT_COMMANDS: 120,
   RATE_LIMIT_WINDOW_MS: 10_000,
 } as const;

@@ -13,6 +13,21 @@ export const EVENTS = {
   // client → server (commands, each with an acknowledgement)
   boardJoin: 'board:join',
   participantRename: 'participant:rename',
+  participantSpectate: 'participant:spectate',
+  ballotCast: 'ballot:cast',
+  evidenceAdd: 'evidence:add',
+  // facilitator only
+  roundStart: 'round:start',
+  roundReveal: 'round:reveal',
+  boardSetScale: 'board:set-scale',
+  boardSetAutoReveal: 'board:set-auto-reveal',
+  boardSetAnonymous: 'board:set-anonymous',
+  boardLock: 'board:lock',
+  boardUnlock: 'board:unlock',
+  boardFinalize: 'board:finalize',
+  participantRemove: 'participant:remove',
+  timerStart: 'timer:start',
+  timerStop: 'timer:stop',
   // server → client
   sessionState: 'session:state',
   docSaved: 'doc:saved',
@@ -44,6 +59,22 @@ export const ERROR_CODES = {
   NOT_JOINED: 'not_joined',
   BOARD_FULL: 'board_full',
   RATE_LIMITED: 'rate_limited',
+  /** The command needs the facilitator key. */
+  NOT_FACILITATOR: 'not_facilitator',
+  /** Viewers cannot send commands that change anything. */
+  READ_ONLY: 'read_only',
+  /** The board is locked or finalized. */
+  BOARD_LOCKED: 'board_locked',
+  NO_OPEN_ROUND: 'no_open_round',
+  ROUND_CLOSED: 'round_closed',
+  /** A round is still open: reveal it before starting another. */
+  ROUND_IN_PROGRESS: 'round_in_progress',
+  UNKNOWN_CELL: 'unknown_cell',
+  OUT_OF_SCALE: 'out_of_scale',
+  SPECTATOR: 'spectator',
+  /** The scale can change only before the first ballot. */
+  SCALE_LOCKED: 'scale_locked',
+  REMOVED: 'removed',
   PAYLOAD_TOO_LARGE: 'payload_too_large',
   UNSUPPORTED_MEDIA_TYPE: 'unsupported_media_type',
   INTERNAL: 'internal',
@@ -100,6 +131,74 @@ export type JoinPayload = z.infer<typeof joinPayloadSchema>;
 export const renamePayloadSchema = z.object({ name: displayNameSchema });
 export type RenamePayload = z.infer<typeof renamePayloadSchema>;
 
+const idSchema = z.string().min(1).max(64);
+const oneLine = (max: number, what: string) =>
+  z
+    .string()
+    .trim()
+    .max(max, `${what} is at most ${max} characters`)
+    .refine((s) => !/\p{Cc}/u.test(s), `${what} must be one line of text`);
+
+export const spectatePayloadSchema = z.object({ spectator: z.boolean() }).strict();
+
+export const ballotPayloadSchema = z
+  .object({
+    roundId: idSchema,
+    criterionId: idSchema,
+    optionId: idSchema,
+    /** An integer on the board's scale, or null to clear the score. */
+    value: z.number().int('scores are whole numbers').nullable(),
+    rationale: oneLine(LIMITS.MAX_RATIONALE_CHARS, 'a rationale').optional(),
+    /** Optional; when present it must be the caller's own id (a ballot for someone else is refused). */
+    participantId: idSchema.optional(),
+  })
+  .strict();
+export type BallotPayload = z.infer<typeof ballotPayloadSchema>;
+
+export const ROUND_MODES = ['blind', 'open'] as const;
+export type RoundMode = (typeof ROUND_MODES)[number];
+export const roundStartPayloadSchema = z.object({ mode: z.enum(ROUND_MODES).default('blind') }).strict();
+export const roundRevealPayloadSchema = z.object({ roundId: idSchema }).strict();
+
+/** The two scales a facilitator may pick: 1–5 (default) or 0–10. */
+export const SCALES = [
+  { min: 1, max: 5 },
+  { min: 0, max: 10 },
+] as const;
+export const setScalePayloadSchema = z
+  .object({ min: z.number().int(), max: z.number().int() })
+  .strict()
+  .refine((s) => SCALES.some((x) => x.min === s.min && x.max === s.max), 'the scale is 1–5 or 0–10');
+export const togglePayloadSchema = z.object({ enabled: z.boolean() }).strict();
+export const participantRemovePayloadSchema = z.object({ participantId: idSchema }).strict();
+export const timerStartPayloadSchema = z
+  .object({ seconds: z.number().int().min(10, 'at least 10 seconds').max(3600, 'at most an hour') })
+  .strict();
+export const finalizePayloadSchema = z.object({}).strict();
+
+export const evidencePayloadSchema = z
+  .object({
+    criterionId: idSchema,
+    /** The option the claim is about, or null for a claim comparing the options. */
+    optionId: idSchema.nullable(),
+    text: oneLine(LIMITS.MAX_EVIDENCE_CHARS, 'evidence').pipe(z.string().min(1, 'evidence cannot be empty')),
+    url: z
+      .string()
+      .trim()
+      .max(LIMITS.MAX_URL_CHARS)
+      .refine((u) => {
+        try {
+          const p = new URL(u).protocol;
+          return p === 'http:' || p === 'https:';
+        } catch {
+          return false;
+        }
+      }, 'links must be http:// or https:// addresses')
+      .optional(),
+  })
+  .strict();
+export type EvidencePayload = z.infer<typeof evidencePayloadSchema>;
+
 // ---- state pushed to clients -----------------------------------------------------------
 
 export type Role = 'facilitator' | 'participant' | 'viewer';
@@ -109,6 +208,44 @@ export interface RosterEntry {
   name: string;
   role: Exclude<Role, 'viewer'>;
   online: boolean;
+  /** Spectators do not vote and do not hold up an automatic reveal. */
+  spectator: boolean;
+}
+
+export interface ScoreView {
+  /** The scorer; on anonymous boards a stable pseudonym ("anon-1", …) instead of the id. */
+  participantId: string;
+  criterionId: string;
+  optionId: string;
+  value: number;
+  rationale: string;
+}
+
+export interface RoundView {
+  id: string;
+  number: number;
+  mode: RoundMode;
+  status: 'open' | 'revealed';
+  startedAt: string;
+  revealedAt: string | null;
+  /** For everyone: how far each voter is (cells scored of the board's current cells). */
+  progress: { participantId: string; scored: number; total: number }[];
+  /** This participant's own scores in this round. */
+  mine: ScoreView[];
+  /** Everyone's scores: only after the reveal, or live in an open round; otherwise null. */
+  scores: ScoreView[] | null;
+  /** Scores kept for criteria or options deleted since; left out of the matrix. */
+  orphanedScores: number;
+}
+
+export interface BoardSettingsView {
+  scale: { min: number; max: number };
+  autoReveal: boolean;
+  anonymous: boolean;
+  status: 'open' | 'locked' | 'finalized';
+  finalizedAt: string | null;
+  /** A countdown everyone sees; endsAt is the server's clock (use serverNow to correct skew). */
+  timer: { endsAt: string; seconds: number } | null;
 }
 
 /** Everything this client may see of the session, pushed whole on every change. */
@@ -121,6 +258,11 @@ export interface SessionState {
   you: { participantId: string; name: string } | null;
   roster: RosterEntry[];
   viewersOnline: number;
+  settings: BoardSettingsView;
+  /** Oldest first. */
+  rounds: RoundView[];
+  /** The server's clock when this state was sent. */
+  serverNow: string;
 }
 
 export interface JoinResult {
@@ -140,9 +282,25 @@ export interface ServerToClientEvents {
   [EVENTS.sessionError]: (error: ProtocolError) => void;
 }
 
+type Command<P> = (payload: P, ack: (result: Result<SessionState>) => void) => void;
+
 export interface ClientToServerEvents {
   [EVENTS.boardJoin]: (payload: JoinPayload, ack: (result: Result<JoinResult>) => void) => void;
-  [EVENTS.participantRename]: (payload: RenamePayload, ack: (result: Result<SessionState>) => void) => void;
+  [EVENTS.participantRename]: Command<RenamePayload>;
+  [EVENTS.participantSpectate]: Command<z.input<typeof spectatePayloadSchema>>;
+  [EVENTS.ballotCast]: Command<z.input<typeof ballotPayloadSchema>>;
+  [EVENTS.evidenceAdd]: Command<z.input<typeof evidencePayloadSchema>>;
+  [EVENTS.roundStart]: Command<z.input<typeof roundStartPayloadSchema>>;
+  [EVENTS.roundReveal]: Command<z.input<typeof roundRevealPayloadSchema>>;
+  [EVENTS.boardSetScale]: Command<z.input<typeof setScalePayloadSchema>>;
+  [EVENTS.boardSetAutoReveal]: Command<z.input<typeof togglePayloadSchema>>;
+  [EVENTS.boardSetAnonymous]: Command<z.input<typeof togglePayloadSchema>>;
+  [EVENTS.boardLock]: Command<Record<string, never>>;
+  [EVENTS.boardUnlock]: Command<Record<string, never>>;
+  [EVENTS.boardFinalize]: Command<Record<string, never>>;
+  [EVENTS.participantRemove]: Command<z.input<typeof participantRemovePayloadSchema>>;
+  [EVENTS.timerStart]: Command<z.input<typeof timerStartPayloadSchema>>;
+  [EVENTS.timerStop]: Command<Record<string, never>>;
 }
 
 // biome-ignore lint/complexity/noBannedTypes: Socket.IO's generic slot; no inter-server events yet.

@@ -26,10 +26,12 @@ export interface Connection {
 }
 
 export interface RoomHooks {
-  /** Called after updates were committed, with the board's new state vector. */
-  onCommitted(boardId: string, doc: Y.Doc): void;
+  /** Called after updates to a board were committed. */
+  onCommitted(boardId: string): void;
   /** Whether the board accepts document writes (false once locked or finalized). */
   isWritable(boardId: string): boolean;
+  /** Loads what `isWritable` needs; awaited before the room answers anything. */
+  prepare(boardId: string): Promise<void>;
 }
 
 /**
@@ -50,6 +52,8 @@ export class BoardRoom {
   private storedBytes = 0;
   private failed = false;
   destroyed = false;
+  /** Server-side users (e.g. a command writing evidence); the room stays loaded while > 0. */
+  pins = 0;
 
   constructor(
     readonly boardId: string,
@@ -69,7 +73,10 @@ export class BoardRoom {
   }
 
   private async load(): Promise<void> {
-    const stored = await this.store.loadDocument(this.boardId);
+    const [stored] = await Promise.all([
+      this.store.loadDocument(this.boardId),
+      this.hooks.prepare(this.boardId),
+    ]);
     const parts = stored.snapshot ? [stored.snapshot, ...stored.updates] : stored.updates;
     if (parts.length) Y.applyUpdate(this.doc, Y.mergeUpdates(parts), 'storage');
     this.lastSeq = stored.lastSeq;
@@ -188,7 +195,7 @@ export class BoardRoom {
       for (const conn of this.connections.values()) {
         if (conn !== origin) this.send(conn, message);
       }
-      this.hooks.onCommitted(this.boardId, this.doc);
+      this.hooks.onCommitted(this.boardId);
       if (this.updatesSinceSnapshot >= COMPACT_AFTER_UPDATES) await this.compact();
     });
   }

@@ -63,16 +63,18 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
   }
 
   const httpServer = http.createServer();
-  const session = new SessionServer(httpServer, store, directory, log);
+  const session = new SessionServer(httpServer, store, directory, log, now);
   const yjs = new YjsServer(
     store,
     directory,
     {
-      onCommitted: (boardId, doc) => session.noticeCommitted(boardId, doc),
-      isWritable: () => true,
+      onCommitted: (boardId) => session.noticeCommitted(boardId),
+      isWritable: (boardId) => session.isWritable(boardId),
+      prepare: (boardId) => session.prepareBoard(boardId),
     },
     log,
   );
+  session.attachDocuments(yjs);
 
   httpServer.on('request', (req, res) => {
     // Socket.IO answers its own path; everything else is ours.

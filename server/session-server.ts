@@ -1,52 +1,83 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import * as Y from 'yjs';
+import { addEvidence, readBoard } from '@/lib/board-schema';
 import { LIMITS } from '@/lib/limits';
 import {
+  ballotPayloadSchema,
   type ClientToServerEvents,
   describeZodError,
   ERROR_CODES,
   EVENTS,
+  evidencePayloadSchema,
   fail,
   type InterServerEvents,
   type JoinResult,
   joinPayloadSchema,
   ok,
   PROTOCOL_VERSION,
+  participantRemovePayloadSchema,
   type Result,
-  type RosterEntry,
   renamePayloadSchema,
+  roundRevealPayloadSchema,
+  roundStartPayloadSchema,
   type ServerToClientEvents,
   type SessionState,
   type SocketData,
+  setScalePayloadSchema,
+  spectatePayloadSchema,
+  timerStartPayloadSchema,
+  togglePayloadSchema,
 } from '@/lib/protocol';
 import type { BoardDirectory } from './board-directory';
+import { BoardSession, type BoardShape, CommandError, ensure, shapeOf } from './board-session';
 import { boardTag, type Logger } from './logger';
 import { hashSecret, newSecret, secretMatches } from './secrets';
-import type { BoardStore, ParticipantRow } from './storage/types';
+import type { BoardSettings, BoardStore, ParticipantRow } from './storage/types';
+import type { YjsServer } from './yjs-server';
 
 type IoServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
 /** Coalesces "saved" notices so a burst of edits costs one message per board. */
 export const SAVED_NOTICE_DELAY_MS = 25;
+/** Board sessions kept in memory; beyond this the least recently used idle ones are dropped. */
+export const MAX_CACHED_SESSIONS = 1000;
 
 const roomOf = (boardId: string) => `board:${boardId}`;
 
+/** Parses a payload or throws a typed bad_request error naming the problem. */
+function parse<T>(
+  schema: {
+    safeParse(v: unknown): { success: true; data: T } | { success: false; error: import('zod').ZodError };
+  },
+  payload: unknown,
+): T {
+  const r = schema.safeParse(payload ?? {});
+  if (!r.success) throw new CommandError(ERROR_CODES.BAD_REQUEST, describeZodError(r.error));
+  return r.data;
+}
+
 /**
- * The session channel: who is on a board and in which role. The server owns this state,
- * validates every command, and pushes each client a SessionState rendered for it alone.
+ * The session channel: who is on a board and in which role, rounds and ballots, locking
+ * and finalizing. The server owns this state, validates every command, commits it before
+ * acknowledging, and pushes each client a SessionState rendered for it alone.
  */
 export class SessionServer {
   readonly io: IoServer;
+  private yjs!: YjsServer;
+  private readonly sessions = new Map<string, Promise<BoardSession>>();
   private readonly savedTimers = new Map<string, NodeJS.Timeout>();
-  private readonly docsForNotice = new Map<string, Y.Doc>();
+  private readonly lastShape = new Map<string, string>();
+  /** Serializes the commands of one board so read-check-write sequences do not interleave. */
+  private readonly queues = new Map<string, Promise<unknown>>();
 
   constructor(
     httpServer: HttpServer,
     private readonly store: BoardStore,
     private readonly directory: BoardDirectory,
     private readonly log: Logger,
+    private readonly now: () => Date = () => new Date(),
   ) {
     this.io = new Server(httpServer, {
       maxHttpBufferSize: LIMITS.MAX_SOCKET_MESSAGE_BYTES,
@@ -57,41 +88,152 @@ export class SessionServer {
     this.io.on('connection', (socket) => this.onConnection(socket));
   }
 
+  attachDocuments(yjs: YjsServer): void {
+    this.yjs = yjs;
+  }
+
+  // ---- board sessions ---------------------------------------------------------------------
+
+  session(boardId: string): Promise<BoardSession> {
+    let s = this.sessions.get(boardId);
+    if (!s) {
+      s = (async () => {
+        const [settings, participants, rounds, scores] = await Promise.all([
+          this.store.getSettings(boardId),
+          this.store.listParticipants(boardId),
+          this.store.listRounds(boardId),
+          this.store.listScores(boardId),
+        ]);
+        return new BoardSession(boardId, settings, participants, rounds, scores);
+      })();
+      s.catch(() => this.sessions.delete(boardId));
+      this.sessions.set(boardId, s);
+      this.trimCache();
+    }
+    return s;
+  }
+
+  private trimCache(): void {
+    if (this.sessions.size <= MAX_CACHED_SESSIONS) return;
+    for (const id of this.sessions.keys()) {
+      if (this.sessions.size <= MAX_CACHED_SESSIONS) break;
+      const busy = (this.io.sockets.adapter.rooms.get(roomOf(id))?.size ?? 0) > 0 || this.yjs?.loadedRoom(id);
+      if (!busy) this.sessions.delete(id);
+    }
+  }
+
+  /** Synchronous view for the document endpoint; `prepareBoard` loads it first. */
+  private readonly writable = new Map<string, boolean>();
+  async prepareBoard(boardId: string): Promise<void> {
+    const s = await this.session(boardId);
+    this.writable.set(boardId, s.settings.status === 'open');
+  }
+  isWritable(boardId: string): boolean {
+    return this.writable.get(boardId) ?? false;
+  }
+
+  private async shape(boardId: string): Promise<BoardShape> {
+    return this.yjs.withDoc(boardId, (room) => shapeOf(readBoard(room.doc)));
+  }
+
+  private inQueue<T>(boardId: string, task: () => Promise<T>): Promise<T> {
+    const prev = this.queues.get(boardId) ?? Promise.resolve();
+    const next = prev.then(task, task);
+    const settled = next.catch(() => {});
+    this.queues.set(boardId, settled);
+    void settled.then(() => {
+      if (this.queues.get(boardId) === settled) this.queues.delete(boardId);
+    });
+    return next;
+  }
+
+  // ---- connections ----------------------------------------------------------------------
+
   private onConnection(socket: IoSocket): void {
     socket.data = { boardId: null, role: null, participantId: null };
     const limiter = new RateLimiter(LIMITS.RATE_LIMIT_COMMANDS, LIMITS.RATE_LIMIT_WINDOW_MS);
-    const guard =
-      <P, T>(handler: (payload: P) => Promise<Result<T>>) =>
-      (payload: P, ack: unknown) => {
+    const handle =
+      <T>(handler: (payload: unknown) => Promise<Result<T>>) =>
+      (payload: unknown, ack: unknown) => {
         const reply = typeof ack === 'function' ? (ack as (r: Result<T>) => void) : () => {};
         if (!limiter.take(Date.now())) {
           reply(fail(ERROR_CODES.RATE_LIMITED, 'too many commands; wait a few seconds'));
           return;
         }
         handler(payload).then(reply, (err: unknown) => {
+          if (err instanceof CommandError) {
+            reply(fail(err.code, err.message));
+            return;
+          }
           this.log.error('session command failed', { error: err instanceof Error ? err.stack : String(err) });
           reply(fail(ERROR_CODES.INTERNAL, 'the server could not complete that; nothing was changed'));
+        });
+      };
+    /** A command on the joined board: serialized per board, answered with the new state. */
+    const command =
+      (
+        run: (ctx: CommandContext, payload: unknown) => Promise<void>,
+        access: 'participant' | 'facilitator',
+      ) =>
+      (payload: unknown) => {
+        const { boardId, role, participantId } = socket.data;
+        if (!boardId || !role) return Promise.resolve(fail(ERROR_CODES.NOT_JOINED, 'join a board first'));
+        if (role === 'viewer')
+          return Promise.resolve(fail(ERROR_CODES.READ_ONLY, 'viewers cannot change the board'));
+        if (access === 'facilitator' && role !== 'facilitator') {
+          return Promise.resolve(fail(ERROR_CODES.NOT_FACILITATOR, 'only the facilitator can do that'));
+        }
+        return this.inQueue(boardId, async () => {
+          const session = await this.session(boardId);
+          const me = participantId ? session.participant(participantId) : undefined;
+          ensure(me && !me.removed, ERROR_CODES.REMOVED, 'you were removed from this board');
+          await run({ socket, session, boardId, me }, payload);
+          await this.broadcastState(boardId);
+          await this.maybeAutoReveal(boardId);
+          return ok(await this.renderFor(socket));
         });
       };
 
     socket.on(
       EVENTS.boardJoin,
-      guard((p) => this.join(socket, p)),
+      handle((p) => this.join(socket, p)),
+    );
+    socket.on(EVENTS.participantRename, handle(command((c, p) => this.rename(c, p), 'participant')));
+    socket.on(EVENTS.participantSpectate, handle(command((c, p) => this.spectate(c, p), 'participant')));
+    socket.on(EVENTS.ballotCast, handle(command((c, p) => this.castBallot(c, p), 'participant')));
+    socket.on(EVENTS.evidenceAdd, handle(command((c, p) => this.addEvidence(c, p), 'participant')));
+    socket.on(EVENTS.roundStart, handle(command((c, p) => this.startRound(c, p), 'facilitator')));
+    socket.on(EVENTS.roundReveal, handle(command((c, p) => this.revealRound(c, p), 'facilitator')));
+    socket.on(EVENTS.boardSetScale, handle(command((c, p) => this.setScale(c, p), 'facilitator')));
+    socket.on(
+      EVENTS.boardSetAutoReveal,
+      handle(command((c, p) => this.setToggle(c, p, 'autoReveal'), 'facilitator')),
     );
     socket.on(
-      EVENTS.participantRename,
-      guard((p) => this.rename(socket, p)),
+      EVENTS.boardSetAnonymous,
+      handle(command((c, p) => this.setToggle(c, p, 'anonymous'), 'facilitator')),
     );
+    socket.on(EVENTS.boardLock, handle(command((c) => this.setStatus(c, 'locked'), 'facilitator')));
+    socket.on(EVENTS.boardUnlock, handle(command((c) => this.setStatus(c, 'open'), 'facilitator')));
+    socket.on(EVENTS.boardFinalize, handle(command((c) => this.setStatus(c, 'finalized'), 'facilitator')));
+    socket.on(
+      EVENTS.participantRemove,
+      handle(command((c, p) => this.removeParticipant(c, p), 'facilitator')),
+    );
+    socket.on(EVENTS.timerStart, handle(command((c, p) => this.startTimer(c, p), 'facilitator')));
+    socket.on(EVENTS.timerStop, handle(command((c) => this.stopTimer(c), 'facilitator')));
     socket.on('disconnect', () => {
       const { boardId } = socket.data;
-      if (boardId) void this.broadcastState(boardId);
+      if (!boardId) return;
+      void this.inQueue(boardId, async () => {
+        await this.broadcastState(boardId);
+        await this.maybeAutoReveal(boardId);
+      }).catch((err: unknown) => this.log.error('after disconnect', { error: String(err) }));
     });
   }
 
   private async join(socket: IoSocket, payload: unknown): Promise<Result<JoinResult>> {
-    const parsed = joinPayloadSchema.safeParse(payload);
-    if (!parsed.success) return fail(ERROR_CODES.BAD_REQUEST, describeZodError(parsed.error));
-    const p = parsed.data;
+    const p = parse(joinPayloadSchema, payload);
     if (socket.data.boardId)
       return fail(ERROR_CODES.BAD_REQUEST, 'this connection has already joined a board');
 
@@ -100,8 +242,8 @@ export class SessionServer {
       if (!board) return fail(ERROR_CODES.NOT_FOUND, 'no board has this viewer link');
       socket.data = { boardId: board.id, role: 'viewer', participantId: null };
       await socket.join(roomOf(board.id));
-      void this.broadcastState(board.id);
-      return ok({ state: await this.renderState(socket, p.viewerKey) });
+      await this.broadcastState(board.id, socket.id);
+      return ok({ state: await this.renderFor(socket, p.viewerKey) });
     }
 
     const board = await this.directory.getBoard(p.boardId);
@@ -111,134 +253,349 @@ export class SessionServer {
       return fail(ERROR_CODES.BAD_TOKEN, 'the facilitator key is not valid for this board');
     }
 
-    let participant: ParticipantRow | null = null;
-    let credentials: JoinResult['credentials'];
-    if (p.participantId !== undefined || p.token !== undefined) {
-      participant = p.participantId ? await this.store.getParticipant(board.id, p.participantId) : null;
-      if (!participant || !secretMatches(p.token, participant.tokenHash)) {
-        return fail(ERROR_CODES.BAD_TOKEN, 'this browser’s participant token is not valid for this board');
+    return this.inQueue(board.id, async () => {
+      const session = await this.session(board.id);
+      let participant: ParticipantRow | undefined;
+      let credentials: JoinResult['credentials'];
+      if (p.participantId !== undefined || p.token !== undefined) {
+        participant = p.participantId ? session.participant(p.participantId) : undefined;
+        if (!participant || !secretMatches(p.token, participant.tokenHash)) {
+          return fail(ERROR_CODES.BAD_TOKEN, 'this browser’s participant token is not valid for this board');
+        }
+        if (participant.removed)
+          return fail(ERROR_CODES.REMOVED, 'the facilitator removed you from this board');
+        if (participant.name !== p.name) {
+          await this.store.renameParticipant(board.id, participant.id, p.name);
+          participant.name = p.name;
+        }
+      } else {
+        if (session.participants.length >= LIMITS.MAX_PARTICIPANTS_PER_BOARD) {
+          return fail(
+            ERROR_CODES.BOARD_FULL,
+            `a board takes at most ${LIMITS.MAX_PARTICIPANTS_PER_BOARD} participants`,
+          );
+        }
+        const token = newSecret();
+        participant = {
+          id: newSecret(),
+          boardId: board.id,
+          name: p.name,
+          tokenHash: hashSecret(token),
+          createdAt: this.now().toISOString(),
+          spectator: false,
+          removed: false,
+        };
+        await this.store.addParticipant(participant);
+        session.participants.push(participant);
+        credentials = { participantId: participant.id, token };
       }
-      if (participant.name !== p.name) {
-        await this.store.renameParticipant(board.id, participant.id, p.name);
-        participant = { ...participant, name: p.name };
-      }
-    } else {
-      const existing = await this.store.listParticipants(board.id);
-      if (existing.length >= LIMITS.MAX_PARTICIPANTS_PER_BOARD) {
-        return fail(
-          ERROR_CODES.BOARD_FULL,
-          `a board takes at most ${LIMITS.MAX_PARTICIPANTS_PER_BOARD} participants`,
-        );
-      }
-      const token = newSecret();
-      participant = {
-        id: newSecret(),
+      socket.data = {
         boardId: board.id,
-        name: p.name,
-        tokenHash: hashSecret(token),
-        createdAt: new Date().toISOString(),
+        role: isFacilitator ? 'facilitator' : 'participant',
+        participantId: participant.id,
       };
-      await this.store.addParticipant(participant);
-      credentials = { participantId: participant.id, token };
-    }
-
-    socket.data = {
-      boardId: board.id,
-      role: isFacilitator ? 'facilitator' : 'participant',
-      participantId: participant.id,
-    };
-    await socket.join(roomOf(board.id));
-    this.log.info('joined', { board: boardTag(board.id), role: socket.data.role });
-    void this.broadcastState(board.id, socket.id);
-    return ok({ state: await this.renderState(socket, board.id), ...(credentials ? { credentials } : {}) });
+      await socket.join(roomOf(board.id));
+      this.log.info('joined', { board: boardTag(board.id), role: socket.data.role });
+      await this.broadcastState(board.id, socket.id);
+      const state = await this.renderFor(socket);
+      this.sendSavedNotice(board.id, socket);
+      return ok({ state, ...(credentials ? { credentials } : {}) });
+    });
   }
 
-  private async rename(socket: IoSocket, payload: unknown): Promise<Result<SessionState>> {
-    const { boardId, participantId } = socket.data;
-    if (!boardId || !participantId)
-      return fail(ERROR_CODES.NOT_JOINED, 'join a board as a participant first');
-    const parsed = renamePayloadSchema.safeParse(payload);
-    if (!parsed.success) return fail(ERROR_CODES.BAD_REQUEST, describeZodError(parsed.error));
-    await this.store.renameParticipant(boardId, participantId, parsed.data.name);
-    void this.broadcastState(boardId, socket.id);
-    return ok(await this.renderState(socket, boardId));
+  // ---- commands -------------------------------------------------------------------------
+
+  private async rename({ session, boardId, me }: CommandContext, payload: unknown): Promise<void> {
+    const { name } = parse(renamePayloadSchema, payload);
+    await this.store.renameParticipant(boardId, me.id, name);
+    me.name = name;
+    void session;
+  }
+
+  private async spectate({ boardId, me }: CommandContext, payload: unknown): Promise<void> {
+    const { spectator } = parse(spectatePayloadSchema, payload);
+    await this.store.setSpectator(boardId, me.id, spectator);
+    me.spectator = spectator;
+  }
+
+  private async castBallot({ session, boardId, me }: CommandContext, payload: unknown): Promise<void> {
+    const b = parse(ballotPayloadSchema, payload);
+    ensure(
+      b.participantId === undefined || b.participantId === me.id,
+      ERROR_CODES.FORBIDDEN,
+      'you can cast only your own ballot',
+    );
+    ensure(
+      session.settings.status === 'open',
+      ERROR_CODES.BOARD_LOCKED,
+      'the board is locked; no more ballots',
+    );
+    ensure(!me.spectator, ERROR_CODES.SPECTATOR, 'spectators do not vote; stop spectating to score');
+    const round = session.rounds.find((r) => r.id === b.roundId);
+    ensure(round, ERROR_CODES.NO_OPEN_ROUND, 'no such round');
+    ensure(round.revealedAt === null, ERROR_CODES.ROUND_CLOSED, 'this round was revealed; scores are final');
+    const shape = await this.shape(boardId);
+    ensure(
+      shape.criterionIds.includes(b.criterionId),
+      ERROR_CODES.UNKNOWN_CELL,
+      'no such criterion on this board',
+    );
+    ensure(shape.optionIds.includes(b.optionId), ERROR_CODES.UNKNOWN_CELL, 'no such option on this board');
+    const key = {
+      boardId,
+      roundId: round.id,
+      participantId: me.id,
+      criterionId: b.criterionId,
+      optionId: b.optionId,
+    };
+    if (b.value === null) {
+      await this.store.deleteScore(key);
+      session.deleteScore(key);
+      return;
+    }
+    const { scaleMin, scaleMax } = session.settings;
+    ensure(
+      b.value >= scaleMin && b.value <= scaleMax,
+      ERROR_CODES.OUT_OF_SCALE,
+      `scores are from ${scaleMin} to ${scaleMax}`,
+    );
+    const row = { ...key, value: b.value, rationale: b.rationale ?? '', updatedAt: this.now().toISOString() };
+    await this.store.upsertScore(row);
+    session.putScore(row);
+  }
+
+  private async addEvidence({ boardId, me, session }: CommandContext, payload: unknown): Promise<void> {
+    const e = parse(evidencePayloadSchema, payload);
+    ensure(session.settings.status === 'open', ERROR_CODES.BOARD_LOCKED, 'the board is locked');
+    const added = await this.yjs.withDoc(boardId, (room) => {
+      const board = readBoard(room.doc);
+      if (!board.criteria.some((c) => c.id === e.criterionId)) return 'no such criterion';
+      if (e.optionId !== null && !board.options.some((o) => o.id === e.optionId)) return 'no such option';
+      let done = false;
+      room.applyServerChange((doc) => {
+        done = addEvidence(doc, e.criterionId, {
+          id: newSecret(),
+          optionId: e.optionId,
+          text: e.text,
+          origin: { type: 'participant', authorName: me.name, ...(e.url ? { url: e.url } : {}) },
+        });
+      });
+      return done ? null : 'no such criterion';
+    });
+    ensure(added === null, ERROR_CODES.UNKNOWN_CELL, added ?? '');
+  }
+
+  private async startRound({ session, boardId }: CommandContext, payload: unknown): Promise<void> {
+    const { mode } = parse(roundStartPayloadSchema, payload);
+    ensure(session.settings.status === 'open', ERROR_CODES.BOARD_LOCKED, 'the board is locked');
+    ensure(
+      !session.openRound,
+      ERROR_CODES.ROUND_IN_PROGRESS,
+      'reveal the current round before starting another',
+    );
+    const round = {
+      id: newSecret(),
+      boardId,
+      number: (session.currentRound?.number ?? 0) + 1,
+      mode,
+      startedAt: this.now().toISOString(),
+      revealedAt: null,
+    };
+    await this.store.createRound(round);
+    session.rounds.push(round);
+  }
+
+  private async revealRound({ session }: CommandContext, payload: unknown): Promise<void> {
+    const { roundId } = parse(roundRevealPayloadSchema, payload);
+    const round = session.rounds.find((r) => r.id === roundId);
+    ensure(round, ERROR_CODES.NO_OPEN_ROUND, 'no such round');
+    ensure(round.revealedAt === null, ERROR_CODES.ROUND_CLOSED, 'this round is already revealed');
+    await this.reveal(session, round.id);
+  }
+
+  private async reveal(session: BoardSession, roundId: string): Promise<void> {
+    const round = session.rounds.find((r) => r.id === roundId);
+    if (!round || round.revealedAt !== null) return;
+    const at = this.now().toISOString();
+    await this.store.revealRound(session.boardId, roundId, at);
+    round.revealedAt = at;
+  }
+
+  private async setScale({ session, boardId }: CommandContext, payload: unknown): Promise<void> {
+    const scale = parse(setScalePayloadSchema, payload);
+    ensure(
+      !session.hasAnyScore,
+      ERROR_CODES.SCALE_LOCKED,
+      'the scale can change only before the first ballot',
+    );
+    await this.updateSettings(session, boardId, { scaleMin: scale.min, scaleMax: scale.max });
+  }
+
+  private async setToggle(
+    { session, boardId }: CommandContext,
+    payload: unknown,
+    key: 'autoReveal' | 'anonymous',
+  ): Promise<void> {
+    const { enabled } = parse(togglePayloadSchema, payload);
+    await this.updateSettings(session, boardId, { [key]: enabled });
+  }
+
+  private async setStatus(
+    { session, boardId }: CommandContext,
+    status: BoardSettings['status'],
+  ): Promise<void> {
+    const finalizedAt = status === 'finalized' ? this.now().toISOString() : null;
+    if (status === 'finalized') {
+      ensure(!session.openRound, ERROR_CODES.ROUND_IN_PROGRESS, 'reveal the current round before finalizing');
+    }
+    await this.updateSettings(session, boardId, { status, finalizedAt });
+    this.writable.set(boardId, status === 'open');
+    // Mirror the status into the document so every Yjs reader sees it.
+    await this.yjs.withDoc(boardId, (room) => {
+      room.applyServerChange((doc) => doc.getMap('meta').set('status', status));
+    });
+  }
+
+  private async removeParticipant({ session, boardId, me }: CommandContext, payload: unknown): Promise<void> {
+    const { participantId } = parse(participantRemovePayloadSchema, payload);
+    const target = session.participant(participantId);
+    ensure(target && !target.removed, ERROR_CODES.NOT_FOUND, 'no such participant');
+    ensure(target.id !== me.id, ERROR_CODES.BAD_REQUEST, 'you cannot remove yourself');
+    await this.store.removeParticipant(boardId, participantId);
+    target.removed = true;
+    for (const s of await this.io.in(roomOf(boardId)).fetchSockets()) {
+      if (s.data.participantId === participantId) {
+        s.emit(EVENTS.sessionError, {
+          code: ERROR_CODES.REMOVED,
+          message: 'the facilitator removed you from this board',
+        });
+        s.disconnect(true);
+      }
+    }
+  }
+
+  private async startTimer({ session, boardId }: CommandContext, payload: unknown): Promise<void> {
+    const { seconds } = parse(timerStartPayloadSchema, payload);
+    const endsAt = new Date(this.now().getTime() + seconds * 1000).toISOString();
+    session.timer = { endsAt, seconds };
+    void boardId;
+  }
+
+  private async stopTimer({ session }: CommandContext): Promise<void> {
+    session.timer = null;
+  }
+
+  private async updateSettings(
+    session: BoardSession,
+    boardId: string,
+    patch: Partial<BoardSettings>,
+  ): Promise<void> {
+    await this.store.updateSettings(boardId, patch);
+    session.settings = { ...session.settings, ...patch };
+  }
+
+  private async maybeAutoReveal(boardId: string): Promise<void> {
+    const session = await this.session(boardId);
+    if (!session.settings.autoReveal || !session.openRound) return;
+    const online = await this.onlineParticipants(boardId);
+    const shape = await this.shape(boardId);
+    if (session.autoRevealDue(new Set(online.keys()), shape)) {
+      await this.reveal(session, session.openRound.id);
+      await this.broadcastState(boardId);
+    }
+  }
+
+  // ---- rendering --------------------------------------------------------------------------
+
+  private async onlineParticipants(boardId: string): Promise<Map<string, 'facilitator' | 'participant'>> {
+    const online = new Map<string, 'facilitator' | 'participant'>();
+    for (const s of await this.io.in(roomOf(boardId)).fetchSockets()) {
+      const { participantId, role } = s.data;
+      if (!participantId || role === 'viewer' || role === null) continue;
+      // A facilitator in any tab makes the person the facilitator.
+      if (online.get(participantId) !== 'facilitator') online.set(participantId, role);
+    }
+    return online;
   }
 
   /** Sends every client on the board its own rendering of the session state. */
   async broadcastState(boardId: string, exceptSocketId?: string): Promise<void> {
     const sockets = await this.io.in(roomOf(boardId)).fetchSockets();
-    const roster = await this.roster(boardId, sockets);
+    if (sockets.length === 0) return;
+    const ctx = await this.renderContext(boardId);
     for (const s of sockets) {
       if (s.id === exceptSocketId) continue;
-      s.emit(EVENTS.sessionState, this.stateFor(s.data, roster, s.data.role === 'viewer' ? null : boardId));
+      s.emit(EVENTS.sessionState, this.stateFor(s.data, ctx));
     }
   }
 
-  private async renderState(socket: IoSocket, docRoom: string): Promise<SessionState> {
-    const boardId = socket.data.boardId!;
-    const sockets = await this.io.in(roomOf(boardId)).fetchSockets();
-    const roster = await this.roster(boardId, sockets);
-    return this.stateFor(socket.data, roster, socket.data.role === 'viewer' ? null : boardId, docRoom);
+  private async renderFor(socket: IoSocket, viewerRoom?: string): Promise<SessionState> {
+    const ctx = await this.renderContext(socket.data.boardId!);
+    return this.stateFor(socket.data, ctx, viewerRoom);
   }
 
-  private async roster(
-    boardId: string,
-    sockets: { data: SocketData }[],
-  ): Promise<{ entries: RosterEntry[]; viewers: number }> {
-    const participants = await this.store.listParticipants(boardId);
-    const online = new Map<string, SocketData['role']>();
+  private async renderContext(boardId: string): Promise<RenderContext> {
+    const [session, online, shape] = await Promise.all([
+      this.session(boardId),
+      this.onlineParticipants(boardId),
+      this.shape(boardId),
+    ]);
     let viewers = 0;
-    for (const s of sockets) {
-      if (s.data.role === 'viewer') viewers++;
-      else if (s.data.participantId) {
-        // A facilitator in any tab makes the person the facilitator.
-        if (online.get(s.data.participantId) !== 'facilitator') online.set(s.data.participantId, s.data.role);
-      }
-    }
-    const entries = participants.map((p) => ({
-      id: p.id,
-      name: p.name,
-      role: online.get(p.id) === 'facilitator' ? ('facilitator' as const) : ('participant' as const),
-      online: online.has(p.id),
-    }));
-    return { entries, viewers };
+    for (const s of await this.io.in(roomOf(boardId)).fetchSockets()) if (s.data.role === 'viewer') viewers++;
+    return { boardId, session, online, shape, viewers };
   }
 
-  private stateFor(
-    data: SocketData,
-    roster: { entries: RosterEntry[]; viewers: number },
-    boardId: string | null,
-    docRoom?: string,
-  ): SessionState {
-    const me = roster.entries.find((e) => e.id === data.participantId);
+  private stateFor(data: SocketData, ctx: RenderContext, viewerRoom?: string): SessionState {
+    const roster = ctx.session.roster(ctx.online);
+    const me = roster.find((e) => e.id === data.participantId);
+    const isViewer = data.role === 'viewer';
     return {
       protocolVersion: PROTOCOL_VERSION,
       // Viewers never learn the board id: it is the participant link.
-      boardId: data.role === 'viewer' ? null : boardId,
-      docRoom: docRoom ?? boardId ?? '',
+      boardId: isViewer ? null : ctx.boardId,
+      docRoom: isViewer ? (viewerRoom ?? '') : ctx.boardId,
       role: data.role ?? 'viewer',
       you: me ? { participantId: me.id, name: me.name } : null,
-      roster: roster.entries,
-      viewersOnline: roster.viewers,
+      roster,
+      viewersOnline: ctx.viewers,
+      settings: ctx.session.settingsView(),
+      rounds: ctx.session.roundViews(isViewer ? null : data.participantId, ctx.shape),
+      serverNow: this.now().toISOString(),
     };
   }
 
+  // ---- save notices ---------------------------------------------------------------------
+
   /** Called by the document endpoint after it committed updates to a board. */
-  noticeCommitted(boardId: string, doc: Y.Doc): void {
-    this.docsForNotice.set(boardId, doc);
+  noticeCommitted(boardId: string): void {
     if (this.savedTimers.has(boardId)) return;
     const timer = setTimeout(() => {
       this.savedTimers.delete(boardId);
-      const current = this.docsForNotice.get(boardId);
-      this.docsForNotice.delete(boardId);
-      if (!current) return;
-      const stateVector: Record<string, number> = {};
-      for (const [client, clock] of Y.decodeStateVector(Y.encodeStateVector(current))) {
-        stateVector[String(client)] = clock;
+      this.sendSavedNotice(boardId);
+      // The cells of a round are the document's criteria × options: when those change,
+      // progress changes for everyone.
+      const room = this.yjs.loadedRoom(boardId);
+      if (!room) return;
+      const shape = shapeOf(readBoard(room.doc));
+      const key = `${shape.criterionIds.join(',')}|${shape.optionIds.join(',')}`;
+      if (this.lastShape.get(boardId) !== key) {
+        const first = !this.lastShape.has(boardId);
+        this.lastShape.set(boardId, key);
+        if (!first) void this.inQueue(boardId, () => this.broadcastState(boardId)).catch(() => {});
       }
-      this.io.to(roomOf(boardId)).emit(EVENTS.docSaved, { stateVector });
     }, SAVED_NOTICE_DELAY_MS);
     this.savedTimers.set(boardId, timer);
+  }
+
+  private sendSavedNotice(boardId: string, to?: IoSocket): void {
+    const room = this.yjs.loadedRoom(boardId);
+    if (!room) return;
+    const stateVector: Record<string, number> = {};
+    for (const [client, clock] of Y.decodeStateVector(Y.encodeStateVector(room.doc))) {
+      stateVector[String(client)] = clock;
+    }
+    if (to) to.emit(EVENTS.docSaved, { stateVector });
+    else this.io.to(roomOf(boardId)).emit(EVENTS.docSaved, { stateVector });
   }
 
   async close(): Promise<void> {
@@ -248,6 +605,21 @@ export class SessionServer {
       this.io.close(() => resolve());
     });
   }
+}
+
+interface CommandContext {
+  socket: IoSocket;
+  session: BoardSession;
+  boardId: string;
+  me: ParticipantRow;
+}
+
+interface RenderContext {
+  boardId: string;
+  session: BoardSession;
+  online: Map<string, 'facilitator' | 'participant'>;
+  shape: BoardShape;
+  viewers: number;
 }
 
 /** Fixed-window command limiter for one socket. */

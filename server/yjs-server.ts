@@ -1,11 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
-import type * as Y from 'yjs';
 import { LIMITS } from '@/lib/limits';
 import { YJS_CLOSE } from '@/lib/protocol';
 import type { BoardDirectory } from './board-directory';
-import { BoardRoom, type Connection } from './board-room';
+import { BoardRoom, type Connection, type RoomHooks } from './board-room';
 import type { Logger } from './logger';
 import { boardTag } from './logger';
 import type { BoardStore } from './storage/types';
@@ -14,10 +13,7 @@ export const YJS_PATH_PREFIX = '/yjs/';
 /** How often dead connections are detected (WebSocket ping/pong). */
 export const YJS_PING_INTERVAL_MS = 30_000;
 
-export interface YjsServerHooks {
-  onCommitted(boardId: string, doc: Y.Doc): void;
-  isWritable(boardId: string): boolean;
-}
+export type YjsServerHooks = RoomHooks;
 
 /**
  * The board document endpoint: the standard y-websocket protocol at /yjs/<room>, where
@@ -114,13 +110,32 @@ export class YjsServer {
 
   /** Drops an idle room from memory once its pending commits are done. */
   private maybeEvict(room: BoardRoom): void {
-    if (room.connections.size > 0) return;
+    if (room.connections.size > 0 || room.pins > 0) return;
     void room.flushed().then(() => {
-      if (room.connections.size === 0 && this.rooms.get(room.boardId) === room) {
+      if (room.connections.size === 0 && room.pins === 0 && this.rooms.get(room.boardId) === room) {
         this.rooms.delete(room.boardId);
         room.destroy();
       }
     });
+  }
+
+  /**
+   * Runs `fn` against the board's live document, loading it if no client has it open,
+   * and resolves once any change it made is committed (and relayed).
+   */
+  async withDoc<T>(boardId: string, fn: (room: BoardRoom) => T): Promise<T> {
+    const room = this.getRoom(boardId);
+    room.pins++;
+    try {
+      await room.ready;
+      const result = fn(room);
+      await room.flushed();
+      if (room.isFailed) throw new Error('storage failed');
+      return result;
+    } finally {
+      room.pins--;
+      this.maybeEvict(room);
+    }
   }
 
   /** The loaded room of a board, if any client has it open. */

@@ -1,7 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { BoardRow, BoardStore, ParticipantRow, StoredDocument } from './types';
+import {
+  type BoardRow,
+  type BoardSettings,
+  type BoardStore,
+  DEFAULT_SETTINGS,
+  type ParticipantRow,
+  type RoundRow,
+  type ScoreRow,
+  type StoredDocument,
+} from './types';
 
 /**
  * The embedded store: one SQLite file in WAL mode. better-sqlite3 is synchronous, so every
@@ -45,6 +54,27 @@ export class SqliteStore implements BoardStore {
         'SELECT * FROM participants WHERE board_id = ? ORDER BY created_at, id',
       ),
       renameParticipant: this.db.prepare('UPDATE participants SET name = ? WHERE board_id = ? AND id = ?'),
+      setSpectator: this.db.prepare('UPDATE participants SET spectator = ? WHERE board_id = ? AND id = ?'),
+      removeParticipant: this.db.prepare('UPDATE participants SET removed = 1 WHERE board_id = ? AND id = ?'),
+      getSettings: this.db.prepare('SELECT data FROM board_settings WHERE board_id = ?'),
+      putSettings: this.db.prepare(
+        'INSERT INTO board_settings (board_id, data) VALUES (?, ?) ON CONFLICT (board_id) DO UPDATE SET data = excluded.data',
+      ),
+      listRounds: this.db.prepare('SELECT * FROM rounds WHERE board_id = ? ORDER BY number'),
+      insertRound: this.db.prepare(
+        'INSERT INTO rounds (id, board_id, number, mode, started_at, revealed_at) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      revealRound: this.db.prepare('UPDATE rounds SET revealed_at = ? WHERE board_id = ? AND id = ?'),
+      listScores: this.db.prepare('SELECT * FROM scores WHERE board_id = ?'),
+      upsertScore: this.db.prepare(
+        `INSERT INTO scores (board_id, round_id, participant_id, criterion_id, option_id, value, rationale, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (board_id, round_id, participant_id, criterion_id, option_id)
+         DO UPDATE SET value = excluded.value, rationale = excluded.rationale, updated_at = excluded.updated_at`,
+      ),
+      deleteScore: this.db.prepare(
+        'DELETE FROM scores WHERE board_id = ? AND round_id = ? AND participant_id = ? AND criterion_id = ? AND option_id = ?',
+      ),
     };
   }
 
@@ -73,7 +103,34 @@ export class SqliteStore implements BoardStore {
         name TEXT NOT NULL,
         token_hash TEXT NOT NULL,
         created_at TEXT NOT NULL,
+        spectator INTEGER NOT NULL DEFAULT 0,
+        removed INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (board_id, id)
+      );
+      CREATE TABLE IF NOT EXISTS board_settings (
+        board_id TEXT PRIMARY KEY REFERENCES boards(id),
+        data TEXT NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS rounds (
+        id TEXT NOT NULL,
+        board_id TEXT NOT NULL REFERENCES boards(id),
+        number INTEGER NOT NULL,
+        mode TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        revealed_at TEXT,
+        PRIMARY KEY (board_id, id),
+        UNIQUE (board_id, number)
+      );
+      CREATE TABLE IF NOT EXISTS scores (
+        board_id TEXT NOT NULL REFERENCES boards(id),
+        round_id TEXT NOT NULL,
+        participant_id TEXT NOT NULL,
+        criterion_id TEXT NOT NULL,
+        option_id TEXT NOT NULL,
+        value INTEGER NOT NULL,
+        rationale TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (board_id, round_id, participant_id, criterion_id, option_id)
       );
     `);
   }
@@ -128,6 +185,7 @@ export class SqliteStore implements BoardStore {
 
   async addParticipant(p: ParticipantRow): Promise<void> {
     this.stmts.insertParticipant.run(p.id, p.boardId, p.name, p.tokenHash, p.createdAt);
+    if (p.spectator) this.stmts.setSpectator.run(1, p.boardId, p.id);
   }
 
   async getParticipant(boardId: string, id: string): Promise<ParticipantRow | null> {
@@ -140,6 +198,80 @@ export class SqliteStore implements BoardStore {
 
   async renameParticipant(boardId: string, id: string, name: string): Promise<void> {
     this.stmts.renameParticipant.run(name, boardId, id);
+  }
+
+  async setSpectator(boardId: string, id: string, spectator: boolean): Promise<void> {
+    this.stmts.setSpectator.run(spectator ? 1 : 0, boardId, id);
+  }
+
+  async removeParticipant(boardId: string, id: string): Promise<void> {
+    this.stmts.removeParticipant.run(boardId, id);
+  }
+
+  async getSettings(boardId: string): Promise<BoardSettings> {
+    const row = this.stmts.getSettings.get(boardId) as { data: string } | undefined;
+    return row
+      ? { ...DEFAULT_SETTINGS, ...(JSON.parse(row.data) as Partial<BoardSettings>) }
+      : { ...DEFAULT_SETTINGS };
+  }
+
+  async updateSettings(boardId: string, patch: Partial<BoardSettings>): Promise<void> {
+    this.db.transaction(() => {
+      const row = this.stmts.getSettings.get(boardId) as { data: string } | undefined;
+      const current = row ? (JSON.parse(row.data) as Partial<BoardSettings>) : {};
+      this.stmts.putSettings.run(boardId, JSON.stringify({ ...DEFAULT_SETTINGS, ...current, ...patch }));
+    })();
+  }
+
+  async listRounds(boardId: string): Promise<RoundRow[]> {
+    return (this.stmts.listRounds.all(boardId) as RoundDbRow[]).map((r) => ({
+      id: r.id,
+      boardId: r.board_id,
+      number: r.number,
+      mode: r.mode === 'open' ? 'open' : 'blind',
+      startedAt: r.started_at,
+      revealedAt: r.revealed_at,
+    }));
+  }
+
+  async createRound(r: RoundRow): Promise<void> {
+    this.stmts.insertRound.run(r.id, r.boardId, r.number, r.mode, r.startedAt, r.revealedAt);
+  }
+
+  async revealRound(boardId: string, roundId: string, revealedAt: string): Promise<void> {
+    this.stmts.revealRound.run(revealedAt, boardId, roundId);
+  }
+
+  async listScores(boardId: string): Promise<ScoreRow[]> {
+    return (this.stmts.listScores.all(boardId) as ScoreDbRow[]).map((r) => ({
+      boardId: r.board_id,
+      roundId: r.round_id,
+      participantId: r.participant_id,
+      criterionId: r.criterion_id,
+      optionId: r.option_id,
+      value: r.value,
+      rationale: r.rationale,
+      updatedAt: r.updated_at,
+    }));
+  }
+
+  async upsertScore(s: ScoreRow): Promise<void> {
+    this.stmts.upsertScore.run(
+      s.boardId,
+      s.roundId,
+      s.participantId,
+      s.criterionId,
+      s.optionId,
+      s.value,
+      s.rationale,
+      s.updatedAt,
+    );
+  }
+
+  async deleteScore(
+    k: Pick<ScoreRow, 'boardId' | 'roundId' | 'participantId' | 'criterionId' | 'optionId'>,
+  ): Promise<void> {
+    this.stmts.deleteScore.run(k.boardId, k.roundId, k.participantId, k.criterionId, k.optionId);
   }
 
   async close(): Promise<void> {
@@ -173,10 +305,40 @@ interface ParticipantDbRow {
   name: string;
   token_hash: string;
   created_at: string;
+  spectator: number;
+  removed: number;
+}
+
+interface RoundDbRow {
+  id: string;
+  board_id: string;
+  number: number;
+  mode: string;
+  started_at: string;
+  revealed_at: string | null;
+}
+
+interface ScoreDbRow {
+  board_id: string;
+  round_id: string;
+  participant_id: string;
+  criterion_id: string;
+  option_id: string;
+  value: number;
+  rationale: string;
+  updated_at: string;
 }
 
 function toParticipant(row: unknown): ParticipantRow | null {
   if (!row) return null;
   const r = row as ParticipantDbRow;
-  return { id: r.id, boardId: r.board_id, name: r.name, tokenHash: r.token_hash, createdAt: r.created_at };
+  return {
+    id: r.id,
+    boardId: r.board_id,
+    name: r.name,
+    tokenHash: r.token_hash,
+    createdAt: r.created_at,
+    spectator: r.spectator === 1,
+    removed: r.removed === 1,
+  };
 }

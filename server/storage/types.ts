@@ -32,6 +32,47 @@ export interface ParticipantRow {
   /** SHA-256 (hex) of the participant's secret token. */
   tokenHash: string;
   createdAt: string;
+  spectator: boolean;
+  removed: boolean;
+}
+
+/** Board settings owned by the session channel (the referee), not by the document. */
+export interface BoardSettings {
+  scaleMin: number;
+  scaleMax: number;
+  autoReveal: boolean;
+  anonymous: boolean;
+  status: 'open' | 'locked' | 'finalized';
+  finalizedAt: string | null;
+}
+
+export const DEFAULT_SETTINGS: BoardSettings = {
+  scaleMin: 1,
+  scaleMax: 5,
+  autoReveal: false,
+  anonymous: false,
+  status: 'open',
+  finalizedAt: null,
+};
+
+export interface RoundRow {
+  id: string;
+  boardId: string;
+  number: number;
+  mode: 'blind' | 'open';
+  startedAt: string;
+  revealedAt: string | null;
+}
+
+export interface ScoreRow {
+  boardId: string;
+  roundId: string;
+  participantId: string;
+  criterionId: string;
+  optionId: string;
+  value: number;
+  rationale: string;
+  updatedAt: string;
 }
 
 export interface BoardStore {
@@ -50,6 +91,22 @@ export interface BoardStore {
   getParticipant(boardId: string, id: string): Promise<ParticipantRow | null>;
   listParticipants(boardId: string): Promise<ParticipantRow[]>;
   renameParticipant(boardId: string, id: string, name: string): Promise<void>;
+  setSpectator(boardId: string, id: string, spectator: boolean): Promise<void>;
+  /** Marks a participant removed: it can no longer join or vote; its past scores stay. */
+  removeParticipant(boardId: string, id: string): Promise<void>;
+
+  getSettings(boardId: string): Promise<BoardSettings>;
+  updateSettings(boardId: string, patch: Partial<BoardSettings>): Promise<void>;
+
+  listRounds(boardId: string): Promise<RoundRow[]>;
+  createRound(round: RoundRow): Promise<void>;
+  revealRound(boardId: string, roundId: string, revealedAt: string): Promise<void>;
+
+  listScores(boardId: string): Promise<ScoreRow[]>;
+  upsertScore(score: ScoreRow): Promise<void>;
+  deleteScore(
+    key: Pick<ScoreRow, 'boardId' | 'roundId' | 'participantId' | 'criterionId' | 'optionId'>,
+  ): Promise<void>;
 
   close(): Promise<void>;
 }

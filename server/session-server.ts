@@ -45,6 +45,7 @@ export const SAVED_NOTICE_DELAY_MS = 25;
 export const MAX_CACHED_SESSIONS = 1000;
 
 const roomOf = (boardId: string) => `board:${boardId}`;
+const shapeKey = (shape: BoardShape) => `${shape.criterionIds.join(',')}|${shape.optionIds.join(',')}`;
 
 /** Parses a payload or throws a typed bad_request error naming the problem. */
 function parse<T>(
@@ -68,6 +69,7 @@ export class SessionServer {
   private yjs!: YjsServer;
   private readonly sessions = new Map<string, Promise<BoardSession>>();
   private readonly savedTimers = new Map<string, NodeJS.Timeout>();
+  /** The cells each board was last rendered with, to notice criteria/option changes. */
   private readonly lastShape = new Map<string, string>();
   /** Serializes the commands of one board so read-check-write sequences do not interleave. */
   private readonly queues = new Map<string, Promise<unknown>>();
@@ -542,6 +544,7 @@ export class SessionServer {
     ]);
     let viewers = 0;
     for (const s of await this.io.in(roomOf(boardId)).fetchSockets()) if (s.data.role === 'viewer') viewers++;
+    this.lastShape.set(boardId, shapeKey(shape));
     return { boardId, session, online, shape, viewers };
   }
 
@@ -576,12 +579,9 @@ export class SessionServer {
       // progress changes for everyone.
       const room = this.yjs.loadedRoom(boardId);
       if (!room) return;
-      const shape = shapeOf(readBoard(room.doc));
-      const key = `${shape.criterionIds.join(',')}|${shape.optionIds.join(',')}`;
-      if (this.lastShape.get(boardId) !== key) {
-        const first = !this.lastShape.has(boardId);
-        this.lastShape.set(boardId, key);
-        if (!first) void this.inQueue(boardId, () => this.broadcastState(boardId)).catch(() => {});
+      const rendered = this.lastShape.get(boardId);
+      if (rendered !== undefined && rendered !== shapeKey(shapeOf(readBoard(room.doc)))) {
+        void this.inQueue(boardId, () => this.broadcastState(boardId)).catch(() => {});
       }
     }, SAVED_NOTICE_DELAY_MS);
     this.savedTimers.set(boardId, timer);

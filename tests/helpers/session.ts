@@ -1,0 +1,56 @@
+import { EVENTS, type JoinResult, type Result, type SessionState } from '@/lib/protocol';
+import { command, type TestEnv, type TestSocket, waitFor } from './server';
+
+/** A joined session client: its socket, the latest state it was pushed, and its id. */
+export interface Member {
+  socket: TestSocket;
+  id: string;
+  token: string;
+  latest(): SessionState;
+  states: SessionState[];
+  /** Sends a command and returns its acknowledgement. */
+  send<T = SessionState>(event: string, payload?: unknown): Promise<Result<T>>;
+}
+
+export async function joinBoard(
+  env: TestEnv,
+  boardId: string,
+  name: string,
+  extra: Record<string, unknown> = {},
+): Promise<Member> {
+  const socket = env.socket();
+  const states: SessionState[] = [];
+  socket.on(EVENTS.sessionState, (s) => states.push(s));
+  const joined = await command<Result<JoinResult>>(socket, EVENTS.boardJoin, {
+    as: 'participant',
+    boardId,
+    name,
+    ...extra,
+  });
+  if (!joined.ok) throw new Error(`join failed: ${joined.error.message}`);
+  states.push(joined.data.state);
+  const id = joined.data.state.you?.participantId ?? '';
+  return {
+    socket,
+    id,
+    token: joined.data.credentials?.token ?? '',
+    states,
+    latest: () => states[states.length - 1]!,
+    send: <T>(event: string, payload: unknown = {}) => command<Result<T>>(socket, event, payload),
+  };
+}
+
+/** Waits until a member's pushed state satisfies `check`. */
+export async function until(
+  member: Member,
+  check: (s: SessionState) => boolean,
+  what: string,
+): Promise<SessionState> {
+  await waitFor(() => check(member.latest()), what);
+  return member.latest();
+}
+
+export function expectOk<T>(r: Result<T>): T {
+  if (!r.ok) throw new Error(`expected ok, got ${r.error.code}: ${r.error.message}`);
+  return r.data;
+}

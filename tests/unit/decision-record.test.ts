@@ -1,0 +1,1075 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import fc from 'fast-check';
+import remarkGfm from 'remark-gfm';
+import remarkParse from 'remark-parse';
+import { unified } from 'unified';
+import { describe, expect, it } from 'vitest';
+import type { BoardSnapshot, CriterionSnapshot, DecisionDraft } from '@/lib/board-types';
+import type {
+  AgreementBand,
+  CellStats,
+  ConsensusResult,
+  OptionTotal,
+  ParticipantPreference,
+  Scale,
+  Score,
+  Sensitivity,
+} from '@/lib/consensus-types';
+import {
+  type DecisionRecordInput,
+  decisionRecordFileName,
+  escapeMarkdownBlock,
+  escapeMarkdownInline,
+  escapeTableCell,
+  MAX_RECORD_FILE_NAME_CHARS,
+  type RecordRound,
+  renderDecisionRecord,
+} from '@/lib/decision-record';
+
+// ---------------------------------------------------------------------------------------------
+// Markdown inspection helpers
+// ---------------------------------------------------------------------------------------------
+
+interface MdNode {
+  type: string;
+  value?: string;
+  depth?: number;
+  url?: string;
+  children?: MdNode[];
+}
+
+const processor = unified().use(remarkParse).use(remarkGfm);
+
+function parse(markdown: string): MdNode {
+  return processor.parse(markdown) as unknown as MdNode;
+}
+
+function walk(node: MdNode, visit: (n: MdNode) => void): void {
+  visit(node);
+  for (const child of node.children ?? []) walk(child, visit);
+}
+
+function nodesOfType(root: MdNode, type: string): MdNode[] {
+  const found: MdNode[] = [];
+  walk(root, (n) => {
+    if (n.type === type) found.push(n);
+  });
+  return found;
+}
+
+/** Rendered text of a node; hard breaks count as newlines. */
+function textOf(node: MdNode): string {
+  if (node.type === 'break') return '\n';
+  if (node.value !== undefined) return node.value;
+  return (node.children ?? []).map(textOf).join('');
+}
+
+/** What a reader sees of one line of user text: the escaping functions' contract. */
+function expectedInline(text: string): string {
+  return (
+    text
+      .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd')
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: mirrors what the renderer drops.
+      .replace(/[\u0000-\u0008\u000e-\u001f\u007f-\u0084\u0086-\u009f\u202a-\u202e\u2066-\u2069]/g, '')
+      .replace(/[\s\u0085]+/g, ' ')
+      .trim()
+  );
+}
+
+/** Splits off the YAML front matter (remark without a front matter plugin would read it as a heading). */
+function splitFrontMatter(markdown: string): { fields: Map<string, string>; body: string } {
+  expect(markdown.startsWith('---\n')).toBe(true);
+  const end = markdown.indexOf('\n---\n', 4);
+  expect(end).toBeGreaterThan(0);
+  const fields = new Map<string, string>();
+  for (const line of markdown.slice(4, end).split('\n')) {
+    const match = /^([a-z-]+): (.*)$/.exec(line);
+    expect(match, `front matter line: ${line}`).not.toBeNull();
+    const [, key, raw] = match!;
+    // Every value is a JSON-compatible double-quoted YAML scalar, or a bare ISO date.
+    fields.set(key!, /^\d{4}-\d{2}-\d{2}$/.test(raw!) ? raw! : (JSON.parse(raw!) as string));
+  }
+  return { fields, body: markdown.slice(end + 5) };
+}
+
+function headings(root: MdNode): string[] {
+  return nodesOfType(root, 'heading').map((h) => `${'#'.repeat(h.depth ?? 0)} ${textOf(h)}`);
+}
+
+function expectTablesWellFormed(root: MdNode): number {
+  const tables = nodesOfType(root, 'table');
+  for (const t of tables) {
+    const rows = t.children ?? [];
+    const width = rows[0]?.children?.length ?? 0;
+    expect(width).toBeGreaterThan(0);
+    for (const row of rows) expect(row.children?.length).toBe(width);
+  }
+  return tables.length;
+}
+
+/** Nothing executable or structural can come out of user text. */
+function expectNoInjectedStructure(markdown: string, root: MdNode): void {
+  expect(markdown).not.toMatch(/<script/i);
+  expect(markdown).not.toMatch(/<img/i);
+  for (const type of [
+    'html',
+    'image',
+    'code',
+    'inlineCode',
+    'definition',
+    'blockquote',
+    'thematicBreak',
+    'imageReference',
+    'linkReference',
+    'footnoteReference',
+    'delete',
+    'emphasis',
+    'strong',
+  ]) {
+    expect(nodesOfType(root, type), `no ${type} nodes`).toEqual([]);
+  }
+  for (const link of nodesOfType(root, 'link')) expect(link.url).toMatch(/^(https?:\/\/|mailto:)/);
+}
+
+const MADR_HEADINGS_BEFORE_OPTIONS = [
+  '## Context and Problem Statement',
+  '## Decision Drivers',
+  '## Considered Options',
+  '## Decision Outcome',
+  '### Consequences',
+  '### Confirmation',
+  '## Pros and Cons of the Options',
+];
+const MADR_HEADINGS_AFTER_OPTIONS = [
+  '## More Information',
+  '### Consensus matrix',
+  '### Rounds',
+  '### Dissent',
+  '### Sensitivity',
+  '### Contested and comparative evidence',
+  '### Discussion notes',
+  '### Review',
+  '### Sources',
+];
+
+function expectedHeadings(title: string, optionNames: string[]): string[] {
+  return [
+    `# ${title}`,
+    ...MADR_HEADINGS_BEFORE_OPTIONS,
+    ...optionNames.map((n) => `### ${n}`),
+    ...MADR_HEADINGS_AFTER_OPTIONS,
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures. consensus.ts is written separately; these results are computed here by a small,
+// independent helper so that the numbers in the golden file are coherent.
+// ---------------------------------------------------------------------------------------------
+
+const SCALE: Scale = { min: 1, max: 5 };
+
+function band(rwg: number | null): AgreementBand {
+  if (rwg === null) return 'not-enough-scores';
+  if (rwg <= 0.3) return 'none';
+  if (rwg <= 0.5) return 'weak';
+  if (rwg <= 0.7) return 'moderate';
+  if (rwg <= 0.9) return 'strong';
+  return 'very-strong';
+}
+
+function cellStats(criterionId: string, optionId: string, scores: Score[], scale: Scale): CellStats {
+  const mine = scores.filter((s) => s.criterionId === criterionId && s.optionId === optionId);
+  const values = mine.map((s) => s.value).sort((a, b) => a - b);
+  const n = values.length;
+  const mean = n === 0 ? null : values.reduce((a, b) => a + b, 0) / n;
+  const median =
+    n === 0 ? null : n % 2 === 1 ? values[(n - 1) / 2]! : (values[n / 2 - 1]! + values[n / 2]!) / 2;
+  const variance = n < 2 || mean === null ? null : values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1);
+  const points = scale.max - scale.min + 1;
+  const rwg = variance === null ? null : Math.min(1, Math.max(0, 1 - variance / ((points ** 2 - 1) / 12)));
+  return {
+    criterionId,
+    optionId,
+    n,
+    mean,
+    median,
+    min: n === 0 ? null : values[0]!,
+    max: n === 0 ? null : values[n - 1]!,
+    sd: variance === null ? null : Math.sqrt(variance),
+    rwg,
+    agreement: band(rwg),
+    scores: mine.map((s) => ({ participantId: s.participantId, value: s.value, rationale: s.rationale })),
+  };
+}
+
+function weightedTotals(board: BoardSnapshot, cells: CellStats[]): OptionTotal[] {
+  const totalWeight = board.criteria.reduce((a, c) => a + c.weight, 0);
+  return board.options.map((o) => {
+    let sum = 0;
+    let weight = 0;
+    for (const c of board.criteria) {
+      const cell = cells.find((x) => x.criterionId === c.id && x.optionId === o.id);
+      if (cell?.mean === null || cell?.mean === undefined) continue;
+      sum += c.weight * cell.mean;
+      weight += c.weight;
+    }
+    return {
+      optionId: o.id,
+      total: weight === 0 ? null : sum / weight,
+      coverage: totalWeight === 0 ? 0 : weight / totalWeight,
+    };
+  });
+}
+
+function leaderOf(totals: OptionTotal[]): { leaderId: string | null; margin: number | null } {
+  const scored = totals.filter((t) => t.total !== null).sort((a, b) => b.total! - a.total!);
+  const [first, second] = scored;
+  if (first === undefined) return { leaderId: null, margin: null };
+  if (second !== undefined && Math.abs(first.total! - second.total!) < 1e-9)
+    return { leaderId: null, margin: null };
+  return { leaderId: first.optionId, margin: second === undefined ? null : first.total! - second.total! };
+}
+
+function consensusFor(
+  board: BoardSnapshot,
+  participantIds: string[],
+  scores: Score[],
+  sensitivity: Sensitivity[],
+  scale: Scale = SCALE,
+): ConsensusResult {
+  const cells = board.criteria.flatMap((c) => board.options.map((o) => cellStats(c.id, o.id, scores, scale)));
+  const totals = weightedTotals(board, cells);
+  const { leaderId, margin } = leaderOf(totals);
+  const participants: ParticipantPreference[] = participantIds.map((pid) => {
+    const own = scores.filter((s) => s.participantId === pid);
+    const ownCells = board.criteria.flatMap((c) =>
+      board.options.map((o) => cellStats(c.id, o.id, own, scale)),
+    );
+    const ownTotals = weightedTotals(board, ownCells);
+    return {
+      participantId: pid,
+      totals: ownTotals,
+      preferredOptionId: leaderOf(ownTotals).leaderId,
+      completion: own.length / (board.criteria.length * board.options.length),
+    };
+  });
+  const withPreference = participants.filter((p) => p.preferredOptionId !== null);
+  return {
+    cells,
+    totals,
+    leaderId,
+    margin,
+    participants,
+    support:
+      leaderId === null || withPreference.length === 0
+        ? null
+        : withPreference.filter((p) => p.preferredOptionId === leaderId).length / withPreference.length,
+    discussFirst: cells
+      .filter((c) => c.rwg !== null)
+      .sort((a, b) => a.rwg! - b.rwg!)
+      .map((c) => ({ criterionId: c.criterionId, optionId: c.optionId, rwg: c.rwg! })),
+    sensitivity,
+  };
+}
+
+/** Scores from a compact table: criterion → option → participant → [value, rationale?]. */
+function scoresFrom(table: Record<string, Record<string, Record<string, [number, string?]>>>): Score[] {
+  return Object.entries(table).flatMap(([criterionId, byOption]) =>
+    Object.entries(byOption).flatMap(([optionId, byParticipant]) =>
+      Object.entries(byParticipant).map(([participantId, [value, rationale]]) => ({
+        participantId,
+        criterionId,
+        optionId,
+        value,
+        rationale,
+      })),
+    ),
+  );
+}
+
+function decision(overrides: Partial<DecisionDraft> = {}): DecisionDraft {
+  return {
+    chosenOptionId: '',
+    reason: '',
+    consequencesGood: '',
+    consequencesBad: '',
+    confirmation: '',
+    status: 'proposed',
+    decisionMakers: '',
+    consulted: '',
+    informed: '',
+    reviewDate: '',
+    ...overrides,
+  };
+}
+
+function criterion(
+  id: string,
+  name: string,
+  weight: number,
+  extra: Partial<CriterionSnapshot> = {},
+): CriterionSnapshot {
+  return { id, name, description: '', weight, evidence: [], contested: null, ...extra };
+}
+
+const PARTICIPANTS = [
+  { id: 'p-ana', name: 'Ana Lima' },
+  { id: 'p-ben', name: 'Ben Okafor' },
+  { id: 'p-chen', name: 'Chen Wei' },
+];
+
+function djangoNodeBoard(): BoardSnapshot {
+  return {
+    title: 'Django or Node.js for our backend?',
+    question: 'Which framework should the new order service be built on: Django or Node.js?',
+    context:
+      'The order service replaces a PHP monolith. It needs an admin back office, a REST API for the shop and\n' +
+      'live order updates for the warehouse screens.\n\nThe team of six knows Python well; two people have shipped Node.js in production.',
+    createdAt: '2026-11-22T09:00:00.000Z',
+    status: 'finalized',
+    options: [
+      {
+        id: 'django',
+        name: 'Django',
+        description: 'Python web framework with batteries included: ORM, admin, auth.',
+      },
+      { id: 'node', name: 'Node.js', description: 'JavaScript runtime; we would use Fastify with Prisma.' },
+    ],
+    criteria: [
+      criterion('performance', 'Performance', 4, {
+        description: 'Throughput and latency of the order API under peak load.',
+        evidence: [
+          {
+            id: 'e1',
+            optionId: 'node',
+            text: 'Non-blocking I/O handles many concurrent requests with little memory.',
+            origin: { type: 'source', sourceId: 'kinsta' },
+          },
+          {
+            id: 'e2',
+            optionId: 'django',
+            text: 'Fast enough for CRUD-heavy APIs when queries are tuned.',
+            origin: { type: 'source', sourceId: 'stxnext' },
+          },
+        ],
+        contested: {
+          summary: 'whether raw speed matters for a database-bound service',
+          sides: [
+            { sourceId: 'kinsta', claim: 'Node.js is clearly faster for I/O-bound workloads.' },
+            {
+              sourceId: 'stxnext',
+              claim: 'The database, not the framework, is the bottleneck for typical apps.',
+            },
+          ],
+        },
+      }),
+      criterion('realtime', 'Real-time and concurrency', 3, {
+        description: 'Pushing live order updates to warehouse screens.',
+        evidence: [
+          {
+            id: 'e3',
+            optionId: 'django',
+            text: 'Django Channels adds WebSockets, with Redis as the channel layer.',
+            origin: {
+              type: 'participant',
+              authorName: 'Ben Okafor',
+              url: 'https://channels.readthedocs.io/en/latest/',
+            },
+          },
+        ],
+      }),
+      criterion('learning', 'Learning curve', 2, { description: 'Time until the whole team is productive.' }),
+      criterion('admin', 'Development speed', 3, {
+        description: 'How fast we ship the back office and the API.',
+        evidence: [
+          {
+            id: 'e4',
+            optionId: null,
+            text: 'Django ships an admin interface; Node.js needs one built or bought.',
+            origin: { type: 'source', sourceId: 'stxnext' },
+          },
+        ],
+      }),
+    ],
+    sources: [
+      {
+        id: 'kinsta',
+        title: 'Django vs Node.js: Which One Is Better for Web Development?',
+        publisher: 'Kinsta',
+        url: 'https://kinsta.com/blog/django-vs-node/',
+        date: '2024-03-12',
+      },
+      {
+        id: 'stxnext',
+        title: 'Django vs. Node.js: Which Is Better for Your Project?',
+        publisher: 'STX Next',
+        url: 'https://www.stxnext.com/blog/django-vs-nodejs',
+      },
+    ],
+    notes:
+      'Ben will prototype the warehouse push with Channels before we commit.\nRevisit if the team mix changes.',
+    decision: decision({
+      chosenOptionId: 'django',
+      reason: 'the team knows Python and the built-in admin saves weeks on the back office',
+      consequencesGood:
+        '- the back office ships with the first release\n* Good, because one language serves the data team and the API',
+      consequencesBad: 'live updates need Channels and Redis, one more moving part',
+      confirmation:
+        'The first release includes the admin and the order API; a load test at 3× last Black Friday passes.',
+      status: 'accepted',
+      decisionMakers: 'Ana Lima (tech lead)',
+      consulted: 'Ben Okafor\nChen Wei',
+      informed: 'CTO',
+      reviewDate: '2027-05-22',
+    }),
+  };
+}
+
+const ROUND_1 = scoresFrom({
+  performance: {
+    django: { 'p-ana': [3], 'p-ben': [2, 'GIL limits us under load'], 'p-chen': [4] },
+    node: { 'p-ana': [4], 'p-ben': [5, 'event loop fits our I/O'], 'p-chen': [3] },
+  },
+  realtime: {
+    django: { 'p-ana': [2], 'p-ben': [1], 'p-chen': [4] },
+    node: { 'p-ana': [4], 'p-ben': [5], 'p-chen': [3] },
+  },
+  learning: {
+    django: { 'p-ana': [5], 'p-ben': [3], 'p-chen': [5] },
+    node: { 'p-ana': [2], 'p-ben': [4], 'p-chen': [2] },
+  },
+  admin: {
+    django: { 'p-ana': [5], 'p-ben': [3], 'p-chen': [4] },
+    node: { 'p-ana': [2], 'p-ben': [3], 'p-chen': [3] },
+  },
+});
+
+const ROUND_2 = scoresFrom({
+  performance: {
+    django: {
+      'p-ana': [3, 'fine once queries are tuned'],
+      'p-ben': [2, 'GIL limits us under load'],
+      'p-chen': [4],
+    },
+    node: { 'p-ana': [4], 'p-ben': [5, 'event loop fits our I/O'], 'p-chen': [4] },
+  },
+  realtime: {
+    django: {
+      'p-ana': [3, 'Channels covers the warehouse screens'],
+      'p-ben': [2, 'Channels is bolted on'],
+      'p-chen': [3],
+    },
+    node: { 'p-ana': [4], 'p-ben': [5, 'WebSockets are native'], 'p-chen': [4] },
+  },
+  learning: {
+    django: { 'p-ana': [5, 'everyone knows Python'], 'p-ben': [4], 'p-chen': [5] },
+    node: { 'p-ana': [2], 'p-ben': [3], 'p-chen': [2, 'async pitfalls for newcomers'] },
+  },
+  admin: {
+    django: { 'p-ana': [5, 'the admin is free'], 'p-ben': [4], 'p-chen': [5] },
+    node: { 'p-ana': [2], 'p-ben': [3], 'p-chen': [2] },
+  },
+});
+
+function djangoNodeInput(overrides: Partial<DecisionRecordInput> = {}): DecisionRecordInput {
+  const board = overrides.board ?? djangoNodeBoard();
+  const ids = PARTICIPANTS.map((p) => p.id);
+  const rounds: RecordRound[] = [
+    {
+      number: 1,
+      mode: 'blind',
+      revealedAt: '2026-11-22T10:05:00.000Z',
+      consensus: consensusFor(board, ids, ROUND_1, [
+        { criterionId: 'performance', delta: 9.5, newLeaderId: 'node' },
+        { criterionId: 'realtime', delta: 4, newLeaderId: 'node' },
+        { criterionId: 'learning', delta: -1.25, newLeaderId: 'node' },
+        { criterionId: 'admin', delta: -2, newLeaderId: 'node' },
+      ]),
+    },
+    {
+      number: 2,
+      mode: 'blind',
+      revealedAt: '2026-11-22T10:40:00.000Z',
+      consensus: consensusFor(board, ids, ROUND_2, [
+        // Where the totals cross, worked out by hand from ROUND_2 (and agreeing with lib/consensus.ts).
+        { criterionId: 'performance', delta: 1, newLeaderId: 'node' },
+        { criterionId: 'realtime', delta: 0.8, newLeaderId: 'node' },
+        { criterionId: 'learning', delta: -0.57, newLeaderId: 'node' },
+        { criterionId: 'admin', delta: -0.57, newLeaderId: 'node' },
+      ]),
+    },
+  ];
+  return {
+    board,
+    participants: PARTICIPANTS,
+    rounds,
+    anonymous: false,
+    boardUrl: 'https://decisions.example.com/b/view/3q7Zk2',
+    date: '2026-11-22',
+    finalized: true,
+    scale: SCALE,
+    ...overrides,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hostile input
+// ---------------------------------------------------------------------------------------------
+
+const HOSTILE = [
+  'pipes | in || the | middle |',
+  'line one\nline two\r\n\r\nline three',
+  '`code` and ``` fence',
+  '# not a heading',
+  '## also not ##',
+  '<script>alert(1)</script>',
+  '<img src=x onerror=alert(1)>',
+  '[x](javascript:alert(1))',
+  '---',
+  '***',
+  '===',
+  '🚀 émoji 👩‍💻 中文 עברית',
+  '> quoted',
+  '- dash item',
+  '+ plus item',
+  '* star item',
+  '1. ordered',
+  '2) ordered',
+  '**bold** _em_ ~~strike~~',
+  '![img](https://evil.example/x.png)',
+  '[ref]: javascript:alert(1)',
+  '<!-- comment --> <div>',
+  '&lt;script&gt; &#60;img&#62;',
+  'trailing backslash \\',
+  '    indented code',
+  'Title #',
+  '| --- | --- |',
+  '$x^2$ and $$y$$',
+  'see https://example.com/a_b|c?q=<y>&z=1 now',
+  'javascript:alert(1)',
+  '\u202eevil\u202c and \u0000nul',
+  '[^1] footnote',
+  '- [ ] task',
+  'x'.repeat(3000),
+];
+const SINK = HOSTILE.join('\n');
+
+function hostileInput(): DecisionRecordInput {
+  const options = [
+    { id: 'o1', name: SINK, description: SINK },
+    { id: 'o2', name: '# not a heading\n## nor this', description: '---\n# x\n<script>alert(1)</script>' },
+    { id: 'o3', name: '<img src=x onerror=alert(1)>', description: '' },
+  ];
+  const criteria: CriterionSnapshot[] = HOSTILE.map((text, i) =>
+    criterion(`c${i}`, text, i % 5, {
+      description: SINK,
+      evidence: [
+        { id: `e${i}a`, optionId: 'o1', text, origin: { type: 'source', sourceId: 's1' } },
+        {
+          id: `e${i}b`,
+          optionId: i % 2 === 0 ? 'o2' : null,
+          text: SINK,
+          origin: {
+            type: 'participant',
+            authorName: HOSTILE[(i + 1) % HOSTILE.length]!,
+            url: 'javascript:alert(1)',
+          },
+        },
+        {
+          id: `e${i}c`,
+          optionId: 'o3',
+          text,
+          origin: {
+            type: 'participant',
+            authorName: text,
+            url: `https://example.com/${encodeURIComponent(text)}|x`,
+          },
+        },
+      ],
+      contested: {
+        summary: SINK,
+        sides: [
+          { sourceId: 's1', claim: text },
+          { sourceId: 'missing', claim: SINK },
+        ],
+      },
+    }),
+  );
+  const board: BoardSnapshot = {
+    title: SINK,
+    question: SINK,
+    context: SINK,
+    createdAt: SINK,
+    status: 'open',
+    options,
+    criteria,
+    sources: [
+      { id: 's1', title: SINK, publisher: SINK, url: 'javascript:alert(1)', date: SINK },
+      { id: 's2', title: '[x](javascript:alert(1))', url: 'https://example.com/a(b)c\\d|e`f' },
+    ],
+    notes: SINK,
+    decision: decision({
+      chosenOptionId: 'o1',
+      reason: SINK,
+      consequencesGood: SINK,
+      consequencesBad: SINK,
+      confirmation: SINK,
+      status: 'accepted',
+      decisionMakers: SINK,
+      consulted: SINK,
+      informed: SINK,
+      reviewDate: SINK,
+    }),
+  };
+  const participants = HOSTILE.slice(0, 8).map((name, i) => ({ id: `p${i}`, name }));
+  const scores: Score[] = participants.flatMap((p, pi) =>
+    criteria.flatMap((c, ci) =>
+      options.map((o, oi) => ({
+        participantId: p.id,
+        criterionId: c.id,
+        optionId: o.id,
+        value: 1 + ((pi + ci + oi) % 5),
+        rationale: HOSTILE[(pi + ci + oi) % HOSTILE.length],
+      })),
+    ),
+  );
+  const ids = participants.map((p) => p.id);
+  const sensitivity = criteria.map((c, i) => ({
+    criterionId: c.id,
+    delta: i % 3 === 0 ? null : i - 10,
+    newLeaderId: i % 3 === 0 ? null : 'o2',
+  }));
+  return {
+    board,
+    participants,
+    rounds: [
+      {
+        number: 1,
+        mode: 'open',
+        revealedAt: SINK,
+        consensus: consensusFor(board, ids, scores.slice(40), sensitivity),
+      },
+      {
+        number: 2,
+        mode: 'blind',
+        revealedAt: null,
+        consensus: consensusFor(board, ids, scores, sensitivity),
+      },
+    ],
+    anonymous: false,
+    boardUrl: SINK,
+    date: SINK,
+    finalized: true,
+    scale: SCALE,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tests
+// ---------------------------------------------------------------------------------------------
+
+describe('renderDecisionRecord: MADR 4 layout', () => {
+  it('has the front matter with the five MADR keys and the MADR headings in order', () => {
+    const { fields, body } = splitFrontMatter(renderDecisionRecord(djangoNodeInput()));
+    expect([...fields.keys()]).toEqual(['status', 'date', 'decision-makers', 'consulted', 'informed']);
+    expect(Object.fromEntries(fields)).toEqual({
+      status: 'accepted',
+      date: '2026-11-22',
+      'decision-makers': 'Ana Lima (tech lead)',
+      consulted: 'Ben Okafor, Chen Wei',
+      informed: 'CTO',
+    });
+    expect(headings(parse(body))).toEqual(
+      expectedHeadings('Django or Node.js for our backend?', ['Django', 'Node.js']),
+    );
+  });
+
+  it('renders every table row with as many cells as its header', () => {
+    const root = parse(splitFrontMatter(renderDecisionRecord(djangoNodeInput())).body);
+    // totals, cells, participants, rounds, r_wg per round, sensitivity
+    expect(expectTablesWellFormed(root)).toBe(6);
+  });
+
+  it('lists each criterion as a driver with its weight and normalized share', () => {
+    const markdown = renderDecisionRecord(djangoNodeInput());
+    expect(markdown).toContain(
+      '* Performance — weight 4 (33%): Throughput and latency of the order API under peak load.',
+    );
+    expect(markdown).toContain('* Learning curve — weight 2 (17%)');
+  });
+
+  it('states contested points with each side and its source', () => {
+    const markdown = renderDecisionRecord(djangoNodeInput());
+    expect(markdown).toContain(
+      '* Sources disagree on Performance: whether raw speed matters for a database-bound service\n' +
+        '  * [Django vs Node.js: Which One Is Better for Web Development?](<https://kinsta.com/blog/django-vs-node/>): ' +
+        'Node.js is clearly faster for I/O-bound workloads.',
+    );
+  });
+});
+
+describe('renderDecisionRecord: outcome', () => {
+  it('a finalized record names the chosen option with the facilitator reason', () => {
+    const markdown = renderDecisionRecord(djangoNodeInput());
+    expect(markdown).toContain(
+      '\n\nChosen option: "Django", because the team knows Python and the built-in admin saves weeks on the back office.\n',
+    );
+    expect(markdown).toMatch(/^status: "accepted"$/m);
+    expect(markdown).not.toContain('Leading option');
+  });
+
+  it('a finalized record without a reason falls back to the matrix result', () => {
+    const input = djangoNodeInput();
+    input.board.decision.reason = '  ';
+    expect(renderDecisionRecord(input)).toContain(
+      'Chosen option: "Django", because it led the weighted consensus matrix with 3.61 of 5.',
+    );
+  });
+
+  it('a record that is not finalized names the leader as leading, not chosen, with status proposed', () => {
+    const markdown = renderDecisionRecord(djangoNodeInput({ finalized: false }));
+    expect(markdown).toMatch(/^status: "proposed"$/m);
+    expect(markdown).toContain('Leading option: "Django" (not yet chosen)');
+    expect(markdown).not.toContain('Chosen option:');
+    expect(markdown).toContain('The decision draft proposes "Django", because the team knows Python');
+  });
+
+  it('a finalized record keeps the status the facilitator set', () => {
+    const input = djangoNodeInput();
+    input.board.decision.status = 'rejected';
+    expect(renderDecisionRecord(input)).toMatch(/^status: "rejected"$/m);
+  });
+
+  it('a choice against the matrix leader is stated, and dissent is measured against the choice', () => {
+    const input = djangoNodeInput();
+    input.board.decision.chosenOptionId = 'node';
+    const markdown = renderDecisionRecord(input);
+    expect(markdown).toContain('Chosen option: "Node.js", because the team knows Python');
+    expect(markdown).toContain(
+      'Note: the weighted consensus matrix was led by "Django", not by the chosen option.',
+    );
+    expect(markdown).toContain('Participants who preferred an option other than the chosen option "Node.js"');
+  });
+
+  it('lists consequences one bullet per non-empty line, without doubled markers', () => {
+    const markdown = renderDecisionRecord(djangoNodeInput());
+    expect(markdown).toContain(
+      '* Good, because the back office ships with the first release\n' +
+        '* Good, because one language serves the data team and the API\n' +
+        '* Bad, because live updates need Channels and Redis, one more moving part',
+    );
+  });
+
+  it("reports dissent with the dissenter's scores and rationales", () => {
+    const markdown = renderDecisionRecord(djangoNodeInput());
+    expect(markdown).toContain('* Ben Okafor preferred "Node.js"');
+    expect(markdown).toContain(
+      '  * Real-time and concurrency: Node.js 5 ("WebSockets are native") vs Django 2 ("Channels is bolted on")',
+    );
+  });
+});
+
+describe('renderDecisionRecord: anonymity', () => {
+  it('no participant name appears anywhere when the record is anonymous', () => {
+    const input = djangoNodeInput({ anonymous: true });
+    // Free text is reproduced as typed, so keep the facilitator's fields and notes free of names here.
+    input.board.decision = {
+      ...input.board.decision,
+      decisionMakers: 'Tech lead',
+      consulted: 'Backend team',
+    };
+    input.board.notes = 'One of us will prototype the warehouse push.';
+    const markdown = renderDecisionRecord(input);
+    for (const p of PARTICIPANTS) {
+      expect(markdown).not.toContain(p.name);
+      for (const part of p.name.split(' ')) expect(markdown).not.toMatch(new RegExp(`\\b${part}\\b`));
+    }
+    expect(markdown).toContain('Participant 1 gave 3: "fine once queries are tuned"');
+    expect(markdown).toContain('* Participant 2 preferred "Node.js"');
+    // Participant evidence by a participant is attributed to their anonymous label.
+    expect(markdown).toContain('(added by Participant 2, [channels.readthedocs.io]');
+    expect(markdown).toContain('Participants are anonymized.');
+  });
+
+  it('anonymous labels follow the participants order, not the ballot order', () => {
+    const input = djangoNodeInput({ anonymous: true, participants: [...PARTICIPANTS].reverse() });
+    expect(renderDecisionRecord(input)).toContain('* Participant 2 preferred "Node.js"');
+    const swapped = djangoNodeInput({
+      anonymous: true,
+      participants: [PARTICIPANTS[1]!, PARTICIPANTS[0]!, PARTICIPANTS[2]!],
+    });
+    expect(renderDecisionRecord(swapped)).toContain('* Participant 1 preferred "Node.js"');
+  });
+});
+
+describe('renderDecisionRecord: no rounds', () => {
+  it('renders a complete record that says nothing has been scored yet', () => {
+    const markdown = renderDecisionRecord(djangoNodeInput({ rounds: [], finalized: false }));
+    const { body } = splitFrontMatter(markdown);
+    const root = parse(body);
+    expect(headings(root)).toEqual(
+      expectedHeadings('Django or Node.js for our backend?', ['Django', 'Node.js']),
+    );
+    expect(markdown).toContain('No option leads yet: nothing has been scored.');
+    expect(markdown).toContain('Nothing has been scored yet: no round has been revealed.');
+    expect(markdown).toMatch(/^status: "proposed"$/m);
+    expect(expectTablesWellFormed(root)).toBe(0);
+  });
+
+  it('renders an empty board', () => {
+    const board: BoardSnapshot = {
+      title: '',
+      question: '',
+      context: '',
+      createdAt: '',
+      status: 'open',
+      options: [],
+      criteria: [],
+      sources: [],
+      notes: '',
+      decision: decision(),
+    };
+    const markdown = renderDecisionRecord({
+      ...djangoNodeInput({ board, rounds: [], finalized: false }),
+      boardUrl: null,
+    });
+    expect(headings(parse(splitFrontMatter(markdown).body))).toEqual(
+      expectedHeadings('Untitled decision', []),
+    );
+    expect(markdown).toContain('No criteria were defined.');
+  });
+
+  it('says no option leads on a tie', () => {
+    const board = djangoNodeBoard();
+    const scores = scoresFrom({ performance: { django: { 'p-ana': [3] }, node: { 'p-ana': [3] } } });
+    const consensus = consensusFor(board, ['p-ana'], scores, []);
+    const markdown = renderDecisionRecord(
+      djangoNodeInput({
+        board,
+        finalized: false,
+        rounds: [{ number: 1, mode: 'blind', revealedAt: null, consensus }],
+      }),
+    );
+    expect(markdown).toContain(
+      'No option leads yet: "Django" and "Node.js" are tied at 3.00 of 5 in round 1.',
+    );
+    expect(expectTablesWellFormed(parse(splitFrontMatter(markdown).body))).toBeGreaterThan(0);
+  });
+});
+
+describe('renderDecisionRecord: hostile text', () => {
+  const input = hostileInput();
+  const markdown = renderDecisionRecord(input);
+  const { fields, body } = splitFrontMatter(markdown);
+  const root = parse(body);
+
+  it('keeps the front matter to the five keys, each on one line', () => {
+    expect([...fields.keys()]).toEqual(['status', 'date', 'decision-makers', 'consulted', 'informed']);
+    expect(fields.get('date')).toBe(expectedInline(SINK));
+  });
+
+  it('produces exactly the MADR headings; user text never opens one', () => {
+    expect(headings(root)).toEqual(
+      expectedHeadings(
+        expectedInline(SINK),
+        input.board.options.map((o) => expectedInline(o.name)),
+      ),
+    );
+  });
+
+  it('keeps every table row as wide as its header', () => {
+    expect(expectTablesWellFormed(root)).toBe(6);
+  });
+
+  it('lets no HTML, code, emphasis, image or non-http(s) link through', () => {
+    expectNoInjectedStructure(markdown, root);
+    // Only the escaped form `\](javascript` may appear in the body: text, not a link. (YAML values
+    // are not Markdown; they keep the text as typed, quoted.)
+    expect(body).not.toMatch(/(?<!\\)\]\(\s*javascript/i);
+    expect(markdown).not.toContain('<javascript');
+  });
+
+  it('shows the user text itself, escaped, in table cells', () => {
+    const firstCells = nodesOfType(root, 'tableCell').map(textOf);
+    expect(firstCells).toContain(expectedInline(HOSTILE[0]!));
+    expect(firstCells).toContain(expectedInline(SINK));
+  });
+});
+
+describe('escaping', () => {
+  const inParagraph = (s: string) => parse(escapeMarkdownInline(s));
+
+  it.each(HOSTILE)('inline text %# reads back as itself, without structure', (text) => {
+    const root = inParagraph(text);
+    expect(root.children?.map((c) => c.type)).toEqual(['paragraph']);
+    expect(textOf(root)).toBe(expectedInline(text));
+    expectNoInjectedStructure(escapeMarkdownInline(text), root);
+  });
+
+  it('turns http(s) URLs into links to the parsed address and leaves other schemes as text', () => {
+    expect(escapeMarkdownInline('see https://example.com/a_b.')).toBe(
+      'see [https://example.com/a\\_b](<https://example.com/a_b>).',
+    );
+    expect(escapeMarkdownInline('javascript:alert(1)')).toBe('javascript:alert(1)');
+    expect(escapeMarkdownInline('[x](javascript:alert(1))')).toBe('\\[x\\](javascript:alert(1))');
+  });
+
+  it('neutralizes what would start a block', () => {
+    expect(escapeMarkdownInline('# h')).toBe('\\# h');
+    expect(escapeMarkdownInline('---')).toBe('\\---');
+    expect(escapeMarkdownInline('1. one')).toBe('1\\. one');
+    expect(escapeMarkdownInline('> q')).toBe('&gt; q');
+    expect(escapeMarkdownInline('<script>')).toBe('&lt;script&gt;');
+    expect(escapeMarkdownInline('a & b')).toBe('a &amp; b');
+  });
+
+  it('escapes pipes and newlines for table cells', () => {
+    expect(escapeTableCell('a | b\nc')).toBe('a \\| b c');
+  });
+
+  it('keeps paragraphs and lines of multi-line text, each line escaped', () => {
+    const root = parse(escapeMarkdownBlock('Constraints:\n- ship by Q3\n# no heading\n\nSecond paragraph'));
+    expect(root.children?.map((c) => c.type)).toEqual(['paragraph', 'paragraph']);
+    expect(textOf(root)).toBe('Constraints:\n- ship by Q3\n# no heading' + 'Second paragraph');
+  });
+
+  // Text built from the characters that mean something in Markdown, plus arbitrary Unicode.
+  const markdownish = fc
+    .array(
+      fc.oneof(
+        fc.constantFrom(
+          '#',
+          '-',
+          '+',
+          '*',
+          '_',
+          '`',
+          '~',
+          '[',
+          ']',
+          '(',
+          ')',
+          '<',
+          '>',
+          '&',
+          '|',
+          '\\',
+          '!',
+          '$',
+          ':',
+          '.',
+          '=',
+          ' ',
+          '\n',
+          '\t',
+          '1',
+          'a',
+          'www.',
+          'http://',
+          'https://',
+          'x.co',
+          '/',
+          'javascript:',
+          '&amp;',
+          '&#60;',
+          '<img>',
+          '@',
+          '^',
+          '"',
+          "'",
+          '\u202e',
+          '\u0000',
+          '\u00a0',
+          '👩‍💻',
+        ),
+        fc.string({ unit: 'binary', maxLength: 3 }),
+      ),
+      { maxLength: 30 },
+    )
+    .map((parts) => parts.join(''));
+
+  it('round-trips any text through a paragraph, a list item, a heading and a table cell', () => {
+    fc.assert(
+      fc.property(markdownish, (text) => {
+        const expected = expectedInline(text);
+        const escaped = escapeMarkdownInline(text);
+        expect(escaped).not.toMatch(/[\n\r]/);
+        for (const [markdown, container] of [
+          [escaped, 'paragraph'],
+          [`* ${escaped}`, 'list'],
+          [`### ${escaped}`, 'heading'],
+        ] as const) {
+          const root = parse(markdown);
+          if (expected === '' && container === 'paragraph') {
+            expect(root.children).toEqual([]);
+            continue;
+          }
+          expect(root.children?.map((c) => c.type)).toEqual([container]);
+          expect(textOf(root)).toBe(expected);
+          expectNoInjectedStructure(escaped, root);
+        }
+        const cells = parse(`| h | i |\n| --- | --- |\n| ${escapeTableCell(text)} | z |`);
+        expect(cells.children?.map((c) => c.type)).toEqual(['table']);
+        expectTablesWellFormed(cells);
+        const row = cells.children?.[0]?.children?.[1];
+        expect(textOf(row?.children?.[0] ?? { type: 'none' })).toBe(expected);
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
+
+describe('decisionRecordFileName', () => {
+  it.each([
+    ['Django or Node.js for our backend?', '2026-11-22', '2026-11-22-django-or-node-js-for-our-backend.md'],
+    ['', '2026-11-22', '2026-11-22-decision.md'],
+    ['   ', '', 'decision.md'],
+    ['🚀🚀', '2026-11-22', '2026-11-22-decision.md'],
+    ['决策记录', '2026-11-22', '2026-11-22-decision.md'],
+    ['Café Überweisung für Straßen', '2026-11-22', '2026-11-22-cafe-uberweisung-fur-strassen.md'],
+    ['Ｄｊａｎｇｏ　ｖｓ　Ｎｏｄｅ', '2026-11-22', '2026-11-22-django-vs-node.md'],
+    ['../../etc/passwd', '2026-11-22', '2026-11-22-etc-passwd.md'],
+    ['..\\..\\windows\\system32', '2026-11-22', '2026-11-22-windows-system32.md'],
+    ['<script>alert(1)</script>', '2026-11-22', '2026-11-22-script-alert-1-script.md'],
+    ['CON', 'not a date', 'decision-con.md'],
+    ['A title', '../2026-11-22', 'a-title.md'],
+  ])('%j on %j → %s', (title, date, expected) => {
+    expect(decisionRecordFileName(title, date)).toBe(expected);
+  });
+
+  it('never exceeds the length limit and cuts at a word boundary', () => {
+    const name = decisionRecordFileName('word '.repeat(100), '2026-11-22');
+    expect(name.length).toBeLessThanOrEqual(MAX_RECORD_FILE_NAME_CHARS);
+    expect(name).toMatch(/^2026-11-22-(word-)*word\.md$/);
+    expect(decisionRecordFileName('x'.repeat(500), '2026-11-22').length).toBe(MAX_RECORD_FILE_NAME_CHARS);
+  });
+
+  it('is always a safe, non-empty ASCII kebab-case name', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.string(), (title, date) => {
+        const name = decisionRecordFileName(title, date);
+        expect(name.length).toBeLessThanOrEqual(MAX_RECORD_FILE_NAME_CHARS);
+        expect(name).toMatch(/^(\d{4}-\d{2}-\d{2}-)?[a-z0-9]+(-[a-z0-9]+)*\.md$/);
+      }),
+    );
+  });
+});
+
+describe('golden record', () => {
+  const goldenPath = path.join(import.meta.dirname, '__golden__', 'decision-record.md');
+
+  it('matches tests/unit/__golden__/decision-record.md (UPDATE_GOLDEN=1 rewrites it)', () => {
+    const markdown = renderDecisionRecord(djangoNodeInput());
+    if (process.env.UPDATE_GOLDEN === '1') {
+      mkdirSync(path.dirname(goldenPath), { recursive: true });
+      writeFileSync(goldenPath, markdown);
+    }
+    expect(existsSync(goldenPath), `missing ${goldenPath}: run once with UPDATE_GOLDEN=1`).toBe(true);
+    expect(markdown).toBe(readFileSync(goldenPath, 'utf8'));
+  });
+
+  it('is the same for the same input (no clock, no randomness)', () => {
+    expect(renderDecisionRecord(djangoNodeInput())).toBe(renderDecisionRecord(djangoNodeInput()));
+  });
+});

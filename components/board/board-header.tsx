@@ -26,6 +26,7 @@ export function BoardHeader({
           maxLength={LIMITS.MAX_TITLE_CHARS}
           placeholder="Untitled decision"
           readOnly={readOnly}
+          wrap
           className="font-bold"
         />
       </h1>
@@ -37,6 +38,7 @@ export function BoardHeader({
           maxLength={LIMITS.MAX_QUESTION_CHARS}
           placeholder="What are we deciding?"
           readOnly={readOnly}
+          wrap
         />
       </div>
     </header>

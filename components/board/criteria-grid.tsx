@@ -34,7 +34,7 @@ const smallBtn =
 /** The options × criteria grid with the weights; every edit goes to the shared document. */
 export function CriteriaGrid({ doc, board, readOnly, renderCell, renderEvidenceForm }: CriteriaGridProps) {
   const totalWeight = board.criteria.reduce((s, c) => s + c.weight, 0);
-  const columns = `minmax(15rem, 2.2fr) 9rem repeat(${Math.max(1, board.options.length)}, minmax(9rem, 1fr))`;
+  const columns = `minmax(13rem, 1.4fr) 8.5rem repeat(${Math.max(1, board.options.length)}, minmax(11.5rem, 1fr))`;
 
   return (
     <section aria-labelledby="grid-heading" className="space-y-3">
@@ -200,7 +200,11 @@ export function CriteriaGrid({ doc, board, readOnly, renderCell, renderEvidenceF
                   onChange={(weight) => updateCriterion(doc, c.id, { weight })}
                 />
                 {board.options.map((o) => (
-                  <div key={o.id} className="rounded-lg bg-slate-50 p-2" data-testid={`cell-${c.id}-${o.id}`}>
+                  <div
+                    key={o.id}
+                    className="min-w-0 rounded-lg bg-slate-50 p-2"
+                    data-testid={`cell-${c.id}-${o.id}`}
+                  >
                     <div className="mb-1 text-xs font-semibold uppercase tracking-wide text-slate-500 md:hidden">
                       {o.name || 'Unnamed option'}
                     </div>

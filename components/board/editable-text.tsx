@@ -10,6 +10,8 @@ interface EditableTextProps {
   placeholder?: string;
   readOnly?: boolean;
   multiline?: boolean;
+  /** Wraps like a paragraph (grows with its text) but stays one line: Enter leaves the field. */
+  wrap?: boolean;
   className?: string;
 }
 
@@ -25,6 +27,7 @@ export function EditableText({
   placeholder,
   readOnly,
   multiline,
+  wrap,
   className = '',
 }: EditableTextProps) {
   const base = `w-full rounded-md border border-transparent bg-transparent px-2 py-1 hover:border-slate-300 focus:border-blue-500 focus:bg-white disabled:hover:border-transparent ${className}`;
@@ -36,6 +39,25 @@ export function EditableText({
       <span className={`block px-2 py-1 ${className}`}>
         {value || <span className="text-slate-400">{placeholder}</span>}
       </span>
+    );
+  }
+  if (wrap) {
+    return (
+      <textarea
+        aria-label={label}
+        value={value}
+        maxLength={maxLength}
+        placeholder={placeholder}
+        rows={1}
+        onChange={(e) => onChange(e.target.value.replace(/[\r\n]+/g, ' '))}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' || e.key === 'Escape') {
+            e.preventDefault();
+            e.currentTarget.blur();
+          }
+        }}
+        className={`${base} field-sizing-content resize-none`}
+      />
     );
   }
   return multiline ? (

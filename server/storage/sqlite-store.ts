@@ -78,61 +78,19 @@ export class SqliteStore implements BoardStore {
     };
   }
 
+  /**
+   * Schema migrations, applied in order and recorded in PRAGMA user_version. Append an
+   * entry for every schema change; never edit one that has been released.
+   */
   private migrate(): void {
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS boards (
-        id TEXT PRIMARY KEY,
-        facilitator_key_hash TEXT NOT NULL,
-        viewer_key_hash TEXT NOT NULL UNIQUE,
-        template_id TEXT NOT NULL,
-        created_at TEXT NOT NULL
-      );
-      CREATE TABLE IF NOT EXISTS doc_snapshots (
-        board_id TEXT PRIMARY KEY REFERENCES boards(id),
-        data BLOB NOT NULL
-      );
-      CREATE TABLE IF NOT EXISTS doc_updates (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        board_id TEXT NOT NULL REFERENCES boards(id),
-        data BLOB NOT NULL
-      );
-      CREATE INDEX IF NOT EXISTS doc_updates_board ON doc_updates (board_id, seq);
-      CREATE TABLE IF NOT EXISTS participants (
-        id TEXT NOT NULL,
-        board_id TEXT NOT NULL REFERENCES boards(id),
-        name TEXT NOT NULL,
-        token_hash TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        spectator INTEGER NOT NULL DEFAULT 0,
-        removed INTEGER NOT NULL DEFAULT 0,
-        PRIMARY KEY (board_id, id)
-      );
-      CREATE TABLE IF NOT EXISTS board_settings (
-        board_id TEXT PRIMARY KEY REFERENCES boards(id),
-        data TEXT NOT NULL
-      );
-      CREATE TABLE IF NOT EXISTS rounds (
-        id TEXT NOT NULL,
-        board_id TEXT NOT NULL REFERENCES boards(id),
-        number INTEGER NOT NULL,
-        mode TEXT NOT NULL,
-        started_at TEXT NOT NULL,
-        revealed_at TEXT,
-        PRIMARY KEY (board_id, id),
-        UNIQUE (board_id, number)
-      );
-      CREATE TABLE IF NOT EXISTS scores (
-        board_id TEXT NOT NULL REFERENCES boards(id),
-        round_id TEXT NOT NULL,
-        participant_id TEXT NOT NULL,
-        criterion_id TEXT NOT NULL,
-        option_id TEXT NOT NULL,
-        value INTEGER NOT NULL,
-        rationale TEXT NOT NULL,
-        updated_at TEXT NOT NULL,
-        PRIMARY KEY (board_id, round_id, participant_id, criterion_id, option_id)
-      );
-    `);
+    const migrations = [SCHEMA_V1];
+    const current = this.db.pragma('user_version', { simple: true }) as number;
+    for (let v = current; v < migrations.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(migrations[v]!);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
   }
 
   async createBoard(board: BoardRow, initialUpdate: Uint8Array): Promise<void> {
@@ -342,3 +300,58 @@ function toParticipant(row: unknown): ParticipantRow | null {
     removed: r.removed === 1,
   };
 }
+
+const SCHEMA_V1 = `
+      CREATE TABLE boards (
+        id TEXT PRIMARY KEY,
+        facilitator_key_hash TEXT NOT NULL,
+        viewer_key_hash TEXT NOT NULL UNIQUE,
+        template_id TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE doc_snapshots (
+        board_id TEXT PRIMARY KEY REFERENCES boards(id),
+        data BLOB NOT NULL
+      );
+      CREATE TABLE doc_updates (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        board_id TEXT NOT NULL REFERENCES boards(id),
+        data BLOB NOT NULL
+      );
+      CREATE INDEX doc_updates_board ON doc_updates (board_id, seq);
+      CREATE TABLE participants (
+        id TEXT NOT NULL,
+        board_id TEXT NOT NULL REFERENCES boards(id),
+        name TEXT NOT NULL,
+        token_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        spectator INTEGER NOT NULL DEFAULT 0,
+        removed INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (board_id, id)
+      );
+      CREATE TABLE board_settings (
+        board_id TEXT PRIMARY KEY REFERENCES boards(id),
+        data TEXT NOT NULL
+      );
+      CREATE TABLE rounds (
+        id TEXT NOT NULL,
+        board_id TEXT NOT NULL REFERENCES boards(id),
+        number INTEGER NOT NULL,
+        mode TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        revealed_at TEXT,
+        PRIMARY KEY (board_id, id),
+        UNIQUE (board_id, number)
+      );
+      CREATE TABLE scores (
+        board_id TEXT NOT NULL REFERENCES boards(id),
+        round_id TEXT NOT NULL,
+        participant_id TEXT NOT NULL,
+        criterion_id TEXT NOT NULL,
+        option_id TEXT NOT NULL,
+        value INTEGER NOT NULL,
+        rationale TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (board_id, round_id, participant_id, criterion_id, option_id)
+      );
+    `;

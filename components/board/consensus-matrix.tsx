@@ -1,0 +1,266 @@
+'use client';
+
+import { useMemo, useState } from 'react';
+import type { BoardSnapshot } from '@/lib/board-types';
+import type { CellStats, ConsensusResult } from '@/lib/consensus-types';
+import type { SessionState } from '@/lib/protocol';
+import { type NamedParticipant, roundConsensus } from '@/lib/round-consensus';
+import { BAND_STYLE, fmt } from './agreement';
+import { OptionsChart } from './options-chart';
+
+interface Computed {
+  result: ConsensusResult;
+  participants: NamedParticipant[];
+}
+
+function Movement({ now, before }: { now: CellStats; before: CellStats | undefined }) {
+  if (!before || now.rwg === null || before.rwg === null) return null;
+  const d = now.rwg - before.rwg;
+  const dm = (now.mean ?? 0) - (before.mean ?? 0);
+  if (Math.abs(d) < 0.005 && Math.abs(dm) < 0.005)
+    return <span className="text-xs text-slate-500">unchanged since last round</span>;
+  return (
+    <span className="text-xs text-slate-600">
+      {d >= 0 ? '▲' : '▼'} agreement {d >= 0 ? '+' : ''}
+      {d.toFixed(2)}, mean {dm >= 0 ? '+' : ''}
+      {dm.toFixed(1)} since last round
+    </span>
+  );
+}
+
+/**
+ * The consensus matrix of a round whose scores are visible: cells with scores, median,
+ * mean, spread and agreement; weighted totals with leader and margin; preferences;
+ * a "discuss first" list; weight sensitivity; and a chart.
+ */
+export function ConsensusMatrix({ board, session }: { board: BoardSnapshot; session: SessionState }) {
+  const visible = session.rounds.filter((r) => r.scores !== null);
+  const [picked, setPicked] = useState<string | null>(null);
+  const round = visible.find((r) => r.id === picked) ?? visible.at(-1) ?? null;
+  const previous = round ? visible.filter((r) => r.number < round.number).at(-1) : undefined;
+  const scale = session.settings.scale;
+
+  const computed: Computed | null = useMemo(
+    () => (round ? roundConsensus(board, round, session.roster, scale) : null),
+    [board, round, session.roster, scale],
+  );
+  const before: Computed | null = useMemo(
+    () => (previous ? roundConsensus(board, previous, session.roster, scale) : null),
+    [board, previous, session.roster, scale],
+  );
+  if (!round || !computed) return null;
+  const { result, participants } = computed;
+  const optionName = (id: string | null) => board.options.find((o) => o.id === id)?.name || 'Unnamed option';
+  const criterionName = (id: string) => board.criteria.find((c) => c.id === id)?.name || 'Unnamed criterion';
+  const who = new Map(participants.map((p) => [p.id, p.name]));
+  const cell = (c: string, o: string) => result.cells.find((x) => x.criterionId === c && x.optionId === o);
+  const prevCell = (c: string, o: string) =>
+    before?.result.cells.find((x) => x.criterionId === c && x.optionId === o);
+  const totalWeight = board.criteria.reduce((s, c) => s + c.weight, 0);
+  const withPref = result.participants.filter((p) => p.preferredOptionId !== null);
+  const supporters = withPref.filter((p) => p.preferredOptionId === result.leaderId).length;
+
+  return (
+    <section
+      aria-labelledby="matrix-heading"
+      className="space-y-5 rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200"
+      data-testid="consensus-matrix"
+    >
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <h2 id="matrix-heading" className="text-2xl font-bold">
+          Consensus matrix — round {round.number}
+          {round.status === 'open' && (
+            <span className="ml-2 text-base font-normal text-slate-500">(open round, live)</span>
+          )}
+        </h2>
+        {visible.length > 1 && (
+          <div role="tablist" aria-label="Rounds" className="flex gap-1">
+            {visible.map((r) => (
+              <button
+                key={r.id}
+                type="button"
+                role="tab"
+                aria-selected={r.id === round.id}
+                onClick={() => setPicked(r.id)}
+                className={`rounded-md px-3 py-1 text-sm font-semibold ${r.id === round.id ? 'bg-slate-800 text-white' : 'bg-slate-100 hover:bg-slate-200'}`}
+              >
+                Round {r.number}
+              </button>
+            ))}
+          </div>
+        )}
+      </div>
+
+      {/* Totals and leader */}
+      <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-3" data-testid="totals">
+        {result.totals.map((t) => {
+          const leader = t.optionId === result.leaderId;
+          return (
+            <div
+              key={t.optionId}
+              className={`rounded-xl p-4 ring-2 ${leader ? 'bg-emerald-50 ring-emerald-500' : 'bg-slate-50 ring-slate-200'}`}
+            >
+              <div className="text-lg font-semibold">{optionName(t.optionId)}</div>
+              <div className="text-4xl font-bold tabular-nums">
+                {fmt(t.total, 2)}
+                <span className="text-base font-normal text-slate-500"> / {scale.max}</span>
+              </div>
+              <div className="text-sm">
+                {leader ? (
+                  <strong className="text-emerald-800">
+                    Leading{result.margin !== null ? ` by ${fmt(result.margin, 2)}` : ''}
+                  </strong>
+                ) : (
+                  'weighted total'
+                )}
+                {t.coverage < 1 && ` · ${Math.round(t.coverage * 100)}% of the weight scored`}
+              </div>
+            </div>
+          );
+        })}
+      </div>
+      <p className="text-lg" data-testid="support">
+        {result.leaderId === null
+          ? 'No option leads: the totals are tied or nothing is scored.'
+          : withPref.length > 0
+            ? `${supporters} of ${withPref.length} people prefer ${optionName(result.leaderId)} (${Math.round((result.support ?? 0) * 100)}% support).`
+            : ''}
+      </p>
+      {round.orphanedScores > 0 && (
+        <p className="rounded-md bg-amber-50 p-2 text-sm text-amber-900 ring-1 ring-amber-200">
+          {round.orphanedScores} score{round.orphanedScores === 1 ? ' is' : 's are'} kept for criteria or
+          options deleted since, and left out of this matrix.
+        </p>
+      )}
+
+      {/* Discuss first */}
+      {result.discussFirst.length > 0 && (
+        <div>
+          <h3 className="mb-1 text-lg font-semibold">Discuss first</h3>
+          <ol className="list-decimal space-y-1 pl-6" data-testid="discuss-first">
+            {result.discussFirst.slice(0, 5).map((d) => {
+              const band = BAND_STYLE[cell(d.criterionId, d.optionId)?.agreement ?? 'not-enough-scores'];
+              return (
+                <li key={`${d.criterionId}-${d.optionId}`}>
+                  <strong>{criterionName(d.criterionId)}</strong> × {optionName(d.optionId)} —{' '}
+                  <span className={`rounded px-1.5 ring-1 ${band.className}`}>{band.label}</span> (r
+                  <sub>wg</sub> {d.rwg.toFixed(2)})
+                </li>
+              );
+            })}
+          </ol>
+        </div>
+      )}
+
+      {/* The matrix */}
+      <div className="overflow-x-auto">
+        <table className="w-full min-w-[40rem] border-separate border-spacing-1 text-left">
+          <thead>
+            <tr>
+              <th scope="col" className="p-2">
+                Criterion (weight)
+              </th>
+              {board.options.map((o) => (
+                <th key={o.id} scope="col" className="p-2">
+                  {o.name || 'Unnamed option'}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {board.criteria.map((c) => (
+              <tr key={c.id}>
+                <th scope="row" className="p-2 align-top font-semibold">
+                  {c.name || 'Unnamed criterion'}
+                  <div className="text-sm font-normal text-slate-500">
+                    weight {c.weight} ({totalWeight > 0 ? Math.round((c.weight / totalWeight) * 100) : 0}%)
+                  </div>
+                </th>
+                {board.options.map((o) => {
+                  const s = cell(c.id, o.id);
+                  if (!s) return <td key={o.id} />;
+                  const band = BAND_STYLE[s.agreement];
+                  return (
+                    <td
+                      key={o.id}
+                      className="rounded-lg bg-slate-50 p-2 align-top"
+                      data-testid={`matrix-cell-${c.id}-${o.id}`}
+                    >
+                      <div className="flex items-baseline justify-between gap-2">
+                        <span className="text-2xl font-bold tabular-nums">{fmt(s.median)}</span>
+                        <span
+                          className={`rounded px-1.5 py-0.5 text-xs font-semibold ring-1 ${band.className}`}
+                        >
+                          {band.label}
+                        </span>
+                      </div>
+                      <div className="text-xs text-slate-600">
+                        median · mean {fmt(s.mean)} · spread {s.min ?? '–'}–{s.max ?? '–'} · sd {fmt(s.sd, 2)}{' '}
+                        · r<sub>wg</sub> {fmt(s.rwg, 2)} · n={s.n}
+                      </div>
+                      <Movement now={s} before={prevCell(c.id, o.id)} />
+                      {s.scores.length > 0 && (
+                        <details className="mt-1 text-sm">
+                          <summary className="cursor-pointer text-slate-600">Scores</summary>
+                          <ul className="mt-1 space-y-0.5">
+                            {s.scores.map((x) => (
+                              <li key={x.participantId}>
+                                <strong className="tabular-nums">{x.value}</strong>{' '}
+                                {who.get(x.participantId) ?? 'Someone'}
+                                {x.rationale ? (
+                                  <span className="text-slate-600"> — “{x.rationale}”</span>
+                                ) : null}
+                              </li>
+                            ))}
+                          </ul>
+                        </details>
+                      )}
+                    </td>
+                  );
+                })}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+
+      <OptionsChart board={board} result={result} scale={scale} />
+
+      <div className="grid gap-6 md:grid-cols-2">
+        <div>
+          <h3 className="mb-1 text-lg font-semibold">Who prefers what</h3>
+          <ul className="space-y-0.5" data-testid="preferences">
+            {result.participants.map((p) => (
+              <li key={p.participantId}>
+                {who.get(p.participantId) ?? 'Someone'}:{' '}
+                <strong>
+                  {p.preferredOptionId ? optionName(p.preferredOptionId) : 'no preference (tie or no scores)'}
+                </strong>
+                {p.completion < 1 && (
+                  <span className="text-slate-500"> · scored {Math.round(p.completion * 100)}%</span>
+                )}
+              </li>
+            ))}
+          </ul>
+        </div>
+        <div>
+          <h3 className="mb-1 text-lg font-semibold">How sensitive is the leader to the weights?</h3>
+          <ul className="space-y-0.5 text-sm" data-testid="sensitivity">
+            {result.sensitivity.map((s) => {
+              const c = board.criteria.find((x) => x.id === s.criterionId);
+              if (!c) return null;
+              return (
+                <li key={s.criterionId}>
+                  <strong>{c.name || 'Unnamed criterion'}</strong>:{' '}
+                  {s.delta === null || s.newLeaderId === null
+                    ? 'no change of this weight alone changes the leader'
+                    : `${optionName(s.newLeaderId)} would lead if its weight went from ${c.weight} to ${fmt(c.weight + s.delta, 1)}`}
+                </li>
+              );
+            })}
+          </ul>
+        </div>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,156 @@
+'use client';
+
+import type { BoardSnapshot } from '@/lib/board-types';
+import { EVENTS, SCALES, type SessionState } from '@/lib/protocol';
+import type { CommandSender } from '../use-commands';
+
+const btn = 'rounded-lg px-4 py-2 font-semibold disabled:opacity-40';
+
+/** Round status for everyone; round controls for the facilitator. */
+export function RoundBar({
+  session,
+  board,
+  send,
+}: {
+  session: SessionState;
+  board: BoardSnapshot;
+  send: CommandSender;
+}) {
+  const round = session.rounds.at(-1) ?? null;
+  const open = round?.status === 'open' ? round : null;
+  const isFacilitator = session.role === 'facilitator';
+  const locked = session.settings.status !== 'open';
+  const me = session.roster.find((p) => p.id === session.you?.participantId);
+  const names = new Map(session.roster.map((p) => [p.id, p]));
+  const anyScore = session.rounds.some(
+    (r) => r.progress.some((p) => p.scored > 0) || (r.scores?.length ?? 0) > 0,
+  );
+  const totalCells = board.criteria.length * board.options.length;
+  const finished = open ? open.progress.filter((p) => p.total > 0 && p.scored >= p.total).length : 0;
+
+  return (
+    <section
+      aria-label="Scoring round"
+      className="space-y-3 rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200"
+      data-testid="round-bar"
+    >
+      <div className="flex flex-wrap items-center justify-between gap-3">
+        <div>
+          <h2 className="text-xl font-bold" data-testid="round-status">
+            {!round
+              ? 'No scoring round yet'
+              : open
+                ? `Round ${open.number} · ${open.mode === 'blind' ? 'blind' : 'open'} · scoring`
+                : `Round ${round.number} revealed`}
+          </h2>
+          <p className="text-sm text-slate-600">
+            {open
+              ? open.mode === 'blind'
+                ? `Scores stay hidden until the reveal. ${finished} of ${open.progress.length} finished.`
+                : `Scores show live. ${finished} of ${open.progress.length} finished.`
+              : isFacilitator
+                ? 'Start a round when the criteria and weights are ready.'
+                : 'The facilitator starts the next round.'}
+            {` Scale ${session.settings.scale.min}–${session.settings.scale.max}.`}
+          </p>
+        </div>
+        <div className="flex flex-wrap gap-2">
+          {isFacilitator && !open && (
+            <>
+              <button
+                type="button"
+                className={`${btn} bg-blue-700 text-white hover:bg-blue-800`}
+                disabled={locked || totalCells === 0}
+                onClick={() => void send(EVENTS.roundStart, { mode: 'blind' })}
+              >
+                Start blind round
+              </button>
+              <button
+                type="button"
+                className={`${btn} bg-white ring-1 ring-slate-300 hover:bg-slate-100`}
+                disabled={locked || totalCells === 0}
+                onClick={() => void send(EVENTS.roundStart, { mode: 'open' })}
+              >
+                Start open round
+              </button>
+            </>
+          )}
+          {isFacilitator && open && (
+            <button
+              type="button"
+              className={`${btn} bg-emerald-700 text-white hover:bg-emerald-800`}
+              onClick={() => void send(EVENTS.roundReveal, { roundId: open.id })}
+            >
+              Reveal scores
+            </button>
+          )}
+        </div>
+      </div>
+
+      {open && (
+        <ul className="flex flex-wrap gap-2" aria-label="Who has finished" data-testid="progress-list">
+          {open.progress.map((p) => {
+            const person = names.get(p.participantId);
+            const done = p.total > 0 && p.scored >= p.total;
+            return (
+              <li
+                key={p.participantId}
+                className={`rounded-full px-3 py-1 text-sm ring-1 ${done ? 'bg-emerald-50 ring-emerald-300' : 'bg-slate-50 ring-slate-200'} ${person?.online ? '' : 'opacity-60'}`}
+              >
+                {done ? '✓ ' : ''}
+                {person?.name ?? 'Someone'} {done ? 'finished' : `${p.scored}/${p.total}`}
+                {person && !person.online ? ' (away)' : ''}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+
+      <div className="flex flex-wrap items-center gap-x-6 gap-y-2 border-t border-slate-100 pt-3 text-sm">
+        {me && (
+          <label className="inline-flex items-center gap-2">
+            <input
+              type="checkbox"
+              className="h-5 w-5"
+              checked={me.spectator}
+              onChange={(e) => void send(EVENTS.participantSpectate, { spectator: e.target.checked })}
+            />
+            I’m only watching (spectator, does not vote)
+          </label>
+        )}
+        {isFacilitator && (
+          <>
+            <label className="inline-flex items-center gap-2">
+              <input
+                type="checkbox"
+                className="h-5 w-5"
+                checked={session.settings.autoReveal}
+                onChange={(e) => void send(EVENTS.boardSetAutoReveal, { enabled: e.target.checked })}
+              />
+              Reveal automatically when everyone present has finished
+            </label>
+            <label className="inline-flex items-center gap-2">
+              Scale
+              <select
+                className="rounded-md border border-slate-300 px-2 py-1"
+                value={`${session.settings.scale.min}-${session.settings.scale.max}`}
+                disabled={anyScore}
+                title={anyScore ? 'The scale is fixed once anyone has scored' : undefined}
+                onChange={(e) => {
+                  const [min, max] = e.target.value.split('-').map(Number);
+                  void send(EVENTS.boardSetScale, { min, max });
+                }}
+              >
+                {SCALES.map((s) => (
+                  <option key={`${s.min}-${s.max}`} value={`${s.min}-${s.max}`}>
+                    {s.min}–{s.max}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </>
+        )}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,91 @@
+'use client';
+
+import { useEffect, useId, useState } from 'react';
+import { LIMITS } from '@/lib/limits';
+
+export interface ScoreCellProps {
+  scale: { min: number; max: number };
+  value: number | null;
+  rationale: string;
+  criterionName: string;
+  optionName: string;
+  /** Resolves true once the server acknowledged (committed) the ballot. */
+  onCast: (value: number | null, rationale: string) => Promise<boolean>;
+}
+
+/**
+ * One score: a radio group (arrow keys move between values, as native radios do) with
+ * big touch targets, and an optional one-line rationale committed on Enter or blur.
+ */
+export function ScoreCell({ scale, value, rationale, criterionName, optionName, onCast }: ScoreCellProps) {
+  const name = useId();
+  const [pending, setPending] = useState<number | null | undefined>(undefined);
+  const [draft, setDraft] = useState(rationale);
+  useEffect(() => setDraft(rationale), [rationale]);
+  const shown = pending === undefined ? value : pending;
+  const values = Array.from({ length: scale.max - scale.min + 1 }, (_, i) => scale.min + i);
+  const wide = values.length > 6;
+
+  async function cast(v: number | null, why: string) {
+    setPending(v);
+    await onCast(v, why);
+    setPending(undefined);
+  }
+
+  return (
+    <fieldset className="min-w-0 space-y-1" data-testid="score-cell">
+      <legend className="sr-only">
+        Your score for {optionName} on {criterionName}, {scale.min} (poor) to {scale.max} (excellent)
+      </legend>
+      <div className={`grid gap-1 ${wide ? 'grid-cols-6' : 'grid-cols-5'}`}>
+        {values.map((v) => (
+          <label key={v} className="relative min-w-0">
+            <input
+              type="radio"
+              name={name}
+              value={v}
+              checked={shown === v}
+              onChange={() => void cast(v, draft)}
+              className="peer sr-only"
+              aria-label={`${v}${v === scale.min ? ' (poor)' : v === scale.max ? ' (excellent)' : ''}`}
+            />
+            <span className="flex h-10 min-w-0 cursor-pointer items-center justify-center rounded-md border border-slate-300 bg-white text-lg font-semibold peer-checked:border-blue-700 peer-checked:bg-blue-700 peer-checked:text-white peer-focus-visible:outline peer-focus-visible:outline-3 peer-focus-visible:outline-blue-500 hover:border-blue-400">
+              {v}
+            </span>
+          </label>
+        ))}
+      </div>
+      <div className="flex justify-between text-[11px] text-slate-500" aria-hidden>
+        <span>poor</span>
+        <span>excellent</span>
+      </div>
+      <div className="flex items-center gap-1">
+        <input
+          value={draft}
+          maxLength={LIMITS.MAX_RATIONALE_CHARS}
+          disabled={shown === null}
+          placeholder={shown === null ? 'Score first' : 'Why? (optional)'}
+          aria-label={`Rationale for ${optionName} on ${criterionName}`}
+          onChange={(e) => setDraft(e.target.value.replace(/[\r\n]/g, ' '))}
+          onBlur={() => {
+            if (shown !== null && draft.trim() !== rationale) void cast(shown, draft.trim());
+          }}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') e.currentTarget.blur();
+          }}
+          className="min-w-0 flex-1 rounded-md border border-slate-300 px-2 py-1 text-sm disabled:bg-slate-100"
+        />
+        {shown !== null && (
+          <button
+            type="button"
+            className="rounded px-1 text-sm text-slate-500 hover:text-red-700"
+            aria-label={`Clear your score for ${optionName} on ${criterionName}`}
+            onClick={() => void cast(null, '')}
+          >
+            ✕
+          </button>
+        )}
+      </div>
+    </fieldset>
+  );
+}

@@ -254,6 +254,8 @@ export interface SessionState {
   boardId: string | null;
   /** The Yjs room this client should open: the board id, or the viewer key for viewers. */
   docRoom: string;
+  /** The read-only viewer key, for participants to share as the viewer link (/v/<key>). */
+  viewerKey: string;
   role: Role;
   you: { participantId: string; name: string } | null;
   roster: RosterEntry[];

@@ -43,6 +43,7 @@ export class BoardDirectory {
         id: created.id,
         facilitatorKeyHash: hashSecret(created.facilitatorKey),
         viewerKeyHash: hashSecret(created.viewerKey),
+        viewerKey: created.viewerKey,
         templateId,
         createdAt: now.toISOString(),
       },

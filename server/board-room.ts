@@ -9,6 +9,7 @@ import { LIMITS } from '@/lib/limits';
 import { YJS_CLOSE } from '@/lib/protocol';
 import { inspectUpdate } from './doc-guard';
 import { boardTag, type Logger } from './logger';
+import { mergeStored } from './storage/stored-doc';
 import type { BoardStore } from './storage/types';
 
 /** y-websocket message types (y-websocket's own numbering). */
@@ -77,8 +78,8 @@ export class BoardRoom {
       this.store.loadDocument(this.boardId),
       this.hooks.prepare(this.boardId),
     ]);
-    const parts = stored.snapshot ? [stored.snapshot, ...stored.updates] : stored.updates;
-    if (parts.length) Y.applyUpdate(this.doc, Y.mergeUpdates(parts), 'storage');
+    const merged = mergeStored(stored);
+    if (merged) Y.applyUpdate(this.doc, merged, 'storage');
     this.lastSeq = stored.lastSeq;
     this.updatesSinceSnapshot = stored.updates.length;
     this.storedBytes = stored.storedBytes;

@@ -48,6 +48,7 @@ export class BoardSession {
     public participants: ParticipantRow[],
     public rounds: RoundRow[],
     scores: ScoreRow[],
+    readonly viewerKey: string,
   ) {
     for (const s of scores) this.scores.set(scoreKey(s), s);
   }

@@ -10,7 +10,9 @@ import {
   type ErrorCode,
 } from '@/lib/protocol';
 import { type BoardDirectory, UnknownTemplateError } from './board-directory';
+import { exportDecisionRecord } from './decision-export';
 import type { Logger } from './logger';
+import { docFromStored } from './storage/stored-doc';
 import type { BoardStore } from './storage/types';
 import type { YjsServer } from './yjs-server';
 
@@ -103,6 +105,40 @@ async function route(req: IncomingMessage, res: ServerResponse, path: string, de
     }
     return;
   }
+  // The record by board id, or by viewer key (a viewer never learns the board id).
+  const record = /^\/api\/(boards|view)\/([^/]+)\/decision\.md$/.exec(path);
+  if (record) {
+    requireMethod(req, ['GET', 'HEAD']);
+    const key = decodeURIComponent(record[2] ?? '');
+    const board =
+      record[1] === 'boards'
+        ? await deps.directory.getBoard(key)
+        : await deps.directory.getBoardByViewerKey(key);
+    if (!board) throw new HttpError(404, ERROR_CODES.NOT_FOUND, 'no board with this link');
+    const file = await exportDecisionRecord(
+      deps.store,
+      async (boardId) => {
+        const doc = await loadDoc(deps, boardId);
+        const snapshot = readBoard(doc);
+        doc.destroy();
+        return snapshot;
+      },
+      board.id,
+      { baseUrl: deps.publicUrl ?? `http://${req.headers.host ?? 'localhost'}`, now: deps.now() },
+    );
+    if (!file) throw new HttpError(404, ERROR_CODES.NOT_FOUND, 'no board with this id');
+    const body = Buffer.from(file.markdown, 'utf8');
+    res.writeHead(200, {
+      'content-type': 'text/markdown; charset=utf-8',
+      'content-length': body.byteLength,
+      // The file name is ASCII by construction (decisionRecordFileName).
+      'content-disposition': `attachment; filename="${file.fileName}"`,
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
+    return;
+  }
   const match = /^\/api\/boards\/([^/]+)$/.exec(path);
   if (match) {
     requireMethod(req, ['GET']);
@@ -142,17 +178,14 @@ async function route(req: IncomingMessage, res: ServerResponse, path: string, de
 
 /** The board's current document: the live one if loaded, else read from storage. */
 export async function loadDoc(deps: Pick<ApiDeps, 'store' | 'yjs'>, boardId: string): Promise<Y.Doc> {
-  const doc = new Y.Doc();
   const live = deps.yjs.loadedRoom(boardId);
   if (live) {
     await live.ready;
+    const doc = new Y.Doc();
     Y.applyUpdate(doc, Y.encodeStateAsUpdate(live.doc));
     return doc;
   }
-  const stored = await deps.store.loadDocument(boardId);
-  const parts = stored.snapshot ? [stored.snapshot, ...stored.updates] : stored.updates;
-  if (parts.length) Y.applyUpdate(doc, Y.mergeUpdates(parts));
-  return doc;
+  return docFromStored(await deps.store.loadDocument(boardId));
 }
 
 function requireMethod(req: IncomingMessage, methods: string[]): void {

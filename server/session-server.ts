@@ -1,7 +1,9 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import * as Y from 'yjs';
-import { addEvidence, readBoard } from '@/lib/board-schema';
+import { addEvidence, getDecision, readBoard } from '@/lib/board-schema';
+import type { BoardSnapshot } from '@/lib/board-types';
+import { computeConsensus } from '@/lib/consensus';
 import { LIMITS } from '@/lib/limits';
 import {
   ballotPayloadSchema,
@@ -29,6 +31,7 @@ import {
   timerStartPayloadSchema,
   togglePayloadSchema,
 } from '@/lib/protocol';
+import { roundConsensusInput } from '@/lib/round-consensus';
 import type { BoardDirectory } from './board-directory';
 import { BoardSession, type BoardShape, CommandError, ensure, shapeOf } from './board-session';
 import { boardTag, type Logger } from './logger';
@@ -100,13 +103,15 @@ export class SessionServer {
     let s = this.sessions.get(boardId);
     if (!s) {
       s = (async () => {
-        const [settings, participants, rounds, scores] = await Promise.all([
+        const [board, settings, participants, rounds, scores] = await Promise.all([
+          this.store.getBoard(boardId),
           this.store.getSettings(boardId),
           this.store.listParticipants(boardId),
           this.store.listRounds(boardId),
           this.store.listScores(boardId),
         ]);
-        return new BoardSession(boardId, settings, participants, rounds, scores);
+        if (!board) throw new CommandError(ERROR_CODES.NOT_FOUND, 'no such board');
+        return new BoardSession(boardId, settings, participants, rounds, scores, board.viewerKey);
       })();
       s.catch(() => this.sessions.delete(boardId));
       this.sessions.set(boardId, s);
@@ -452,10 +457,27 @@ export class SessionServer {
     }
     await this.updateSettings(session, boardId, { status, finalizedAt });
     this.writable.set(boardId, status === 'open');
-    // Mirror the status into the document so every Yjs reader sees it.
     await this.yjs.withDoc(boardId, (room) => {
-      room.applyServerChange((doc) => doc.getMap('meta').set('status', status));
+      const board = readBoard(room.doc);
+      // Finalizing without a chosen option chooses the matrix leader (the default).
+      const leaderId =
+        status === 'finalized' && !board.decision.chosenOptionId ? this.leaderOf(session, board) : null;
+      room.applyServerChange((doc) => {
+        // Mirror the status into the document so every Yjs reader sees it.
+        doc.getMap('meta').set('status', status);
+        if (leaderId) getDecision(doc).set('chosenOptionId', leaderId);
+      });
     });
+  }
+
+  /** The leader of the latest revealed round, or null. */
+  private leaderOf(session: BoardSession, board: BoardSnapshot): string | null {
+    const round = session.rounds.filter((r) => r.revealedAt !== null).at(-1);
+    if (!round) return null;
+    const scores = session.roundScores(round.id);
+    const scorers = session.participants.filter((p) => scores.some((s) => s.participantId === p.id));
+    const scale = { min: session.settings.scaleMin, max: session.settings.scaleMax };
+    return computeConsensus(roundConsensusInput(board, scores, scorers, scale)).leaderId;
   }
 
   private async removeParticipant({ session, boardId, me }: CommandContext, payload: unknown): Promise<void> {
@@ -545,7 +567,7 @@ export class SessionServer {
     let viewers = 0;
     for (const s of await this.io.in(roomOf(boardId)).fetchSockets()) if (s.data.role === 'viewer') viewers++;
     this.lastShape.set(boardId, shapeKey(shape));
-    return { boardId, session, online, shape, viewers };
+    return { boardId, session, online, shape, viewers, viewerKey: session.viewerKey };
   }
 
   private stateFor(data: SocketData, ctx: RenderContext, viewerRoom?: string): SessionState {
@@ -557,6 +579,7 @@ export class SessionServer {
       // Viewers never learn the board id: it is the participant link.
       boardId: isViewer ? null : ctx.boardId,
       docRoom: isViewer ? (viewerRoom ?? '') : ctx.boardId,
+      viewerKey: ctx.viewerKey,
       role: data.role ?? 'viewer',
       you: me ? { participantId: me.id, name: me.name } : null,
       roster,
@@ -620,6 +643,7 @@ interface RenderContext {
   online: Map<string, 'facilitator' | 'participant'>;
   shape: BoardShape;
   viewers: number;
+  viewerKey: string;
 }
 
 /** Fixed-window command limiter for one socket. */

@@ -18,7 +18,8 @@ export function BoardHeader({
 }) {
   return (
     <header className="space-y-1">
-      <h1 className="text-3xl font-bold leading-tight sm:text-4xl">
+      <h1 className="sr-only">{board.title || 'Untitled decision'}</h1>
+      <div className="text-3xl font-bold leading-tight sm:text-4xl">
         <EditableText
           value={board.title}
           onChange={(v) => setMetaText(doc, 'title', v)}
@@ -29,7 +30,7 @@ export function BoardHeader({
           wrap
           className="font-bold"
         />
-      </h1>
+      </div>
       <div className="text-xl text-slate-700" data-testid="board-question">
         <EditableText
           value={board.question}

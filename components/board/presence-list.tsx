@@ -3,7 +3,13 @@
 import type { SessionState } from '@/lib/protocol';
 
 /** Who is on the board now, and who has been. */
-export function PresenceList({ session }: { session: SessionState | null }) {
+export function PresenceList({
+  session,
+  onRemove,
+}: {
+  session: SessionState | null;
+  onRemove?: (participantId: string, name: string) => void;
+}) {
   if (!session) return null;
   const online = session.roster.filter((p) => p.online);
   const away = session.roster.filter((p) => !p.online);
@@ -25,6 +31,19 @@ export function PresenceList({ session }: { session: SessionState | null }) {
               <span className="rounded bg-blue-100 px-1.5 text-xs font-semibold text-blue-800">
                 facilitator
               </span>
+            )}
+            {p.spectator && (
+              <span className="rounded bg-slate-100 px-1.5 text-xs text-slate-700">watching</span>
+            )}
+            {onRemove && p.id !== session.you?.participantId && (
+              <button
+                type="button"
+                className="ml-auto rounded px-1.5 text-sm text-slate-400 hover:bg-red-50 hover:text-red-700"
+                aria-label={`Remove ${p.name} from the board`}
+                onClick={() => onRemove(p.id, p.name)}
+              >
+                ✕
+              </button>
             )}
           </li>
         ))}

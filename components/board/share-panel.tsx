@@ -1,6 +1,7 @@
 'use client';
 
 import { useState } from 'react';
+import { QrCode } from './qr-code';
 
 function CopyField({
   label,
@@ -20,7 +21,7 @@ function CopyField({
       setCopied(true);
       setTimeout(() => setCopied(false), 2000);
     } catch {
-      // Clipboard blocked (e.g. insecure context): the field is selectable as a fallback.
+      // Clipboard blocked (e.g. plain http on a LAN address): the field is selectable instead.
     }
   }
   return (
@@ -40,6 +41,7 @@ function CopyField({
         <button
           type="button"
           onClick={copy}
+          aria-label={`Copy ${label.toLowerCase()}`}
           className="rounded-md bg-slate-800 px-3 py-1 text-sm font-semibold text-white hover:bg-slate-700"
         >
           {copied ? 'Copied' : 'Copy'}
@@ -50,14 +52,20 @@ function CopyField({
   );
 }
 
-/** The links to this board. The facilitator link is shown only to the facilitator. */
+/**
+ * The board's links: participant (with a QR code for phones) and viewer for everyone on
+ * the board; the facilitator link only for the facilitator, marked private.
+ */
 export function SharePanel({
   participantLink,
+  viewerLink,
   facilitatorLink,
 }: {
   participantLink: string;
+  viewerLink: string | null;
   facilitatorLink: string | null;
 }) {
+  const [showQr, setShowQr] = useState(false);
   return (
     <section
       aria-labelledby="share-heading"
@@ -70,14 +78,35 @@ export function SharePanel({
         label="Participant link"
         value={participantLink}
         testId="participant-link"
-        note="Anyone with this link can join and score."
+        note="Anyone with this link can join, edit and score."
       />
+      <button
+        type="button"
+        className="text-sm font-semibold text-blue-700 underline"
+        onClick={() => setShowQr((v) => !v)}
+        aria-expanded={showQr}
+      >
+        {showQr ? 'Hide QR code' : 'Show QR code for phones'}
+      </button>
+      {showQr && (
+        <div className="flex justify-center" data-testid="participant-qr">
+          <QrCode text={participantLink} label="QR code of the participant link" />
+        </div>
+      )}
+      {viewerLink && (
+        <CopyField
+          label="Viewer link"
+          value={viewerLink}
+          testId="viewer-link"
+          note="Read-only: watch the board and the results, no editing or voting."
+        />
+      )}
       {facilitatorLink && (
         <CopyField
           label="Facilitator link (private)"
           value={facilitatorLink}
           testId="facilitator-link"
-          note="Keep this to yourself: it lets you run rounds and finalize."
+          note="Keep this to yourself: it runs rounds, locks and finalizes."
         />
       )}
     </section>

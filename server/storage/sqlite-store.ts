@@ -35,7 +35,7 @@ export class SqliteStore implements BoardStore {
     this.migrate();
     this.stmts = {
       insertBoard: this.db.prepare(
-        'INSERT INTO boards (id, facilitator_key_hash, viewer_key_hash, template_id, created_at) VALUES (?, ?, ?, ?, ?)',
+        'INSERT INTO boards (id, facilitator_key_hash, viewer_key_hash, viewer_key, template_id, created_at) VALUES (?, ?, ?, ?, ?, ?)',
       ),
       getBoard: this.db.prepare('SELECT * FROM boards WHERE id = ?'),
       boardByViewer: this.db.prepare('SELECT * FROM boards WHERE viewer_key_hash = ?'),
@@ -99,6 +99,7 @@ export class SqliteStore implements BoardStore {
         board.id,
         board.facilitatorKeyHash,
         board.viewerKeyHash,
+        board.viewerKey,
         board.templateId,
         board.createdAt,
       );
@@ -241,6 +242,7 @@ interface BoardDbRow {
   id: string;
   facilitator_key_hash: string;
   viewer_key_hash: string;
+  viewer_key: string;
   template_id: string;
   created_at: string;
 }
@@ -252,6 +254,7 @@ function toBoard(row: unknown): BoardRow | null {
     id: r.id,
     facilitatorKeyHash: r.facilitator_key_hash,
     viewerKeyHash: r.viewer_key_hash,
+    viewerKey: r.viewer_key,
     templateId: r.template_id,
     createdAt: r.created_at,
   };
@@ -306,6 +309,7 @@ const SCHEMA_V1 = `
         id TEXT PRIMARY KEY,
         facilitator_key_hash TEXT NOT NULL,
         viewer_key_hash TEXT NOT NULL UNIQUE,
+        viewer_key TEXT NOT NULL,
         template_id TEXT NOT NULL,
         created_at TEXT NOT NULL
       );

@@ -8,8 +8,13 @@ export interface BoardRow {
   id: string;
   /** SHA-256 (hex) of the facilitator key; the key itself is never stored. */
   facilitatorKeyHash: string;
-  /** SHA-256 (hex) of the viewer key. */
+  /** SHA-256 (hex) of the viewer key: the index viewer links are looked up by. */
   viewerKeyHash: string;
+  /**
+   * The viewer key itself. Unlike the other secrets it is kept, because participants are
+   * shown the viewer link to pass on; it grants read-only access and nothing else.
+   */
+  viewerKey: string;
   templateId: string;
   createdAt: string;
 }

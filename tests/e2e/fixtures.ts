@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { test as base, type Browser, type Page } from '@playwright/test';
+import { type Browser, test as base, type Page } from '@playwright/test';
 import { tempDataDir } from '../helpers/server';
 import { type ServerProcess, startServerProcess } from '../helpers/server-process';
 

@@ -45,7 +45,9 @@ test('two people edit one board live, see each other, and the edit survives a se
   );
   await expect(alice.getByTestId('connection-status')).toHaveAttribute('data-status', 'connected');
   // Bob's page reconnected by itself.
-  await expect(bob.getByTestId('connection-status')).toHaveAttribute('data-status', 'connected', { timeout: 20_000 });
+  await expect(bob.getByTestId('connection-status')).toHaveAttribute('data-status', 'connected', {
+    timeout: 20_000,
+  });
 });
 
 test('a blank board starts with two empty options and no criteria', async ({ browser, server }) => {

@@ -1,0 +1,223 @@
+import type { Locator, Page } from '@playwright/test';
+import { WebSocket } from 'ws';
+import { WebsocketProvider } from 'y-websocket';
+import * as Y from 'yjs';
+import { addEvidence } from '@/lib/board-schema';
+import { expect, joinAs, person, test } from './fixtures';
+
+const TITANS = 'Unveiling the Backend Titans: A Deep Dive into Django and Node.js';
+const SHOWDOWN = 'Node.js vs. Django: Backend Framework Showdown';
+const PLANEKS = 'Python Django vs Node JS (PLANEKS)';
+
+async function createBoard(url: string): Promise<{ id: string; links: { participant: string } }> {
+  const res = await fetch(`${url}/api/boards`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ template: 'django-vs-node' }),
+  });
+  expect(res.status).toBe(201);
+  return (await res.json()) as { id: string; links: { participant: string } };
+}
+
+/** Opens a criterion's (collapsed) evidence panel and returns it. */
+async function openEvidence(page: Page, criterionId: string): Promise<Locator> {
+  const panel = page.getByTestId(`evidence-${criterionId}`);
+  await expect(panel).not.toHaveAttribute('open');
+  await panel.locator('summary').click();
+  await expect(panel).toHaveAttribute('open');
+  return panel;
+}
+
+/** The column of source claims headed by `heading` ("Django", "Node.js", "Comparing both"). */
+const column = (panel: Locator, heading: string) =>
+  panel.getByRole('heading', { level: 4, name: heading, exact: true }).locator('xpath=..');
+
+test('evidence: the articles’ claims and their disagreement are shown, and a participant’s claim with a link reaches the other browser', async ({
+  browser,
+  server,
+}) => {
+  const board = await createBoard(server.url);
+  const alice = await person(browser);
+  await alice.goto(board.links.participant);
+  await joinAs(alice, 'Alice');
+  const bob = await person(browser);
+  await bob.goto(board.links.participant);
+  await joinAs(bob, 'Bob');
+  await expect(bob.getByTestId('presence-list')).toContainText('Alice');
+
+  // Collapsed by default: the claims are not visible until opened.
+  const closed = alice.getByTestId('evidence-learning-curve');
+  await expect(closed.locator('summary')).toContainText('Evidence (10)');
+  await expect(closed.locator('summary')).toContainText('⚠ Sources disagree');
+  await expect(closed.getByText("Rates Django's learning curve as gentler than Node.js's.")).toBeHidden();
+  // A criterion the sources agree on carries no marker.
+  await expect(alice.getByTestId('evidence-cost').locator('summary')).not.toContainText('Sources disagree');
+
+  const panel = await openEvidence(alice, 'learning-curve');
+  const contested = panel.getByTestId('contested-summary');
+  await expect(contested).toBeVisible();
+  await expect(contested).toContainText('Sources disagree: Which is easier to learn?');
+  await expect(contested).toContainText("Its summary table rates Django's ease of use 'High'");
+  await expect(contested.getByRole('listitem')).toHaveCount(6);
+
+  // The articles' claims, per option, each with its source's title.
+  const django = column(panel, 'Django');
+  const node = column(panel, 'Node.js');
+  const both = column(panel, 'Comparing both');
+  await expect(django.getByRole('listitem')).toHaveCount(3);
+  await expect(node.getByRole('listitem')).toHaveCount(6);
+  await expect(both.getByRole('listitem')).toHaveCount(1);
+  await expect(
+    django
+      .getByRole('listitem')
+      .filter({ hasText: "Credits Python's readability with giving Django a gentle curve" }),
+  ).toContainText(`— ${TITANS}`);
+  await expect(
+    node.getByRole('listitem').filter({ hasText: 'Gives Node.js a slight lead on ease of use' }),
+  ).toContainText(`— ${SHOWDOWN}`);
+  await expect(both.getByRole('listitem')).toHaveText(
+    `Rates Django's learning curve as gentler than Node.js's. — ${PLANEKS}`,
+  );
+  await expect(node).not.toContainText('Credits Python');
+  await expect(panel.getByText('Nothing added yet.')).toBeVisible();
+
+  // Alice adds her own claim about Node.js, with an https link.
+  const form = panel.getByRole('form', { name: 'Add evidence' });
+  await form.getByRole('combobox').selectOption({ label: 'Node.js' });
+  await form.getByLabel('Evidence text').fill('Our team learned NestJS in two sprints.');
+  await form.getByLabel('Evidence link').fill('https://example.com/retro/nest');
+  await form.getByRole('button', { name: 'Add evidence' }).click();
+  const mine = panel.getByTestId('participant-evidence');
+  await expect(mine.getByRole('listitem')).toHaveCount(1);
+  await expect(form.getByLabel('Evidence text')).toHaveValue('');
+  await expect(form.getByLabel('Evidence link')).toHaveValue('');
+  await expect(form.getByRole('alert')).toHaveCount(0);
+  // Source columns are unchanged: participant claims are kept apart.
+  await expect(node.getByRole('listitem')).toHaveCount(6);
+
+  // Bob sees it under "From participants", attributed to Alice, with a safe link.
+  await expect(bob.getByTestId('evidence-learning-curve').locator('summary')).toContainText('Evidence (11)');
+  const bobPanel = await openEvidence(bob, 'learning-curve');
+  const fromPeople = bobPanel.getByTestId('participant-evidence');
+  await expect(fromPeople.getByRole('listitem')).toHaveCount(1);
+  await expect(fromPeople.getByRole('listitem')).toContainText(
+    'Node.js: Our team learned NestJS in two sprints. — added by Alice',
+  );
+  const link = fromPeople.getByRole('link');
+  await expect(link).toHaveCount(1);
+  await expect(link).toHaveAttribute('href', 'https://example.com/retro/nest');
+  await expect(link).toHaveAttribute('rel', 'noopener noreferrer');
+  await expect(link).toHaveAttribute('target', '_blank');
+  await expect(column(bobPanel, 'Node.js').getByRole('listitem')).toHaveCount(6);
+
+  // A javascript: link is refused with a clear error, and nothing is added anywhere.
+  let dialogs = 0;
+  alice.on('dialog', (d) => {
+    dialogs++;
+    void d.dismiss();
+  });
+  bob.on('dialog', (d) => {
+    dialogs++;
+    void d.dismiss();
+  });
+  await form.getByLabel('Evidence text').fill('Click me for proof');
+  await form.getByLabel('Evidence link').fill('javascript:alert(1)');
+  await form.getByRole('button', { name: 'Add evidence' }).click();
+  const error = form.getByRole('alert');
+  await expect(error).toBeVisible();
+  await expect(error).toContainText('links must be http:// or https:// addresses');
+  // The form keeps what was typed so it can be corrected.
+  await expect(form.getByLabel('Evidence link')).toHaveValue('javascript:alert(1)');
+  await expect(form.getByLabel('Evidence text')).toHaveValue('Click me for proof');
+
+  // A valid claim sent afterwards proves Bob is up to date; the refused one never arrives.
+  await form.getByLabel('Evidence text').fill('Sentinel claim after the refusal.');
+  await form.getByLabel('Evidence link').fill('');
+  await form.getByRole('button', { name: 'Add evidence' }).click();
+  await expect(form.getByRole('alert')).toHaveCount(0);
+  await expect(fromPeople.getByRole('listitem')).toHaveCount(2);
+  await expect(fromPeople).toContainText('Sentinel claim after the refusal. — added by Alice');
+  await expect(fromPeople).not.toContainText('Click me');
+  await expect(mine).not.toContainText('Click me');
+  await expect(bobPanel.locator('summary')).toContainText('Evidence (12)');
+  await expect(fromPeople.getByRole('link')).toHaveCount(1);
+  await expect(bob.locator('a[href^="javascript:"]')).toHaveCount(0);
+  await expect(alice.locator('a[href^="javascript:"]')).toHaveCount(0);
+  expect(dialogs).toBe(0);
+});
+
+test('evidence written straight into the document with a javascript: link is shown as text, never as a link', async ({
+  browser,
+  server,
+}) => {
+  const board = await createBoard(server.url);
+  // A client speaking the standard y-websocket protocol bypasses the session command's checks.
+  const doc = new Y.Doc();
+  const provider = new WebsocketProvider(`${server.url.replace(/^http/, 'ws')}/yjs`, board.id, doc, {
+    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    disableBc: true,
+  });
+  try {
+    await expect.poll(() => provider.synced).toBe(true);
+    expect(
+      addEvidence(doc, 'cost', {
+        id: 'forged-1',
+        optionId: 'node',
+        text: 'Forged claim with a script link.',
+        origin: { type: 'participant', authorName: 'Mallory', url: 'javascript:alert(document.domain)' },
+      }),
+    ).toBe(true);
+
+    const page = await person(browser);
+    let dialogs = 0;
+    page.on('dialog', (d) => {
+      dialogs++;
+      void d.dismiss();
+    });
+    await page.goto(board.links.participant);
+    await joinAs(page, 'Carol');
+    const panel = await openEvidence(page, 'cost');
+    const item = panel.getByTestId('participant-evidence').getByRole('listitem');
+    await expect(item).toContainText('Forged claim with a script link. — added by Mallory');
+    await expect(item.getByRole('link')).toHaveCount(0);
+    await expect(page.locator('a[href^="javascript:"]')).toHaveCount(0);
+    await item.click();
+    expect(dialogs).toBe(0);
+  } finally {
+    provider.destroy();
+    doc.destroy();
+  }
+});
+
+test('the evidence panel is readable on a phone', async ({ browser, server }) => {
+  const board = await createBoard(server.url);
+  const phone = await person(browser);
+  await phone.setViewportSize({ width: 390, height: 844 });
+  await phone.goto(board.links.participant);
+  await joinAs(phone, 'Pat');
+
+  const panel = await openEvidence(phone, 'learning-curve');
+  await expect(panel.getByTestId('contested-summary')).toBeVisible();
+  const claims = [
+    column(panel, 'Django').getByRole('listitem').filter({ hasText: "Credits Python's readability" }),
+    column(panel, 'Node.js').getByRole('listitem').filter({ hasText: 'Gives Node.js a slight lead' }),
+    column(panel, 'Comparing both').getByRole('listitem'),
+  ];
+  for (const claim of claims) {
+    await claim.scrollIntoViewIfNeeded();
+    await expect(claim).toBeVisible();
+    const box = await claim.boundingBox();
+    expect(box).not.toBeNull();
+    // Inside the screen's width: no sideways scrolling needed to read a claim.
+    expect(box!.x).toBeGreaterThanOrEqual(0);
+    expect(box!.x + box!.width).toBeLessThanOrEqual(390);
+    expect(box!.width).toBeGreaterThan(150);
+  }
+  await expect(column(panel, 'Node.js').getByRole('listitem')).toHaveCount(6);
+  const form = panel.getByRole('form', { name: 'Add evidence' });
+  await form.getByLabel('Evidence text').scrollIntoViewIfNeeded();
+  await expect(form.getByLabel('Evidence text')).toBeVisible();
+  await expect(form.getByRole('button', { name: 'Add evidence' })).toBeVisible();
+  const overflow = await phone.evaluate(() => document.documentElement.scrollWidth);
+  expect(overflow).toBeLessThanOrEqual(390);
+});

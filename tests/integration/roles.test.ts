@@ -1,0 +1,280 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import * as Y from 'yjs';
+import { readBoard, setDecisionField, setMetaText } from '@/lib/board-schema';
+import { EVENTS, type JoinResult, type Result, type SessionState, YJS_CLOSE } from '@/lib/protocol';
+import { command, TestEnv, waitFor } from '../helpers/server';
+import { expectOk, joinBoard, until } from '../helpers/session';
+
+let env: TestEnv;
+beforeEach(async () => {
+  env = await TestEnv.start();
+});
+afterEach(async () => {
+  await env.cleanup();
+});
+
+/** [sync=0][update=2][varint length][update] — a y-websocket update message. */
+function updateMessage(update: Uint8Array): Buffer {
+  const len: number[] = [];
+  let n = update.length;
+  while (n > 127) {
+    len.push((n & 127) | 128);
+    n >>>= 7;
+  }
+  len.push(n);
+  return Buffer.concat([Buffer.from([0, 2]), Buffer.from(len), Buffer.from(update)]);
+}
+
+async function joinViewer(viewerKey: string) {
+  const socket = env.socket();
+  const states: SessionState[] = [];
+  socket.on(EVENTS.sessionState, (s) => states.push(s));
+  const r = await command<Result<JoinResult>>(socket, EVENTS.boardJoin, { as: 'viewer', viewerKey });
+  return { socket, r, states };
+}
+
+const FACILITATOR_COMMANDS: [string, unknown][] = [
+  [EVENTS.roundStart, { mode: 'blind' }],
+  [EVENTS.roundReveal, { roundId: 'x' }],
+  [EVENTS.boardSetScale, { min: 0, max: 10 }],
+  [EVENTS.boardSetAutoReveal, { enabled: true }],
+  [EVENTS.boardSetAnonymous, { enabled: true }],
+  [EVENTS.boardLock, {}],
+  [EVENTS.boardUnlock, {}],
+  [EVENTS.boardFinalize, {}],
+  [EVENTS.participantRemove, { participantId: 'x' }],
+  [EVENTS.timerStart, { seconds: 60 }],
+  [EVENTS.timerStop, {}],
+];
+
+describe('roles: viewers', () => {
+  it('a viewer’s document updates are dropped, the connection is told, and nothing is stored or relayed', async () => {
+    const board = await env.createBoard();
+    const participant = await env.provider(board.id);
+    const before = (await env.server.store.loadDocument(board.id)).updates.length;
+
+    const ws = new WebSocket(`${env.wsUrl}/${board.viewerKey}`);
+    const received: Buffer[] = [];
+    ws.on('message', (d: Buffer) => received.push(Buffer.from(d)));
+    await new Promise((r) => ws.on('open', r));
+    const evil = new Y.Doc();
+    evil.getMap('meta').set('title', 'Hijacked by a viewer');
+    ws.send(updateMessage(Y.encodeStateAsUpdate(evil)));
+    // The standard y-protocols "permission denied" auth message: [2][0][reason].
+    await waitFor(() => received.some((m) => m[0] === 2 && m[1] === 0), 'permission denied message');
+    expect(received.find((m) => m[0] === 2)?.toString('utf8')).toContain('read-only');
+    ws.close();
+
+    // Also through the standard provider, as a viewer would.
+    const viewer = await env.provider(board.viewerKey);
+    expect(readBoard(viewer.doc).question).toBe('Which backend should we use: Django or Node.js?');
+    setMetaText(viewer.doc, 'title', 'Viewer edit');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(readBoard(participant.doc).title).not.toBe('Viewer edit');
+    expect(readBoard(participant.doc).title).not.toBe('Hijacked by a viewer');
+    expect((await env.server.store.loadDocument(board.id)).updates.length).toBe(before);
+    // ...while the viewer still receives participants' edits live.
+    setMetaText(participant.doc, 'question', 'Live for viewers?');
+    await waitFor(() => readBoard(viewer.doc).question === 'Live for viewers?', 'viewer receives edits');
+  });
+
+  it('a viewer never receives the board id, and every session command of a viewer is refused', async () => {
+    const board = await env.createBoard();
+    const fac = await joinBoard(env, board.id, 'Fran', { facilitatorKey: board.facilitatorKey });
+    const viewer = await joinViewer(board.viewerKey);
+    expect(viewer.r.ok).toBe(true);
+    if (!viewer.r.ok) return;
+    expect(viewer.r.data.state.role).toBe('viewer');
+    expect(viewer.r.data.state.docRoom).toBe(board.viewerKey);
+    const roundId = expectOk(await fac.send<SessionState>(EVENTS.roundStart, { mode: 'blind' })).rounds[0]!
+      .id;
+    for (const [event, payload] of [
+      ...FACILITATOR_COMMANDS,
+      [EVENTS.ballotCast, { roundId, criterionId: 'cost', optionId: 'node', value: 3 }] as [string, unknown],
+      [EVENTS.evidenceAdd, { criterionId: 'cost', optionId: null, text: 'x' }] as [string, unknown],
+      [EVENTS.participantSpectate, { spectator: true }] as [string, unknown],
+    ]) {
+      const r = await command<Result<SessionState>>(viewer.socket, event, payload);
+      expect(r, event).toMatchObject({ ok: false, error: { code: 'read_only' } });
+    }
+    await waitFor(() => viewer.states.length > 0, 'viewer got a pushed state');
+    for (const s of [viewer.r.data.state, ...viewer.states]) {
+      expect(JSON.stringify(s)).not.toContain(board.id);
+      expect(s.boardId).toBeNull();
+    }
+  });
+
+  it('an unknown viewer key is refused on both channels', async () => {
+    const viewer = await joinViewer('C'.repeat(22));
+    expect(viewer.r).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    const ws = new WebSocket(`${env.wsUrl}/${'C'.repeat(22)}`);
+    const code = await new Promise<number>((r) => ws.on('close', (c) => r(c)));
+    expect(code).toBe(YJS_CLOSE.UNKNOWN_BOARD);
+  });
+});
+
+describe('roles: the facilitator', () => {
+  it.each(FACILITATOR_COMMANDS)(
+    '%s from a participant is refused with not_facilitator',
+    async (event, payload) => {
+      const board = await env.createBoard();
+      const alice = await joinBoard(env, board.id, 'Alice');
+      expect(await alice.send(event, payload)).toMatchObject({
+        ok: false,
+        error: { code: 'not_facilitator' },
+      });
+      const settings = alice.latest().settings;
+      expect(settings.status).toBe('open');
+      expect(settings.timer).toBeNull();
+    },
+  );
+
+  it('a wrong or missing facilitator key gives no facilitator rights', async () => {
+    const board = await env.createBoard();
+    const wrong = await command<Result<JoinResult>>(env.socket(), EVENTS.boardJoin, {
+      as: 'participant',
+      boardId: board.id,
+      name: 'Mallory',
+      facilitatorKey: board.viewerKey, // another valid-looking key of the same board
+    });
+    expect(wrong).toMatchObject({ ok: false, error: { code: 'bad_token' } });
+    const plain = await joinBoard(env, board.id, 'NoKey');
+    expect(plain.latest().role).toBe('participant');
+    expect(await plain.send(EVENTS.boardLock, {})).toMatchObject({
+      ok: false,
+      error: { code: 'not_facilitator' },
+    });
+  });
+
+  it('locking drops document edits and refuses ballots until unlocked', async () => {
+    const board = await env.createBoard();
+    const fac = await joinBoard(env, board.id, 'Fran', { facilitatorKey: board.facilitatorKey });
+    const alice = await joinBoard(env, board.id, 'Alice');
+    const roundId = expectOk(await fac.send<SessionState>(EVENTS.roundStart, { mode: 'blind' })).rounds[0]!
+      .id;
+    const a = await env.provider(board.id);
+    expectOk(await fac.send(EVENTS.boardLock, {}));
+    await until(alice, (s) => s.settings.status === 'locked', 'alice sees locked');
+    await waitFor(() => readBoard(a.doc).status === 'locked', 'doc mirrors status');
+    const stored = (await env.server.store.loadDocument(board.id)).updates.length;
+    setMetaText(a.doc, 'title', 'Edited while locked');
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await env.server.store.loadDocument(board.id)).updates.length).toBe(stored);
+    const late = await env.provider(board.id);
+    expect(readBoard(late.doc).title).not.toBe('Edited while locked');
+    expect(
+      await alice.send(EVENTS.ballotCast, { roundId, criterionId: 'cost', optionId: 'node', value: 3 }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'board_locked' },
+    });
+    expectOk(await fac.send(EVENTS.boardUnlock, {}));
+    expectOk(
+      await alice.send(EVENTS.ballotCast, { roundId, criterionId: 'cost', optionId: 'node', value: 3 }),
+    );
+  });
+
+  it('finalizing locks the board, mirrors the status into the document and defaults the choice to the leader', async () => {
+    const board = await env.createBoard();
+    const fac = await joinBoard(env, board.id, 'Fran', { facilitatorKey: board.facilitatorKey });
+    const alice = await joinBoard(env, board.id, 'Alice');
+    const roundId = expectOk(await fac.send<SessionState>(EVENTS.roundStart, { mode: 'blind' })).rounds[0]!
+      .id;
+    expectOk(
+      await alice.send(EVENTS.ballotCast, { roundId, criterionId: 'cost', optionId: 'node', value: 5 }),
+    );
+    expectOk(
+      await alice.send(EVENTS.ballotCast, { roundId, criterionId: 'cost', optionId: 'django', value: 2 }),
+    );
+    expect(await fac.send(EVENTS.boardFinalize, {})).toMatchObject({
+      ok: false,
+      error: { code: 'round_in_progress' },
+    });
+    expectOk(await fac.send(EVENTS.roundReveal, { roundId }));
+    const { doc } = await env.provider(board.id);
+    setDecisionField(doc, 'reason', 'it scored higher on cost');
+    await new Promise((r) => setTimeout(r, 200));
+    const finalized = expectOk(await fac.send<SessionState>(EVENTS.boardFinalize, {}));
+    expect(finalized.settings.status).toBe('finalized');
+    expect(finalized.settings.finalizedAt).not.toBeNull();
+    await waitFor(() => readBoard(doc).status === 'finalized', 'doc mirrors finalized');
+    expect(readBoard(doc).decision.chosenOptionId).toBe('node');
+    expect(
+      await alice.send(EVENTS.ballotCast, { roundId, criterionId: 'cost', optionId: 'node', value: 1 }),
+    ).toMatchObject({
+      ok: false,
+    });
+    expect(await fac.send(EVENTS.roundStart, { mode: 'blind' })).toMatchObject({
+      ok: false,
+      error: { code: 'board_locked' },
+    });
+    // Survives a restart.
+    await env.restart();
+    const again = await joinBoard(env, board.id, 'Fran', {
+      facilitatorKey: board.facilitatorKey,
+      participantId: fac.id,
+      token: fac.token,
+    });
+    expect(again.latest().settings.status).toBe('finalized');
+    expectOk(await again.send(EVENTS.boardUnlock, {}));
+  });
+
+  it('a removed participant is disconnected, cannot re-join and cannot vote', async () => {
+    const board = await env.createBoard();
+    const fac = await joinBoard(env, board.id, 'Fran', { facilitatorKey: board.facilitatorKey });
+    const bob = await joinBoard(env, board.id, 'Bob');
+    let told = '';
+    bob.socket.on(EVENTS.sessionError, (e) => {
+      told = e.code;
+    });
+    expectOk(await fac.send(EVENTS.participantRemove, { participantId: bob.id }));
+    await waitFor(() => !bob.socket.connected || told === 'removed', 'bob disconnected');
+    expect(fac.latest().roster.map((p) => p.name)).toEqual(['Fran']);
+    const rejoin = await command<Result<JoinResult>>(env.socket(), EVENTS.boardJoin, {
+      as: 'participant',
+      boardId: board.id,
+      name: 'Bob',
+      participantId: bob.id,
+      token: bob.token,
+    });
+    expect(rejoin).toMatchObject({ ok: false, error: { code: 'removed' } });
+  });
+
+  it('on an anonymous board the revealed scores carry pseudonyms, not participant ids', async () => {
+    const board = await env.createBoard();
+    const fac = await joinBoard(env, board.id, 'Fran', { facilitatorKey: board.facilitatorKey });
+    const alice = await joinBoard(env, board.id, 'Alice');
+    expectOk(await fac.send(EVENTS.boardSetAnonymous, { enabled: true }));
+    const roundId = expectOk(await fac.send<SessionState>(EVENTS.roundStart, { mode: 'blind' })).rounds[0]!
+      .id;
+    expectOk(
+      await alice.send(EVENTS.ballotCast, { roundId, criterionId: 'cost', optionId: 'node', value: 4 }),
+    );
+    expectOk(await fac.send(EVENTS.roundReveal, { roundId }));
+    const s = await until(fac, (st) => st.rounds[0]?.status === 'revealed', 'revealed');
+    const scores = s.rounds[0]!.scores!;
+    expect(scores).toHaveLength(1);
+    expect(scores[0]!.participantId).toMatch(/^anon-\d+$/);
+    // Who has finished stays visible (progress); who scored what does not.
+    expect(JSON.stringify(s.rounds.map((r) => r.scores))).not.toContain(alice.id);
+    expect(JSON.stringify(alice.latest().rounds.map((r) => r.scores))).not.toContain(fac.id);
+  });
+
+  it('the facilitator’s countdown reaches everyone, with the server clock', async () => {
+    const board = await env.createBoard();
+    const fac = await joinBoard(env, board.id, 'Fran', { facilitatorKey: board.facilitatorKey });
+    const alice = await joinBoard(env, board.id, 'Alice');
+    expect(await fac.send(EVENTS.timerStart, { seconds: 5 })).toMatchObject({
+      ok: false,
+      error: { code: 'bad_request' },
+    });
+    expectOk(await fac.send(EVENTS.timerStart, { seconds: 180 }));
+    const s = await until(alice, (st) => st.settings.timer !== null, 'alice sees timer');
+    const left = new Date(s.settings.timer!.endsAt).getTime() - new Date(s.serverNow).getTime();
+    expect(left).toBeGreaterThan(170_000);
+    expect(left).toBeLessThanOrEqual(180_000);
+    expectOk(await fac.send(EVENTS.timerStop, {}));
+    await until(alice, (st) => st.settings.timer === null, 'timer stopped');
+  });
+});

@@ -7,7 +7,10 @@ async function scoreEverything(page: Page, pick: (i: number) => number) {
   const n = await cells.count();
   expect(n).toBe(24);
   for (let i = 0; i < n; i++) {
-    await cells.nth(i).getByText(String(pick(i)), { exact: true }).click();
+    await cells
+      .nth(i)
+      .getByText(String(pick(i)), { exact: true })
+      .click();
   }
 }
 
@@ -64,10 +67,10 @@ test('three people score a blind round, the facilitator reveals, and all three s
     await expect(page.getByTestId('consensus-matrix')).toBeVisible();
     await expect(page.getByTestId('round-status')).toHaveText('Round 1 revealed');
   }
-  const totals = await fran.getByTestId('totals').innerText();
+  const totals = await fran.getByTestId('totals').textContent();
   expect(totals).toContain('Django');
-  expect(await alice.getByTestId('totals').innerText()).toBe(totals);
-  expect(await bob.getByTestId('totals').innerText()).toBe(totals);
+  expect(await alice.getByTestId('totals').textContent()).toBe(totals);
+  expect(await bob.getByTestId('totals').textContent()).toBe(totals);
   const cell = 'matrix-cell-performance-django';
   await expect(alice.getByTestId(cell)).toContainText('4.0');
   await alice.getByTestId(cell).getByText('Scores').click();

@@ -5,7 +5,11 @@ import { expect, joinAs, person, test } from './fixtures';
 async function scoreEverything(page: Page, pick: (i: number) => number) {
   const cells = page.getByTestId('score-cell');
   const n = await cells.count();
-  for (let i = 0; i < n; i++) await cells.nth(i).getByText(String(pick(i)), { exact: true }).click();
+  for (let i = 0; i < n; i++)
+    await cells
+      .nth(i)
+      .getByText(String(pick(i)), { exact: true })
+      .click();
 }
 
 test('a facilitator and two participants run a round, finalize, and download the decision record; the viewer link is read-only', async ({
@@ -55,7 +59,9 @@ test('a facilitator and two participants run a round, finalize, and download the
   await alice.getByLabel('Because…').fill('it fits our data-heavy product and the team knows Python');
   await alice.getByLabel('Good consequences').fill('Admin and ORM out of the box');
   await alice.getByLabel('Review date').fill('2027-05-01');
-  await expect(fran.getByLabel('Because…')).toHaveValue('it fits our data-heavy product and the team knows Python');
+  await expect(fran.getByLabel('Because…')).toHaveValue(
+    'it fits our data-heavy product and the team knows Python',
+  );
   await fran.getByLabel('Status').selectOption('accepted');
   fran.once('dialog', (d) => void d.accept());
   await fran.getByRole('button', { name: 'Finalize decision' }).click();
@@ -71,7 +77,9 @@ test('a facilitator and two participants run a round, finalize, and download the
   expect(download.suggestedFilename()).toMatch(/^\d{4}-\d{2}-\d{2}-django-or-node-js.*\.md$/);
   const markdown = fs.readFileSync((await download.path())!, 'utf8');
   expect(markdown).toMatch(/^---\nstatus: "?accepted"?/);
-  expect(markdown).toContain('Chosen option: "Django", because it fits our data-heavy product and the team knows Python.');
+  expect(markdown).toContain(
+    'Chosen option: "Django", because it fits our data-heavy product and the team knows Python.',
+  );
   expect(markdown).toContain('## More Information');
   expect(markdown).toMatch(/\| *Criterion/);
   expect(markdown).toContain('2027-05-01');

@@ -86,7 +86,7 @@ describe('blind rounds and the reveal', () => {
 
     const roundId = await startRound(fac);
     const SECRET = 'zebra-unique-rationale-7781';
-    await scoreAll(alice, roundId, (_c, o) => (o === "django" ? 5 : 1), SECRET);
+    await scoreAll(alice, roundId, (_c, o) => (o === 'django' ? 5 : 1), SECRET);
     // Alice sees her own scores; Bob sees only her progress.
     const aliceView = alice.latest().rounds.at(-1)!;
     expect(aliceView.mine).toHaveLength(24);

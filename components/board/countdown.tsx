@@ -28,7 +28,7 @@ export function Countdown({ session, send }: { session: SessionState; send: Comm
           aria-live="off"
           className={`rounded-lg px-3 py-1 text-2xl font-bold tabular-nums ring-1 ${left === 0 ? 'bg-red-100 text-red-900 ring-red-300' : 'bg-slate-900 text-white ring-slate-900'}`}
         >
-          ⏱ {left === 0 ? "Time's up" : `${mm}:${ss}`}
+          {left === 0 ? "Time's up" : `${mm}:${ss} left`}
         </span>
       )}
       {isFacilitator &&
@@ -48,7 +48,7 @@ export function Countdown({ session, send }: { session: SessionState; send: Comm
               className="rounded-md px-3 py-1 text-sm font-semibold ring-1 ring-slate-300 hover:bg-slate-100"
               onClick={() => void send(EVENTS.timerStart, { seconds: m * 60 })}
             >
-              ⏱ {m} min
+              {m}-min timer
             </button>
           ))
         ))}

@@ -162,3 +162,25 @@ describe('board document sync (standard y-websocket provider)', () => {
     await waitFor(() => env.server.yjs.loadedRoomCount === 0, 'room evicted');
   });
 });
+
+describe('storage compaction', () => {
+  it('past the threshold, stored updates are folded into a snapshot and the board loads the same', async () => {
+    const { COMPACT_AFTER_UPDATES } = await import('@/server/board-room');
+    const board = await env.createBoard();
+    const a = await env.provider(board.id);
+    const b = await env.provider(board.id);
+    const edits = COMPACT_AFTER_UPDATES + 50;
+    for (let i = 0; i < edits; i++) updateCriterion(a.doc, 'cost', { weight: i % 100 });
+    setMetaText(a.doc, 'title', 'after many edits');
+    await waitFor(() => readBoard(b.doc).title === 'after many edits', 'b has every edit', 15_000);
+    await waitFor(() => env.server.yjs.loadedRoom(board.id) !== undefined, 'room loaded');
+    await env.server.yjs.loadedRoom(board.id)!.flushed();
+    const stored = await env.server.store.loadDocument(board.id);
+    expect(stored.snapshot).not.toBeNull();
+    expect(stored.updates.length).toBeLessThan(edits);
+    const expected = readBoard(b.doc);
+    await env.restart();
+    const fresh = await env.provider(board.id);
+    expect(readBoard(fresh.doc)).toEqual(expected);
+  });
+});

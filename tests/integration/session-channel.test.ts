@@ -134,3 +134,24 @@ describe('session channel: joining and presence', () => {
     expect(stored.updates.length).toBeGreaterThan(1);
   });
 });
+
+describe('session channel: limits', () => {
+  it('a message over the Socket.IO size cap closes only that connection; the server carries on', async () => {
+    const board = await env.createBoard();
+    const big = env.socket();
+    await new Promise<void>((r) => big.once('connect', () => r()));
+    let disconnected = false;
+    big.on('disconnect', () => {
+      disconnected = true;
+    });
+    big.io.opts.reconnection = false;
+    big.emit(EVENTS.participantRename, { name: 'x'.repeat(LIMITS.MAX_SOCKET_MESSAGE_BYTES + 100) });
+    await waitFor(() => disconnected, 'oversized sender disconnected');
+    const ok = await command<Result<JoinResult>>(env.socket(), EVENTS.boardJoin, {
+      as: 'participant',
+      boardId: board.id,
+      name: 'Still here',
+    });
+    expect(ok.ok).toBe(true);
+  });
+});

@@ -1,6 +1,8 @@
+import type { ZodError } from 'zod';
 import type { BoardSnapshot } from '@/lib/board-types';
 import {
   type BoardSettingsView,
+  describeZodError,
   ERROR_CODES,
   type ErrorCode,
   type RosterEntry,
@@ -180,6 +182,18 @@ export class BoardSession {
       };
     });
   }
+}
+
+/** Parses a payload or throws a typed bad_request error naming the problem. */
+export function parse<T>(
+  schema: {
+    safeParse(v: unknown): { success: true; data: T } | { success: false; error: ZodError };
+  },
+  payload: unknown,
+): T {
+  const r = schema.safeParse(payload ?? {});
+  if (!r.success) throw new CommandError(ERROR_CODES.BAD_REQUEST, describeZodError(r.error));
+  return r.data;
 }
 
 /** Throws the typed error unless `condition` holds. */

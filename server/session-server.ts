@@ -1,42 +1,29 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import * as Y from 'yjs';
-import { addEvidence, getDecision, readBoard } from '@/lib/board-schema';
-import type { BoardSnapshot } from '@/lib/board-types';
-import { computeConsensus } from '@/lib/consensus';
+import { readBoard } from '@/lib/board-schema';
 import { LIMITS } from '@/lib/limits';
 import {
-  ballotPayloadSchema,
   type ClientToServerEvents,
-  describeZodError,
   ERROR_CODES,
   EVENTS,
-  evidencePayloadSchema,
   fail,
   type InterServerEvents,
   type JoinResult,
   joinPayloadSchema,
   ok,
   PROTOCOL_VERSION,
-  participantRemovePayloadSchema,
   type Result,
-  renamePayloadSchema,
-  roundRevealPayloadSchema,
-  roundStartPayloadSchema,
   type ServerToClientEvents,
   type SessionState,
   type SocketData,
-  setScalePayloadSchema,
-  spectatePayloadSchema,
-  timerStartPayloadSchema,
-  togglePayloadSchema,
 } from '@/lib/protocol';
-import { roundConsensusInput } from '@/lib/round-consensus';
 import type { BoardDirectory } from './board-directory';
-import { BoardSession, type BoardShape, CommandError, ensure, shapeOf } from './board-session';
+import { BoardSession, type BoardShape, CommandError, ensure, parse, shapeOf } from './board-session';
 import { boardTag, type Logger } from './logger';
 import { hashSecret, newSecret, secretMatches } from './secrets';
-import type { BoardSettings, BoardStore, ParticipantRow } from './storage/types';
+import { type CommandContext, SessionCommands } from './session-commands';
+import type { BoardStore, ParticipantRow } from './storage/types';
 import type { YjsServer } from './yjs-server';
 
 type IoServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -50,18 +37,6 @@ export const MAX_CACHED_SESSIONS = 1000;
 const roomOf = (boardId: string) => `board:${boardId}`;
 const shapeKey = (shape: BoardShape) => `${shape.criterionIds.join(',')}|${shape.optionIds.join(',')}`;
 
-/** Parses a payload or throws a typed bad_request error naming the problem. */
-function parse<T>(
-  schema: {
-    safeParse(v: unknown): { success: true; data: T } | { success: false; error: import('zod').ZodError };
-  },
-  payload: unknown,
-): T {
-  const r = schema.safeParse(payload ?? {});
-  if (!r.success) throw new CommandError(ERROR_CODES.BAD_REQUEST, describeZodError(r.error));
-  return r.data;
-}
-
 /**
  * The session channel: who is on a board and in which role, rounds and ballots, locking
  * and finalizing. The server owns this state, validates every command, commits it before
@@ -70,6 +45,7 @@ function parse<T>(
 export class SessionServer {
   readonly io: IoServer;
   private yjs!: YjsServer;
+  private commands!: SessionCommands;
   private readonly sessions = new Map<string, Promise<BoardSession>>();
   private readonly savedTimers = new Map<string, NodeJS.Timeout>();
   /** The cells each board was last rendered with, to notice criteria/option changes. */
@@ -95,6 +71,26 @@ export class SessionServer {
 
   attachDocuments(yjs: YjsServer): void {
     this.yjs = yjs;
+    this.commands = new SessionCommands({
+      store: this.store,
+      yjs,
+      now: this.now,
+      shape: (boardId) => this.shape(boardId),
+      setWritable: (boardId, writable) => this.writable.set(boardId, writable),
+      disconnectParticipant: (boardId, participantId) => this.disconnectParticipant(boardId, participantId),
+    });
+  }
+
+  private async disconnectParticipant(boardId: string, participantId: string): Promise<void> {
+    for (const s of await this.io.in(roomOf(boardId)).fetchSockets()) {
+      if (s.data.participantId === participantId) {
+        s.emit(EVENTS.sessionError, {
+          code: ERROR_CODES.REMOVED,
+          message: 'the facilitator removed you from this board',
+        });
+        s.disconnect(true);
+      }
+    }
   }
 
   // ---- board sessions ---------------------------------------------------------------------
@@ -194,7 +190,7 @@ export class SessionServer {
           const session = await this.session(boardId);
           const me = participantId ? session.participant(participantId) : undefined;
           ensure(me && !me.removed, ERROR_CODES.REMOVED, 'you were removed from this board');
-          await run({ socket, session, boardId, me }, payload);
+          await run({ session, boardId, me }, payload);
           await this.broadcastState(boardId);
           await this.maybeAutoReveal(boardId);
           return ok(await this.renderFor(socket));
@@ -205,30 +201,36 @@ export class SessionServer {
       EVENTS.boardJoin,
       handle((p) => this.join(socket, p)),
     );
-    socket.on(EVENTS.participantRename, handle(command((c, p) => this.rename(c, p), 'participant')));
-    socket.on(EVENTS.participantSpectate, handle(command((c, p) => this.spectate(c, p), 'participant')));
-    socket.on(EVENTS.ballotCast, handle(command((c, p) => this.castBallot(c, p), 'participant')));
-    socket.on(EVENTS.evidenceAdd, handle(command((c, p) => this.addEvidence(c, p), 'participant')));
-    socket.on(EVENTS.roundStart, handle(command((c, p) => this.startRound(c, p), 'facilitator')));
-    socket.on(EVENTS.roundReveal, handle(command((c, p) => this.revealRound(c, p), 'facilitator')));
-    socket.on(EVENTS.boardSetScale, handle(command((c, p) => this.setScale(c, p), 'facilitator')));
+    socket.on(EVENTS.participantRename, handle(command((c, p) => this.commands.rename(c, p), 'participant')));
+    socket.on(
+      EVENTS.participantSpectate,
+      handle(command((c, p) => this.commands.spectate(c, p), 'participant')),
+    );
+    socket.on(EVENTS.ballotCast, handle(command((c, p) => this.commands.castBallot(c, p), 'participant')));
+    socket.on(EVENTS.evidenceAdd, handle(command((c, p) => this.commands.addEvidence(c, p), 'participant')));
+    socket.on(EVENTS.roundStart, handle(command((c, p) => this.commands.startRound(c, p), 'facilitator')));
+    socket.on(EVENTS.roundReveal, handle(command((c, p) => this.commands.revealRound(c, p), 'facilitator')));
+    socket.on(EVENTS.boardSetScale, handle(command((c, p) => this.commands.setScale(c, p), 'facilitator')));
     socket.on(
       EVENTS.boardSetAutoReveal,
-      handle(command((c, p) => this.setToggle(c, p, 'autoReveal'), 'facilitator')),
+      handle(command((c, p) => this.commands.setToggle(c, p, 'autoReveal'), 'facilitator')),
     );
     socket.on(
       EVENTS.boardSetAnonymous,
-      handle(command((c, p) => this.setToggle(c, p, 'anonymous'), 'facilitator')),
+      handle(command((c, p) => this.commands.setToggle(c, p, 'anonymous'), 'facilitator')),
     );
-    socket.on(EVENTS.boardLock, handle(command((c) => this.setStatus(c, 'locked'), 'facilitator')));
-    socket.on(EVENTS.boardUnlock, handle(command((c) => this.setStatus(c, 'open'), 'facilitator')));
-    socket.on(EVENTS.boardFinalize, handle(command((c) => this.setStatus(c, 'finalized'), 'facilitator')));
+    socket.on(EVENTS.boardLock, handle(command((c) => this.commands.setStatus(c, 'locked'), 'facilitator')));
+    socket.on(EVENTS.boardUnlock, handle(command((c) => this.commands.setStatus(c, 'open'), 'facilitator')));
+    socket.on(
+      EVENTS.boardFinalize,
+      handle(command((c) => this.commands.setStatus(c, 'finalized'), 'facilitator')),
+    );
     socket.on(
       EVENTS.participantRemove,
-      handle(command((c, p) => this.removeParticipant(c, p), 'facilitator')),
+      handle(command((c, p) => this.commands.removeParticipant(c, p), 'facilitator')),
     );
-    socket.on(EVENTS.timerStart, handle(command((c, p) => this.startTimer(c, p), 'facilitator')));
-    socket.on(EVENTS.timerStop, handle(command((c) => this.stopTimer(c), 'facilitator')));
+    socket.on(EVENTS.timerStart, handle(command((c, p) => this.commands.startTimer(c, p), 'facilitator')));
+    socket.on(EVENTS.timerStop, handle(command((c) => this.commands.stopTimer(c), 'facilitator')));
     socket.on('disconnect', () => {
       const { boardId } = socket.data;
       if (!boardId) return;
@@ -310,221 +312,13 @@ export class SessionServer {
     });
   }
 
-  // ---- commands -------------------------------------------------------------------------
-
-  private async rename({ session, boardId, me }: CommandContext, payload: unknown): Promise<void> {
-    const { name } = parse(renamePayloadSchema, payload);
-    await this.store.renameParticipant(boardId, me.id, name);
-    me.name = name;
-    void session;
-  }
-
-  private async spectate({ boardId, me }: CommandContext, payload: unknown): Promise<void> {
-    const { spectator } = parse(spectatePayloadSchema, payload);
-    await this.store.setSpectator(boardId, me.id, spectator);
-    me.spectator = spectator;
-  }
-
-  private async castBallot({ session, boardId, me }: CommandContext, payload: unknown): Promise<void> {
-    const b = parse(ballotPayloadSchema, payload);
-    ensure(
-      b.participantId === undefined || b.participantId === me.id,
-      ERROR_CODES.FORBIDDEN,
-      'you can cast only your own ballot',
-    );
-    ensure(
-      session.settings.status === 'open',
-      ERROR_CODES.BOARD_LOCKED,
-      'the board is locked; no more ballots',
-    );
-    ensure(!me.spectator, ERROR_CODES.SPECTATOR, 'spectators do not vote; stop spectating to score');
-    const round = session.rounds.find((r) => r.id === b.roundId);
-    ensure(round, ERROR_CODES.NO_OPEN_ROUND, 'no such round');
-    ensure(round.revealedAt === null, ERROR_CODES.ROUND_CLOSED, 'this round was revealed; scores are final');
-    const shape = await this.shape(boardId);
-    ensure(
-      shape.criterionIds.includes(b.criterionId),
-      ERROR_CODES.UNKNOWN_CELL,
-      'no such criterion on this board',
-    );
-    ensure(shape.optionIds.includes(b.optionId), ERROR_CODES.UNKNOWN_CELL, 'no such option on this board');
-    const key = {
-      boardId,
-      roundId: round.id,
-      participantId: me.id,
-      criterionId: b.criterionId,
-      optionId: b.optionId,
-    };
-    if (b.value === null) {
-      await this.store.deleteScore(key);
-      session.deleteScore(key);
-      return;
-    }
-    const { scaleMin, scaleMax } = session.settings;
-    ensure(
-      b.value >= scaleMin && b.value <= scaleMax,
-      ERROR_CODES.OUT_OF_SCALE,
-      `scores are from ${scaleMin} to ${scaleMax}`,
-    );
-    const row = { ...key, value: b.value, rationale: b.rationale ?? '', updatedAt: this.now().toISOString() };
-    await this.store.upsertScore(row);
-    session.putScore(row);
-  }
-
-  private async addEvidence({ boardId, me, session }: CommandContext, payload: unknown): Promise<void> {
-    const e = parse(evidencePayloadSchema, payload);
-    ensure(session.settings.status === 'open', ERROR_CODES.BOARD_LOCKED, 'the board is locked');
-    const added = await this.yjs.withDoc(boardId, (room) => {
-      const board = readBoard(room.doc);
-      if (!board.criteria.some((c) => c.id === e.criterionId)) return 'no such criterion';
-      if (e.optionId !== null && !board.options.some((o) => o.id === e.optionId)) return 'no such option';
-      let done = false;
-      room.applyServerChange((doc) => {
-        done = addEvidence(doc, e.criterionId, {
-          id: newSecret(),
-          optionId: e.optionId,
-          text: e.text,
-          origin: { type: 'participant', authorName: me.name, ...(e.url ? { url: e.url } : {}) },
-        });
-      });
-      return done ? null : 'no such criterion';
-    });
-    ensure(added === null, ERROR_CODES.UNKNOWN_CELL, added ?? '');
-  }
-
-  private async startRound({ session, boardId }: CommandContext, payload: unknown): Promise<void> {
-    const { mode } = parse(roundStartPayloadSchema, payload);
-    ensure(session.settings.status === 'open', ERROR_CODES.BOARD_LOCKED, 'the board is locked');
-    ensure(
-      !session.openRound,
-      ERROR_CODES.ROUND_IN_PROGRESS,
-      'reveal the current round before starting another',
-    );
-    const round = {
-      id: newSecret(),
-      boardId,
-      number: (session.currentRound?.number ?? 0) + 1,
-      mode,
-      startedAt: this.now().toISOString(),
-      revealedAt: null,
-    };
-    await this.store.createRound(round);
-    session.rounds.push(round);
-  }
-
-  private async revealRound({ session }: CommandContext, payload: unknown): Promise<void> {
-    const { roundId } = parse(roundRevealPayloadSchema, payload);
-    const round = session.rounds.find((r) => r.id === roundId);
-    ensure(round, ERROR_CODES.NO_OPEN_ROUND, 'no such round');
-    ensure(round.revealedAt === null, ERROR_CODES.ROUND_CLOSED, 'this round is already revealed');
-    await this.reveal(session, round.id);
-  }
-
-  private async reveal(session: BoardSession, roundId: string): Promise<void> {
-    const round = session.rounds.find((r) => r.id === roundId);
-    if (!round || round.revealedAt !== null) return;
-    const at = this.now().toISOString();
-    await this.store.revealRound(session.boardId, roundId, at);
-    round.revealedAt = at;
-  }
-
-  private async setScale({ session, boardId }: CommandContext, payload: unknown): Promise<void> {
-    const scale = parse(setScalePayloadSchema, payload);
-    ensure(
-      !session.hasAnyScore,
-      ERROR_CODES.SCALE_LOCKED,
-      'the scale can change only before the first ballot',
-    );
-    await this.updateSettings(session, boardId, { scaleMin: scale.min, scaleMax: scale.max });
-  }
-
-  private async setToggle(
-    { session, boardId }: CommandContext,
-    payload: unknown,
-    key: 'autoReveal' | 'anonymous',
-  ): Promise<void> {
-    const { enabled } = parse(togglePayloadSchema, payload);
-    await this.updateSettings(session, boardId, { [key]: enabled });
-  }
-
-  private async setStatus(
-    { session, boardId }: CommandContext,
-    status: BoardSettings['status'],
-  ): Promise<void> {
-    const finalizedAt = status === 'finalized' ? this.now().toISOString() : null;
-    if (status === 'finalized') {
-      ensure(!session.openRound, ERROR_CODES.ROUND_IN_PROGRESS, 'reveal the current round before finalizing');
-    }
-    await this.updateSettings(session, boardId, { status, finalizedAt });
-    this.writable.set(boardId, status === 'open');
-    await this.yjs.withDoc(boardId, (room) => {
-      const board = readBoard(room.doc);
-      // Finalizing without a chosen option chooses the matrix leader (the default).
-      const leaderId =
-        status === 'finalized' && !board.decision.chosenOptionId ? this.leaderOf(session, board) : null;
-      room.applyServerChange((doc) => {
-        // Mirror the status into the document so every Yjs reader sees it.
-        doc.getMap('meta').set('status', status);
-        if (leaderId) getDecision(doc).set('chosenOptionId', leaderId);
-      });
-    });
-  }
-
-  /** The leader of the latest revealed round, or null. */
-  private leaderOf(session: BoardSession, board: BoardSnapshot): string | null {
-    const round = session.rounds.filter((r) => r.revealedAt !== null).at(-1);
-    if (!round) return null;
-    const scores = session.roundScores(round.id);
-    const scorers = session.participants.filter((p) => scores.some((s) => s.participantId === p.id));
-    const scale = { min: session.settings.scaleMin, max: session.settings.scaleMax };
-    return computeConsensus(roundConsensusInput(board, scores, scorers, scale)).leaderId;
-  }
-
-  private async removeParticipant({ session, boardId, me }: CommandContext, payload: unknown): Promise<void> {
-    const { participantId } = parse(participantRemovePayloadSchema, payload);
-    const target = session.participant(participantId);
-    ensure(target && !target.removed, ERROR_CODES.NOT_FOUND, 'no such participant');
-    ensure(target.id !== me.id, ERROR_CODES.BAD_REQUEST, 'you cannot remove yourself');
-    await this.store.removeParticipant(boardId, participantId);
-    target.removed = true;
-    for (const s of await this.io.in(roomOf(boardId)).fetchSockets()) {
-      if (s.data.participantId === participantId) {
-        s.emit(EVENTS.sessionError, {
-          code: ERROR_CODES.REMOVED,
-          message: 'the facilitator removed you from this board',
-        });
-        s.disconnect(true);
-      }
-    }
-  }
-
-  private async startTimer({ session, boardId }: CommandContext, payload: unknown): Promise<void> {
-    const { seconds } = parse(timerStartPayloadSchema, payload);
-    const endsAt = new Date(this.now().getTime() + seconds * 1000).toISOString();
-    session.timer = { endsAt, seconds };
-    void boardId;
-  }
-
-  private async stopTimer({ session }: CommandContext): Promise<void> {
-    session.timer = null;
-  }
-
-  private async updateSettings(
-    session: BoardSession,
-    boardId: string,
-    patch: Partial<BoardSettings>,
-  ): Promise<void> {
-    await this.store.updateSettings(boardId, patch);
-    session.settings = { ...session.settings, ...patch };
-  }
-
   private async maybeAutoReveal(boardId: string): Promise<void> {
     const session = await this.session(boardId);
     if (!session.settings.autoReveal || !session.openRound) return;
     const online = await this.onlineParticipants(boardId);
     const shape = await this.shape(boardId);
     if (session.autoRevealDue(new Set(online.keys()), shape)) {
-      await this.reveal(session, session.openRound.id);
+      await this.commands.reveal(session, session.openRound.id);
       await this.broadcastState(boardId);
     }
   }
@@ -628,13 +422,6 @@ export class SessionServer {
       this.io.close(() => resolve());
     });
   }
-}
-
-interface CommandContext {
-  socket: IoSocket;
-  session: BoardSession;
-  boardId: string;
-  me: ParticipantRow;
 }
 
 interface RenderContext {

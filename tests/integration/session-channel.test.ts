@@ -145,7 +145,7 @@ describe('session channel: limits', () => {
       disconnected = true;
     });
     big.io.opts.reconnection = false;
-    big.emit(EVENTS.participantRename, { name: 'x'.repeat(LIMITS.MAX_SOCKET_MESSAGE_BYTES + 100) });
+    big.emit(EVENTS.participantRename, { name: 'x'.repeat(LIMITS.MAX_SOCKET_MESSAGE_BYTES + 100) }, () => {});
     await waitFor(() => disconnected, 'oversized sender disconnected');
     const ok = await command<Result<JoinResult>>(env.socket(), EVENTS.boardJoin, {
       as: 'participant',

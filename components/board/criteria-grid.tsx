@@ -11,7 +11,7 @@ import {
   updateCriterion,
   updateOption,
 } from '@/lib/board-schema';
-import type { BoardSnapshot } from '@/lib/board-types';
+import type { BoardSnapshot, OptionSnapshot } from '@/lib/board-types';
 import { LIMITS } from '@/lib/limits';
 import { newId } from '../new-id';
 import { EditableText } from './editable-text';
@@ -30,6 +30,46 @@ export interface CriteriaGridProps {
 
 const smallBtn =
   'rounded-md border border-slate-300 bg-white px-2 py-1 text-sm hover:bg-slate-100 disabled:opacity-40 min-h-9 min-w-9';
+
+/** An option's editable name and its remove button (header row, or the list on phones). */
+function OptionHeader({
+  doc,
+  option,
+  readOnly,
+  testId,
+}: {
+  doc: Y.Doc;
+  option: OptionSnapshot;
+  readOnly: boolean;
+  testId?: string;
+}) {
+  const label = option.name || 'unnamed';
+  return (
+    <div className="flex items-center gap-1" data-testid={testId}>
+      <EditableText
+        value={option.name}
+        onChange={(name) => updateOption(doc, option.id, { name })}
+        label="Option name"
+        maxLength={LIMITS.MAX_NAME_CHARS}
+        placeholder="Name this option"
+        readOnly={readOnly}
+        className="font-semibold text-white focus:text-slate-900"
+      />
+      {!readOnly && (
+        <button
+          type="button"
+          aria-label={`Remove option ${label}`}
+          className="rounded px-2 py-1 text-slate-300 hover:bg-slate-700 hover:text-white"
+          onClick={() => {
+            if (window.confirm(`Remove the option “${label}” for everyone?`)) removeOption(doc, option.id);
+          }}
+        >
+          ✕
+        </button>
+      )}
+    </div>
+  );
+}
 
 /** The options × criteria grid with the weights; every edit goes to the shared document. */
 export function CriteriaGrid({ doc, board, readOnly, renderCell, renderEvidenceForm }: CriteriaGridProps) {
@@ -76,46 +116,21 @@ export function CriteriaGrid({ doc, board, readOnly, renderCell, renderEvidenceF
         <div className="px-2 py-1 font-semibold">Criterion</div>
         <div className="px-2 py-1 text-center font-semibold">Weight</div>
         {board.options.map((o) => (
-          <div key={o.id} className="flex items-center gap-1" data-testid={`option-header-${o.id}`}>
-            <EditableText
-              value={o.name}
-              onChange={(name) => updateOption(doc, o.id, { name })}
-              label="Option name"
-              maxLength={LIMITS.MAX_NAME_CHARS}
-              placeholder="Name this option"
-              readOnly={readOnly}
-              className="font-semibold text-white focus:text-slate-900"
-            />
-            {!readOnly && (
-              <button
-                type="button"
-                aria-label={`Remove option ${o.name || 'unnamed'}`}
-                className="rounded px-2 py-1 text-slate-300 hover:bg-slate-700 hover:text-white"
-                onClick={() => {
-                  if (window.confirm(`Remove the option “${o.name || 'unnamed'}” for everyone?`))
-                    removeOption(doc, o.id);
-                }}
-              >
-                ✕
-              </button>
-            )}
-          </div>
+          <OptionHeader
+            key={o.id}
+            doc={doc}
+            option={o}
+            readOnly={readOnly}
+            testId={`option-header-${o.id}`}
+          />
         ))}
       </div>
 
       {/* Phones: options are edited here, since the header row is hidden. */}
       <div className="space-y-2 md:hidden">
         {board.options.map((o) => (
-          <div key={o.id} className="flex items-center gap-1 rounded-lg bg-slate-800 p-1 text-white">
-            <EditableText
-              value={o.name}
-              onChange={(name) => updateOption(doc, o.id, { name })}
-              label="Option name"
-              maxLength={LIMITS.MAX_NAME_CHARS}
-              placeholder="Name this option"
-              readOnly={readOnly}
-              className="font-semibold text-white focus:text-slate-900"
-            />
+          <div key={o.id} className="rounded-lg bg-slate-800 p-1 text-white">
+            <OptionHeader doc={doc} option={o} readOnly={readOnly} />
           </div>
         ))}
       </div>

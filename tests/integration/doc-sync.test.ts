@@ -5,6 +5,7 @@ import { addCriterion, readBoard, readCriteria, setMetaText, updateCriterion } f
 import { LIMITS } from '@/lib/limits';
 import { YJS_CLOSE } from '@/lib/protocol';
 import { TestEnv, waitFor } from '../helpers/server';
+import { updateMessage } from '../helpers/yjs-frames';
 
 let env: TestEnv;
 beforeEach(async () => {
@@ -140,15 +141,7 @@ describe('board document sync (standard y-websocket provider)', () => {
     const update = Y.encodeStateAsUpdate(evil);
     const raw = rawSocket(board.id);
     await raw.opened;
-    const header = Buffer.from([0, 2]);
-    const len: number[] = [];
-    let n = update.length;
-    while (n > 127) {
-      len.push((n & 127) | 128);
-      n >>>= 7;
-    }
-    len.push(n);
-    raw.ws.send(Buffer.concat([header, Buffer.from(len), Buffer.from(update)]));
+    raw.ws.send(updateMessage(update));
     expect(await raw.closed).toBe(YJS_CLOSE.BAD_MESSAGE);
     const a = await env.provider(board.id);
     expect(readBoard(a.doc).title).toBe('Django or Node.js for our backend');

@@ -5,6 +5,7 @@ import { readBoard, setDecisionField, setMetaText } from '@/lib/board-schema';
 import { EVENTS, type JoinResult, type Result, type SessionState, YJS_CLOSE } from '@/lib/protocol';
 import { command, TestEnv, waitFor } from '../helpers/server';
 import { expectOk, joinBoard, until } from '../helpers/session';
+import { updateMessage } from '../helpers/yjs-frames';
 
 let env: TestEnv;
 beforeEach(async () => {
@@ -13,18 +14,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await env.cleanup();
 });
-
-/** [sync=0][update=2][varint length][update] — a y-websocket update message. */
-function updateMessage(update: Uint8Array): Buffer {
-  const len: number[] = [];
-  let n = update.length;
-  while (n > 127) {
-    len.push((n & 127) | 128);
-    n >>>= 7;
-  }
-  len.push(n);
-  return Buffer.concat([Buffer.from([0, 2]), Buffer.from(len), Buffer.from(update)]);
-}
 
 async function joinViewer(viewerKey: string) {
   const socket = env.socket();

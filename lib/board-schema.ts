@@ -254,6 +254,35 @@ export function addEvidence(doc: Y.Doc, criterionId: string, evidence: EvidenceS
   return true;
 }
 
+// ---- notes ----------------------------------------------------------------------------
+
+/**
+ * Replaces the notes with `value` by editing only the changed middle (common prefix and
+ * suffix kept), so two people typing in different places of the notes both keep their text.
+ */
+export function setNotes(doc: Y.Doc, value: string): void {
+  const text = getNotes(doc);
+  const next = value.slice(0, LIMITS.MAX_NOTES_CHARS);
+  const current = text.toString();
+  if (current === next) return;
+  let start = 0;
+  while (start < current.length && start < next.length && current[start] === next[start]) start++;
+  let end = 0;
+  while (
+    end < current.length - start &&
+    end < next.length - start &&
+    current[current.length - 1 - end] === next[next.length - 1 - end]
+  ) {
+    end++;
+  }
+  doc.transact(() => {
+    const removed = current.length - start - end;
+    if (removed > 0) text.delete(start, removed);
+    const inserted = next.slice(start, next.length - end);
+    if (inserted) text.insert(start, inserted);
+  });
+}
+
 // ---- decision draft --------------------------------------------------------------------
 
 export type DecisionTextField = Exclude<keyof DecisionDraft, 'status'>;

@@ -13,6 +13,7 @@ import { Countdown } from './countdown';
 import { CriteriaGrid } from './criteria-grid';
 import { DecisionPanel } from './decision-panel';
 import { EvidenceForm } from './evidence-form';
+import { NotesPanel } from './notes-panel';
 import { PresenceList } from './presence-list';
 import { RoundBar } from './round-bar';
 import { ScoreCell } from './score-cell';
@@ -176,6 +177,7 @@ export function BoardView({
                     )
               }
             />
+            <NotesPanel doc={conn.doc} board={board} readOnly={readOnly} />
             {session && (
               <DecisionPanel
                 doc={conn.doc}

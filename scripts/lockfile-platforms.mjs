@@ -18,7 +18,11 @@ function platformOf(name) {
   const cpu = ['arm64', 'x64', 'ia32', 'arm', 'wasm32', 's390x', 'ppc64', 'riscv64', 'loong64'].find((c) =>
     new RegExp(`(^|-)${c}(-|$)`).test(tail),
   );
-  const libc = /-musl(-|$)/.test(tail) ? 'musl' : /-gnu(-|$)|gnueabihf/.test(tail) && os === 'linux' ? 'glibc' : undefined;
+  const libc = /-musl(-|$)/.test(tail)
+    ? 'musl'
+    : /-gnu(-|$)|gnueabihf/.test(tail) && os === 'linux'
+      ? 'glibc'
+      : undefined;
   return { os, cpu, libc };
 }
 

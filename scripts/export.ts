@@ -13,7 +13,7 @@ async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const outAt = args.indexOf('--out');
   const out = outAt >= 0 ? args[outAt + 1] : undefined;
-  const boardId = args.find((a, i) => !a.startsWith('--') && i !== outAt + 1);
+  const boardId = args.find((a, i) => !a.startsWith('--') && !(outAt >= 0 && i === outAt + 1));
   if (!boardId) {
     console.error(
       'usage: npm run export -- <board-id> [--out FILE]\n(reads the store in DATA_DIR, default ./data)',

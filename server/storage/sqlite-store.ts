@@ -47,7 +47,7 @@ export class SqliteStore implements BoardStore {
       ),
       deleteUpdatesUpTo: this.db.prepare('DELETE FROM doc_updates WHERE board_id = ? AND seq <= ?'),
       insertParticipant: this.db.prepare(
-        'INSERT INTO participants (id, board_id, name, token_hash, created_at) VALUES (?, ?, ?, ?, ?)',
+        'INSERT INTO participants (id, board_id, name, token_hash, created_at, spectator, removed) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
       getParticipant: this.db.prepare('SELECT * FROM participants WHERE board_id = ? AND id = ?'),
       listParticipants: this.db.prepare(
@@ -83,7 +83,7 @@ export class SqliteStore implements BoardStore {
    * entry for every schema change; never edit one that has been released.
    */
   private migrate(): void {
-    const migrations = [SCHEMA_V1];
+    const migrations = MIGRATIONS;
     const current = this.db.pragma('user_version', { simple: true }) as number;
     for (let v = current; v < migrations.length; v++) {
       this.db.transaction(() => {
@@ -143,8 +143,15 @@ export class SqliteStore implements BoardStore {
   }
 
   async addParticipant(p: ParticipantRow): Promise<void> {
-    this.stmts.insertParticipant.run(p.id, p.boardId, p.name, p.tokenHash, p.createdAt);
-    if (p.spectator) this.stmts.setSpectator.run(1, p.boardId, p.id);
+    this.stmts.insertParticipant.run(
+      p.id,
+      p.boardId,
+      p.name,
+      p.tokenHash,
+      p.createdAt,
+      p.spectator ? 1 : 0,
+      p.removed ? 1 : 0,
+    );
   }
 
   async getParticipant(boardId: string, id: string): Promise<ParticipantRow | null> {
@@ -359,3 +366,7 @@ const SCHEMA_V1 = `
         PRIMARY KEY (board_id, round_id, participant_id, criterion_id, option_id)
       );
     `;
+
+/** Schema migrations in order; the schema version of a file is how many have run. */
+const MIGRATIONS: readonly string[] = [SCHEMA_V1];
+export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length;

@@ -9,7 +9,7 @@ import { LIMITS } from '@/lib/limits';
 import { YJS_CLOSE } from '@/lib/protocol';
 import { inspectUpdate } from './doc-guard';
 import { boardTag, type Logger } from './logger';
-import { mergeStored } from './storage/stored-doc';
+import { applyStored } from './storage/stored-doc';
 import type { BoardStore } from './storage/types';
 
 /** y-websocket message types (y-websocket's own numbering). */
@@ -78,11 +78,13 @@ export class BoardRoom {
       this.store.loadDocument(this.boardId),
       this.hooks.prepare(this.boardId),
     ]);
-    const merged = mergeStored(stored);
-    if (merged) Y.applyUpdate(this.doc, merged, 'storage');
+    applyStored(this.doc, stored, 'storage');
     this.lastSeq = stored.lastSeq;
     this.updatesSinceSnapshot = stored.updates.length;
     this.storedBytes = stored.storedBytes;
+    // A long tail of updates (e.g. the process died before compacting) is folded now, so
+    // the next load reads one snapshot.
+    if (this.updatesSinceSnapshot >= COMPACT_AFTER_UPDATES) this.enqueue(() => this.compact());
   }
 
   /** Queues work behind every earlier commit so relays never overtake storage. */

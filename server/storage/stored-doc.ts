@@ -1,16 +1,21 @@
 import * as Y from 'yjs';
 import type { StoredDocument } from './types';
 
-/** Folds a stored snapshot and its later updates into one update (empty when nothing is stored). */
-export function mergeStored(stored: StoredDocument): Uint8Array | null {
-  const parts = stored.snapshot ? [stored.snapshot, ...stored.updates] : stored.updates;
-  return parts.length ? Y.mergeUpdates(parts) : null;
+/**
+ * Applies what is stored (snapshot, then the updates after it) to `doc` in one transaction.
+ * Deliberately not `Y.mergeUpdates`: merging 10,000 small updates takes seconds, applying
+ * them in one transaction takes tens of milliseconds.
+ */
+export function applyStored(doc: Y.Doc, stored: StoredDocument, origin: unknown = null): void {
+  doc.transact(() => {
+    if (stored.snapshot) Y.applyUpdate(doc, stored.snapshot, origin);
+    for (const update of stored.updates) Y.applyUpdate(doc, update, origin);
+  }, origin);
 }
 
 /** A fresh Y.Doc holding what is stored. The caller destroys it. */
 export function docFromStored(stored: StoredDocument): Y.Doc {
   const doc = new Y.Doc();
-  const merged = mergeStored(stored);
-  if (merged) Y.applyUpdate(doc, merged);
+  applyStored(doc, stored);
   return doc;
 }

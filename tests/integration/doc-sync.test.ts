@@ -176,4 +176,24 @@ describe('storage compaction', () => {
     const fresh = await env.provider(board.id);
     expect(readBoard(fresh.doc)).toEqual(expected);
   });
+
+  it('a board stored with a long tail of updates (no compaction yet) loads whole and is compacted on load', async () => {
+    const { COMPACT_AFTER_UPDATES } = await import('@/server/board-room');
+    const board = await env.createBoard();
+    // Updates written straight to storage, as if the process had died before compacting.
+    const writer = new Y.Doc();
+    const stored0 = await env.server.store.loadDocument(board.id);
+    for (const u of stored0.updates) Y.applyUpdate(writer, u);
+    writer.on('update', (u: Uint8Array) => {
+      void env.server.store.appendUpdate(board.id, u);
+    });
+    for (let i = 0; i < COMPACT_AFTER_UPDATES + 100; i++) updateCriterion(writer, 'cost', { weight: i % 50 });
+    setMetaText(writer, 'title', 'the last of many');
+    const { doc } = await env.provider(board.id);
+    expect(readBoard(doc)).toEqual(readBoard(writer));
+    await env.server.yjs.loadedRoom(board.id)!.flushed();
+    const stored = await env.server.store.loadDocument(board.id);
+    expect(stored.snapshot).not.toBeNull();
+    expect(stored.updates.length).toBe(0);
+  });
 });

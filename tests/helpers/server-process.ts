@@ -21,23 +21,21 @@ export async function startServerProcess(options: {
   ui?: boolean;
   timeoutMs?: number;
 }): Promise<ServerProcess> {
-  const child = spawn(
-    process.execPath,
-    [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'server/index.ts'],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        PORT: String(options.port),
-        HOST: '127.0.0.1',
-        DATA_DIR: options.dataDir,
-        NODE_ENV: 'production',
-        SERVE_UI: options.ui === false ? 'false' : 'true',
-        LOG_LEVEL: 'silent',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  // `node --import tsx`, not the tsx CLI: the CLI runs the server in a grandchild process,
+  // so a SIGKILL would hit the wrapper and leave the real server running.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      PORT: String(options.port),
+      HOST: '127.0.0.1',
+      DATA_DIR: options.dataDir,
+      NODE_ENV: 'production',
+      SERVE_UI: options.ui === false ? 'false' : 'true',
+      LOG_LEVEL: 'silent',
     },
-  );
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout?.on('data', (d: Buffer) => {
     output += d.toString();

@@ -50,8 +50,13 @@ describe('crash recovery of a real server process', () => {
     await waitFor(() => readBoard(b.doc).title === 'Last edit before the crash', 'b received the last edit');
     const seenByB = readBoard(b.doc);
 
+    const crashedPid = server.child.pid!;
     await server.kill9();
+    // The process that served the board is really gone (no wrapper left a server behind).
+    expect(() => process.kill(crashedPid, 0)).toThrow();
+    await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
     server = await startServerProcess({ port, dataDir, ui: false });
+    expect(server.child.pid).not.toBe(crashedPid);
     const c = connect(server.url, board.id);
     await waitFor(() => c.provider.synced, 'fresh client synced', 10_000);
     expect(readBoard(c.doc)).toEqual(seenByB);

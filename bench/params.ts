@@ -1,0 +1,40 @@
+/** Scenario sizes and durations; `--quick` shrinks everything for a smoke run. */
+export const quick = process.argv.includes('--quick');
+
+export const PARAMS = quick
+  ? {
+      boards: 4,
+      clientsPerBoard: 6,
+      initialWarmupMs: 1000,
+      fanout: { rate: 4, warmupMs: 500, measureMs: 1500, drainMs: 1000, rounds: 2 },
+      capacityRates: [4, 20, 40],
+      capacity: { warmupMs: 500, measureMs: 1000, drainMs: 1000, rounds: 2 },
+      loadUpdates: 2000,
+      loads: 5,
+      clientLoads: 3,
+      memoryBoards: 20,
+    }
+  : {
+      boards: 20,
+      clientsPerBoard: 25,
+      /** Each server's topology edits at the fan-out rate this long before its first window. */
+      initialWarmupMs: 3000,
+      /** `rounds` windows per server, interleaved ours → Hocuspocus → classic (rotating). */
+      fanout: { rate: 4, warmupMs: 1000, measureMs: 3000, drainMs: 1500, rounds: 5 },
+      capacityRates: [4, 20, 40],
+      capacity: { warmupMs: 1000, measureMs: 4000, drainMs: 1500, rounds: 2 },
+      loadUpdates: 10_000,
+      loads: 20,
+      clientLoads: 10,
+      memoryBoards: 200,
+    };
+
+export type BenchParams = typeof PARAMS;
+
+/** DESIGN.md §4 thresholds. */
+export const TARGETS = {
+  capacityP99Ms: 50,
+  loadMs: 50,
+  /** The peers' fan-out p99 quoted in DESIGN.md §4, for reference. */
+  designPeerP99Ms: 7,
+};

@@ -1,0 +1,36 @@
+/**
+ * Our server for the bench, in its own process: createServer with the UI off, on a free
+ * port of 127.0.0.1, with its SQLite file in BENCH_DATA_DIR. Reports { type: 'ready', port }
+ * over IPC and answers memory / room-count requests (bench/servers/ipc.ts).
+ */
+import { createServer } from '@/server/create-server';
+import { createLogger } from '@/server/logger';
+import { installIpc } from './ipc';
+
+const dataDir = process.env.BENCH_DATA_DIR;
+if (!dataDir) throw new Error('BENCH_DATA_DIR is required');
+
+const server = await createServer(
+  {
+    port: 0,
+    host: '127.0.0.1',
+    dataDir,
+    publicUrl: null,
+    sqliteSynchronous: 'NORMAL',
+    ui: 'none',
+    logLevel: 'silent',
+  },
+  { log: createLogger('silent') },
+);
+installIpc(() => server.yjs.loadedRoomCount);
+
+let stopping = false;
+process.on('SIGTERM', () => {
+  if (stopping) return;
+  stopping = true;
+  // A normal exit, so that --cpu-prof can write its profile.
+  server.close().finally(() => process.exit(0));
+});
+process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+
+process.send?.({ type: 'ready', port: server.port });

@@ -54,3 +54,42 @@ export function expectOk<T>(r: Result<T>): T {
   if (!r.ok) throw new Error(`expected ok, got ${r.error.code}: ${r.error.message}`);
   return r.data;
 }
+
+/** The cells of the default template (lib/templates/django-vs-node.json). */
+export const DEFAULT_CRITERIA = [
+  'performance',
+  'scalability',
+  'real-time-and-concurrency',
+  'learning-curve',
+  'development-speed',
+  'security',
+  'ecosystem',
+  'flexibility',
+  'documentation',
+  'full-stack-language',
+  'data-heavy-fit',
+  'cost',
+];
+export const DEFAULT_OPTIONS = ['django', 'node'];
+
+/** Scores every cell of the default template, `value(criterion, option)` each, and expects each ack ok. */
+export async function scoreAll(
+  m: Member,
+  roundId: string,
+  value: (criterionId: string, optionId: string) => number,
+  rationale = '',
+): Promise<void> {
+  for (const criterionId of DEFAULT_CRITERIA) {
+    for (const optionId of DEFAULT_OPTIONS) {
+      expectOk(
+        await m.send(EVENTS.ballotCast, {
+          roundId,
+          criterionId,
+          optionId,
+          value: value(criterionId, optionId),
+          ...(rationale ? { rationale } : {}),
+        }),
+      );
+    }
+  }
+}

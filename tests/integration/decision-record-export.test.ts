@@ -2,9 +2,6 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import remarkGfm from 'remark-gfm';
-import remarkParse from 'remark-parse';
-import { unified } from 'unified';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type * as Y from 'yjs';
 import {
@@ -18,8 +15,16 @@ import {
 } from '@/lib/board-schema';
 import type { BoardSnapshot } from '@/lib/board-types';
 import { EVENTS, type SessionState } from '@/lib/protocol';
+import { type MdNode, nodesOfType, parse, textOf } from '../helpers/markdown';
 import { TestEnv, waitFor } from '../helpers/server';
-import { expectOk, joinBoard, type Member } from '../helpers/session';
+import {
+  DEFAULT_CRITERIA,
+  DEFAULT_OPTIONS,
+  expectOk,
+  joinBoard,
+  type Member,
+  scoreAll,
+} from '../helpers/session';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -36,21 +41,6 @@ afterEach(async () => {
 // ---------------------------------------------------------------------------------------------
 
 const TEMPLATE_TITLE = 'Django or Node.js for our backend';
-const CRITERIA = [
-  'performance',
-  'scalability',
-  'real-time-and-concurrency',
-  'learning-curve',
-  'development-speed',
-  'security',
-  'ecosystem',
-  'flexibility',
-  'documentation',
-  'full-stack-language',
-  'data-heavy-fit',
-  'cost',
-];
-const OPTIONS = ['django', 'node'];
 const SOURCE_TITLES = [
   'Node.js vs. Django: Backend Framework Showdown',
   'Unveiling the Backend Titans: A Deep Dive into Django and Node.js',
@@ -62,40 +52,6 @@ const SOURCE_TITLES = [
 // ---------------------------------------------------------------------------------------------
 // Markdown inspection (same approach as tests/unit/decision-record.test.ts)
 // ---------------------------------------------------------------------------------------------
-
-interface MdNode {
-  type: string;
-  value?: string;
-  depth?: number;
-  url?: string;
-  children?: MdNode[];
-}
-
-const processor = unified().use(remarkParse).use(remarkGfm);
-
-function parse(markdown: string): MdNode {
-  return processor.parse(markdown) as unknown as MdNode;
-}
-
-function walk(node: MdNode, visit: (n: MdNode) => void): void {
-  visit(node);
-  for (const child of node.children ?? []) walk(child, visit);
-}
-
-function nodesOfType(root: MdNode, type: string): MdNode[] {
-  const found: MdNode[] = [];
-  walk(root, (n) => {
-    if (n.type === type) found.push(n);
-  });
-  return found;
-}
-
-/** Rendered text of a node; hard breaks count as newlines. */
-function textOf(node: MdNode): string {
-  if (node.type === 'break') return '\n';
-  if (node.value !== undefined) return node.value;
-  return (node.children ?? []).map(textOf).join('');
-}
 
 /** What a reader sees of one line of user text: whitespace collapsed, trimmed. */
 function oneLine(text: string): string {
@@ -191,22 +147,6 @@ async function recordOf(boardId: string): Promise<ParsedRecord> {
 async function startRound(fac: Member): Promise<string> {
   const state = expectOk(await fac.send<SessionState>(EVENTS.roundStart, { mode: 'blind' }));
   return state.rounds.at(-1)!.id;
-}
-
-async function scoreAll(m: Member, roundId: string, value: (c: string, o: string) => number, rationale = '') {
-  for (const criterionId of CRITERIA) {
-    for (const optionId of OPTIONS) {
-      expectOk(
-        await m.send(EVENTS.ballotCast, {
-          roundId,
-          criterionId,
-          optionId,
-          value: value(criterionId, optionId),
-          ...(rationale ? { rationale } : {}),
-        }),
-      );
-    }
-  }
 }
 
 /**
@@ -378,7 +318,7 @@ describe('GET /api/boards/<id>/decision.md', () => {
       'SD',
       'Agreement (r_wg)',
     ]);
-    expect(tableRows(cells)).toHaveLength(CRITERIA.length * OPTIONS.length);
+    expect(tableRows(cells)).toHaveLength(DEFAULT_CRITERIA.length * DEFAULT_OPTIONS.length);
     expect(tableRows(cells).every((r) => r[2] === '3')).toBe(true);
     expect(tableRows(cells)[0]!.slice(0, 5)).toEqual(['Performance', 'Django', '3', '4.00', '2–5']);
     expect(tableHeader(people)).toEqual(['Participant', 'Preferred option', 'Django', 'Node.js', 'Scored']);
@@ -395,7 +335,7 @@ describe('GET /api/boards/<id>/decision.md', () => {
     // The participants' rationale.
     // The first list under the option is its arguments (a second one holds the template's evidence).
     const django = (section(root, '### Django').find((b) => b.type === 'list')?.children ?? []).map(textOf);
-    expect(django).toHaveLength(CRITERIA.length);
+    expect(django).toHaveLength(DEFAULT_CRITERIA.length);
     for (const item of django) {
       expect(item).toContain('Alice gave 5: "Batteries included admin"');
       expect(item).toContain('Bob gave 2: "One language everywhere"');
@@ -563,7 +503,7 @@ describe('GET /api/boards/<id>/decision.md', () => {
     const optionItems = (section(root, `### ${option}`).find((b) => b.type === 'list')?.children ?? []).map(
       textOf,
     );
-    expect(optionItems).toHaveLength(CRITERIA.length);
+    expect(optionItems).toHaveLength(DEFAULT_CRITERIA.length);
     for (const item of optionItems) expect(item).toContain(`Alice gave 5: "${rationale}"`);
     const consequences = section(root, '### Consequences')
       .filter((b) => b.type === 'list')

@@ -5,7 +5,7 @@ import * as Y from 'yjs';
 import { removeCriterion } from '@/lib/board-schema';
 import { EVENTS, type SessionState } from '@/lib/protocol';
 import { TestEnv, waitFor } from '../helpers/server';
-import { expectOk, joinBoard, type Member, until } from '../helpers/session';
+import { expectOk, joinBoard, type Member, scoreAll, until } from '../helpers/session';
 
 let env: TestEnv;
 beforeEach(async () => {
@@ -14,22 +14,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await env.cleanup();
 });
-
-const CRITERIA = [
-  'performance',
-  'scalability',
-  'real-time-and-concurrency',
-  'learning-curve',
-  'development-speed',
-  'security',
-  'ecosystem',
-  'flexibility',
-  'documentation',
-  'full-stack-language',
-  'data-heavy-fit',
-  'cost',
-];
-const OPTIONS = ['django', 'node'];
 
 async function setup() {
   const board = await env.createBoard();
@@ -42,22 +26,6 @@ async function setup() {
 async function startRound(fac: Member, mode: 'blind' | 'open' = 'blind'): Promise<string> {
   const state = expectOk(await fac.send<SessionState>(EVENTS.roundStart, { mode }));
   return state.rounds.at(-1)!.id;
-}
-
-async function scoreAll(m: Member, roundId: string, value: (c: string, o: string) => number, rationale = '') {
-  for (const criterionId of CRITERIA) {
-    for (const optionId of OPTIONS) {
-      expectOk(
-        await m.send(EVENTS.ballotCast, {
-          roundId,
-          criterionId,
-          optionId,
-          value: value(criterionId, optionId),
-          ...(rationale ? { rationale } : {}),
-        }),
-      );
-    }
-  }
 }
 
 describe('blind rounds and the reveal', () => {

@@ -1,9 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
-import remarkGfm from 'remark-gfm';
-import remarkParse from 'remark-parse';
-import { unified } from 'unified';
 import { describe, expect, it } from 'vitest';
 import type { BoardSnapshot, CriterionSnapshot, DecisionDraft } from '@/lib/board-types';
 import type {
@@ -26,44 +23,11 @@ import {
   type RecordRound,
   renderDecisionRecord,
 } from '@/lib/decision-record';
+import { type MdNode, nodesOfType, parse, textOf } from '../helpers/markdown';
 
 // ---------------------------------------------------------------------------------------------
 // Markdown inspection helpers
 // ---------------------------------------------------------------------------------------------
-
-interface MdNode {
-  type: string;
-  value?: string;
-  depth?: number;
-  url?: string;
-  children?: MdNode[];
-}
-
-const processor = unified().use(remarkParse).use(remarkGfm);
-
-function parse(markdown: string): MdNode {
-  return processor.parse(markdown) as unknown as MdNode;
-}
-
-function walk(node: MdNode, visit: (n: MdNode) => void): void {
-  visit(node);
-  for (const child of node.children ?? []) walk(child, visit);
-}
-
-function nodesOfType(root: MdNode, type: string): MdNode[] {
-  const found: MdNode[] = [];
-  walk(root, (n) => {
-    if (n.type === type) found.push(n);
-  });
-  return found;
-}
-
-/** Rendered text of a node; hard breaks count as newlines. */
-function textOf(node: MdNode): string {
-  if (node.type === 'break') return '\n';
-  if (node.value !== undefined) return node.value;
-  return (node.children ?? []).map(textOf).join('');
-}
 
 /** What a reader sees of one line of user text: the escaping functions' contract. */
 function expectedInline(text: string): string {

@@ -22,7 +22,7 @@ export const PARAMS = quick
       /** `rounds` windows per server, interleaved ours → Hocuspocus → classic (rotating). */
       fanout: { rate: 4, warmupMs: 1000, measureMs: 3000, drainMs: 1500, rounds: 5 },
       capacityRates: [4, 20, 40],
-      capacity: { warmupMs: 1000, measureMs: 4000, drainMs: 1500, rounds: 2 },
+      capacity: { warmupMs: 1000, measureMs: 4000, drainMs: 1200, rounds: 2 },
       loadUpdates: 10_000,
       loads: 20,
       clientLoads: 10,

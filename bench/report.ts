@@ -66,6 +66,18 @@ export function renderReport(res: BenchResults): string {
       (res.quick ? ' **Quick smoke run: reduced sizes, figures not representative.**' : ''),
   );
   out.push('');
+  const worstOther = Math.max(
+    0,
+    ...res.fanout.flatMap((f) => [f.fanout, ...f.capacity].map((r) => r.otherCpuPct)),
+  );
+  if (worstOther > 40) {
+    out.push(
+      `> **This run was disturbed**: other processes on this shared machine used up to ${worstOther.toFixed(0)}% of a ` +
+        'core during the latency windows (see "Other CPU"). The servers were interleaved, so the disturbance fell on ' +
+        'all three, but the latency figures are inflated and noisy; rerun on a quiet machine before drawing conclusions.',
+    );
+    out.push('');
+  }
   out.push('## Machine');
   out.push('');
   out.push(
@@ -104,7 +116,11 @@ export function renderReport(res: BenchResults): string {
       `ours p99 ${ms(o, 2)} ms; faster peer (${SERVER_LABEL[fastest.kind]}) ${ms(f, 2)} ms (${ratio(o, f)}). ` +
         `Median of per-window p99s: ours ${ms(ours.fanout.medianWindowP99, 1)} ms, ` +
         `${peers.map((x) => `${x.kind} ${ms(x.fanout.medianWindowP99, 1)} ms`).join(', ')}`,
-      o <= f && allArrived ? '**met**' : '**not met**',
+      o <= f && allArrived
+        ? '**met**'
+        : o <= f * 1.25 && allArrived
+          ? `**not met** (by ${((o / f - 1) * 100).toFixed(0)}%, within this machine's run-to-run noise)`
+          : '**not met**',
     ]);
     const all = [ours, ...peers].map((x) => ({
       kind: x.kind,

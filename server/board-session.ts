@@ -1,5 +1,6 @@
+import * as Y from 'yjs';
 import type { ZodError } from 'zod';
-import type { BoardSnapshot } from '@/lib/board-types';
+import { getCriteria, getOptions } from '@/lib/board-schema';
 import {
   type BoardSettingsView,
   describeZodError,
@@ -27,8 +28,16 @@ export interface BoardShape {
   optionIds: string[];
 }
 
-export function shapeOf(board: Pick<BoardSnapshot, 'criteria' | 'options'>): BoardShape {
-  return { criterionIds: board.criteria.map((c) => c.id), optionIds: board.options.map((o) => o.id) };
+/**
+ * The cells of a live document, reading only the ids: it runs after every commit (saved
+ * notices) and every ballot, where a full `readBoard` would copy every evidence claim.
+ */
+export function shapeOfDoc(doc: Y.Doc): BoardShape {
+  const ids = (arr: Y.Array<Y.Map<unknown>>) =>
+    arr
+      .toArray()
+      .flatMap((m) => (m instanceof Y.Map && typeof m.get('id') === 'string' ? [m.get('id') as string] : []));
+  return { criterionIds: ids(getCriteria(doc)), optionIds: ids(getOptions(doc)) };
 }
 
 const cellKey = (criterionId: string, optionId: string) => `${criterionId}\u0000${optionId}`;

@@ -1,7 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import * as Y from 'yjs';
-import { readBoard } from '@/lib/board-schema';
 import { LIMITS } from '@/lib/limits';
 import {
   type ClientToServerEvents,
@@ -19,7 +18,7 @@ import {
   type SocketData,
 } from '@/lib/protocol';
 import type { BoardDirectory } from './board-directory';
-import { BoardSession, type BoardShape, CommandError, ensure, parse, shapeOf } from './board-session';
+import { BoardSession, type BoardShape, CommandError, ensure, parse, shapeOfDoc } from './board-session';
 import { boardTag, type Logger } from './logger';
 import { hashSecret, newSecret, secretMatches } from './secrets';
 import { type CommandContext, SessionCommands } from './session-commands';
@@ -136,7 +135,7 @@ export class SessionServer {
   }
 
   private async shape(boardId: string): Promise<BoardShape> {
-    return this.yjs.withDoc(boardId, (room) => shapeOf(readBoard(room.doc)));
+    return this.yjs.withDoc(boardId, (room) => shapeOfDoc(room.doc));
   }
 
   private inQueue<T>(boardId: string, task: () => Promise<T>): Promise<T> {
@@ -397,7 +396,7 @@ export class SessionServer {
       const room = this.yjs.loadedRoom(boardId);
       if (!room) return;
       const rendered = this.lastShape.get(boardId);
-      if (rendered !== undefined && rendered !== shapeKey(shapeOf(readBoard(room.doc)))) {
+      if (rendered !== undefined && rendered !== shapeKey(shapeOfDoc(room.doc))) {
         void this.inQueue(boardId, () => this.broadcastState(boardId)).catch(() => {});
       }
     }, SAVED_NOTICE_DELAY_MS);

@@ -15,7 +15,7 @@ import {
 } from '@/lib/board-schema';
 import type { BoardSnapshot } from '@/lib/board-types';
 import { EVENTS, type SessionState } from '@/lib/protocol';
-import { type MdNode, nodesOfType, parse, textOf } from '../helpers/markdown';
+import { type MdNode, nodesOfType, parse, splitFrontMatter, textOf } from '../helpers/markdown';
 import { TestEnv, waitFor } from '../helpers/server';
 import {
   DEFAULT_CRITERIA,
@@ -64,19 +64,10 @@ interface ParsedRecord {
   root: MdNode;
 }
 
-/** Splits off and reads the YAML front matter (every value is a JSON-style string or a bare date). */
+/** Splits off and reads the YAML front matter. */
 function readRecord(markdown: string): ParsedRecord {
-  expect(markdown.startsWith('---\n')).toBe(true);
-  const end = markdown.indexOf('\n---\n', 4);
-  expect(end).toBeGreaterThan(0);
-  const fields = new Map<string, string>();
-  for (const line of markdown.slice(4, end).split('\n')) {
-    const match = /^([a-z-]+): (.*)$/.exec(line);
-    expect(match, `front matter line: ${line}`).not.toBeNull();
-    const [, key, raw] = match!;
-    fields.set(key!, /^\d{4}-\d{2}-\d{2}$/.test(raw!) ? raw! : (JSON.parse(raw!) as string));
-  }
-  return { markdown, fields, root: parse(markdown.slice(end + 5)) };
+  const { fields, body } = splitFrontMatter(markdown);
+  return { markdown, fields, root: parse(body) };
 }
 
 function headings(root: MdNode): string[] {

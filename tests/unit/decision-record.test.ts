@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { EMPTY_DECISION } from '@/lib/board-schema';
 import type { BoardSnapshot, CriterionSnapshot, DecisionDraft } from '@/lib/board-types';
 import type {
   AgreementBand,
@@ -23,7 +24,7 @@ import {
   type RecordRound,
   renderDecisionRecord,
 } from '@/lib/decision-record';
-import { type MdNode, nodesOfType, parse, textOf } from '../helpers/markdown';
+import { type MdNode, nodesOfType, parse, splitFrontMatter, textOf } from '../helpers/markdown';
 
 // ---------------------------------------------------------------------------------------------
 // Markdown inspection helpers
@@ -39,22 +40,6 @@ function expectedInline(text: string): string {
       .replace(/[\s\u0085]+/g, ' ')
       .trim()
   );
-}
-
-/** Splits off the YAML front matter (remark without a front matter plugin would read it as a heading). */
-function splitFrontMatter(markdown: string): { fields: Map<string, string>; body: string } {
-  expect(markdown.startsWith('---\n')).toBe(true);
-  const end = markdown.indexOf('\n---\n', 4);
-  expect(end).toBeGreaterThan(0);
-  const fields = new Map<string, string>();
-  for (const line of markdown.slice(4, end).split('\n')) {
-    const match = /^([a-z-]+): (.*)$/.exec(line);
-    expect(match, `front matter line: ${line}`).not.toBeNull();
-    const [, key, raw] = match!;
-    // Every value is a JSON-compatible double-quoted YAML scalar, or a bare ISO date.
-    fields.set(key!, /^\d{4}-\d{2}-\d{2}$/.test(raw!) ? raw! : (JSON.parse(raw!) as string));
-  }
-  return { fields, body: markdown.slice(end + 5) };
 }
 
 function headings(root: MdNode): string[] {
@@ -253,19 +238,7 @@ function scoresFrom(table: Record<string, Record<string, Record<string, [number,
 }
 
 function decision(overrides: Partial<DecisionDraft> = {}): DecisionDraft {
-  return {
-    chosenOptionId: '',
-    reason: '',
-    consequencesGood: '',
-    consequencesBad: '',
-    confirmation: '',
-    status: 'proposed',
-    decisionMakers: '',
-    consulted: '',
-    informed: '',
-    reviewDate: '',
-    ...overrides,
-  };
+  return { ...EMPTY_DECISION, ...overrides };
 }
 
 function criterion(

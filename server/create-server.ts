@@ -6,6 +6,7 @@ import type { ServerConfig } from './config';
 import { handleApi } from './http-api';
 import { createLogger, type Logger } from './logger';
 import { SessionServer } from './session-server';
+import { lockDataDir } from './storage/data-dir-lock';
 import { SqliteStore } from './storage/sqlite-store';
 import type { BoardStore } from './storage/types';
 import { loadTemplates } from './templates';
@@ -37,11 +38,19 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 export async function createServer(config: ServerConfig, deps: ServerDeps = {}): Promise<AppServer> {
   const log = deps.log ?? createLogger(config.logLevel);
   const now = deps.now ?? (() => new Date());
-  const store =
-    deps.store ??
-    new SqliteStore(path.join(config.dataDir, 'decision-board.sqlite'), {
-      synchronous: config.sqliteSynchronous,
-    });
+  // One server per data directory: refuse to start rather than share the store.
+  const dirLock = deps.store ? null : lockDataDir(config.dataDir);
+  let store: BoardStore;
+  try {
+    store =
+      deps.store ??
+      new SqliteStore(path.join(config.dataDir, 'decision-board.sqlite'), {
+        synchronous: config.sqliteSynchronous,
+      });
+  } catch (err) {
+    dirLock?.release();
+    throw err;
+  }
   const directory = new BoardDirectory(store, loadTemplates());
 
   let uiHandler: ((req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>) | null = null;
@@ -121,6 +130,7 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
         httpServer.closeAllConnections();
         await sessionClosed;
         await store.close();
+        dirLock?.release();
       })();
       return closing;
     },

@@ -147,6 +147,7 @@ export class SessionCommands {
       mode,
       startedAt: this.deps.now().toISOString(),
       revealedAt: null,
+      anonymous: session.settings.anonymous,
     };
     await this.deps.store.createRound(round);
     session.rounds.push(round);

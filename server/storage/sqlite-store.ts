@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -6,11 +7,16 @@ import {
   type BoardSettings,
   type BoardStore,
   DEFAULT_SETTINGS,
+  type DocClientOwner,
   type ParticipantRow,
   type RoundRow,
   type ScoreRow,
   type StoredDocument,
+  type StoredRecord,
 } from './types';
+
+/** The database file was removed or replaced under the running server: nothing can be saved. */
+export class StorageLostError extends Error {}
 
 /**
  * The embedded store: one SQLite file in WAL mode. better-sqlite3 is synchronous, so every
@@ -24,8 +30,14 @@ import {
 export class SqliteStore implements BoardStore {
   private readonly db: Database.Database;
   private readonly stmts;
+  /** The file's identity when opened: a write to a deleted or replaced file would be lost. */
+  private readonly fileId: { dev: number; ino: number } | null;
+  private secret: Uint8Array | null = null;
 
-  constructor(file: string, options: { synchronous?: 'NORMAL' | 'FULL' } = {}) {
+  constructor(
+    private readonly file: string,
+    options: { synchronous?: 'NORMAL' | 'FULL' } = {},
+  ) {
     if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
@@ -33,6 +45,11 @@ export class SqliteStore implements BoardStore {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
+    if (file === ':memory:') this.fileId = null;
+    else {
+      const st = fs.statSync(file);
+      this.fileId = { dev: st.dev, ino: st.ino };
+    }
     this.stmts = {
       insertBoard: this.db.prepare(
         'INSERT INTO boards (id, facilitator_key_hash, viewer_key_hash, viewer_key, template_id, created_at) VALUES (?, ?, ?, ?, ?, ?)',
@@ -43,8 +60,24 @@ export class SqliteStore implements BoardStore {
       getUpdates: this.db.prepare('SELECT seq, data FROM doc_updates WHERE board_id = ? ORDER BY seq'),
       insertUpdate: this.db.prepare('INSERT INTO doc_updates (board_id, data) VALUES (?, ?)'),
       upsertSnapshot: this.db.prepare(
-        'INSERT INTO doc_snapshots (board_id, data) VALUES (?, ?) ON CONFLICT (board_id) DO UPDATE SET data = excluded.data',
+        'INSERT INTO doc_snapshots (board_id, data, upto_seq) VALUES (?, ?, ?) ON CONFLICT (board_id) DO UPDATE SET data = excluded.data, upto_seq = excluded.upto_seq',
       ),
+      documentVersion: this.db.prepare(
+        'SELECT max(v) AS v FROM (SELECT max(seq) AS v FROM doc_updates WHERE board_id = ? UNION ALL SELECT upto_seq AS v FROM doc_snapshots WHERE board_id = ?)',
+      ),
+      insertOwner: this.db.prepare(
+        'INSERT OR IGNORE INTO doc_clients (board_id, client_id, owner) VALUES (?, ?, ?)',
+      ),
+      listOwners: this.db.prepare('SELECT client_id, owner FROM doc_clients WHERE board_id = ?'),
+      putRecord: this.db.prepare(
+        'INSERT INTO board_records (board_id, markdown, file_name, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (board_id) DO UPDATE SET markdown = excluded.markdown, file_name = excluded.file_name, created_at = excluded.created_at',
+      ),
+      deleteRecord: this.db.prepare('DELETE FROM board_records WHERE board_id = ?'),
+      getRecord: this.db.prepare(
+        'SELECT markdown, file_name, created_at FROM board_records WHERE board_id = ?',
+      ),
+      getMeta: this.db.prepare('SELECT value FROM server_meta WHERE key = ?'),
+      insertMeta: this.db.prepare('INSERT OR IGNORE INTO server_meta (key, value) VALUES (?, ?)'),
       deleteUpdatesUpTo: this.db.prepare('DELETE FROM doc_updates WHERE board_id = ? AND seq <= ?'),
       insertParticipant: this.db.prepare(
         'INSERT INTO participants (id, board_id, name, token_hash, created_at, spectator, removed) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -62,7 +95,7 @@ export class SqliteStore implements BoardStore {
       ),
       listRounds: this.db.prepare('SELECT * FROM rounds WHERE board_id = ? ORDER BY number'),
       insertRound: this.db.prepare(
-        'INSERT INTO rounds (id, board_id, number, mode, started_at, revealed_at) VALUES (?, ?, ?, ?, ?, ?)',
+        'INSERT INTO rounds (id, board_id, number, mode, started_at, revealed_at, anonymous) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
       revealRound: this.db.prepare('UPDATE rounds SET revealed_at = ? WHERE board_id = ? AND id = ?'),
       listScores: this.db.prepare('SELECT * FROM scores WHERE board_id = ?'),
@@ -93,7 +126,25 @@ export class SqliteStore implements BoardStore {
     }
   }
 
+  /**
+   * Throws when the file this store opened is gone or replaced: SQLite would go on writing
+   * to the unlinked file, and everything acknowledged from then on would be lost on restart.
+   */
+  private assertIntact(): void {
+    if (!this.fileId) return;
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(this.file);
+    } catch {
+      throw new StorageLostError(`the database file ${this.file} is missing`);
+    }
+    if (st.dev !== this.fileId.dev || st.ino !== this.fileId.ino) {
+      throw new StorageLostError(`the database file ${this.file} was replaced`);
+    }
+  }
+
   async createBoard(board: BoardRow, initialUpdate: Uint8Array): Promise<void> {
+    this.assertIntact();
     this.db.transaction(() => {
       this.stmts.insertBoard.run(
         board.id,
@@ -132,17 +183,76 @@ export class SqliteStore implements BoardStore {
   }
 
   async appendUpdate(boardId: string, update: Uint8Array): Promise<number> {
-    return Number(this.stmts.insertUpdate.run(boardId, update).lastInsertRowid);
+    return this.appendUpdates(boardId, [update]);
+  }
+
+  async appendUpdates(
+    boardId: string,
+    updates: Uint8Array[],
+    owners: DocClientOwner[] = [],
+  ): Promise<number> {
+    this.assertIntact();
+    return this.db.transaction(() => {
+      let seq = 0;
+      for (const u of updates) seq = Number(this.stmts.insertUpdate.run(boardId, u).lastInsertRowid);
+      for (const o of owners) this.stmts.insertOwner.run(boardId, o.clientId, o.owner);
+      return seq;
+    })();
   }
 
   async compact(boardId: string, snapshot: Uint8Array, uptoSeq: number): Promise<void> {
+    this.assertIntact();
     this.db.transaction(() => {
-      this.stmts.upsertSnapshot.run(boardId, snapshot);
+      this.stmts.upsertSnapshot.run(boardId, snapshot, uptoSeq);
       this.stmts.deleteUpdatesUpTo.run(boardId, uptoSeq);
     })();
   }
 
+  async documentVersion(boardId: string): Promise<number> {
+    const row = this.stmts.documentVersion.get(boardId, boardId) as { v: number | null } | undefined;
+    return row?.v ?? 0;
+  }
+
+  async listDocClients(boardId: string): Promise<DocClientOwner[]> {
+    return (this.stmts.listOwners.all(boardId) as { client_id: number; owner: string }[]).map((r) => ({
+      clientId: r.client_id,
+      owner: r.owner,
+    }));
+  }
+
+  async putRecord(boardId: string, record: StoredRecord | null): Promise<void> {
+    this.assertIntact();
+    if (record) this.stmts.putRecord.run(boardId, record.markdown, record.fileName, record.createdAt);
+    else this.stmts.deleteRecord.run(boardId);
+  }
+
+  async getRecord(boardId: string): Promise<StoredRecord | null> {
+    const row = this.stmts.getRecord.get(boardId) as
+      | { markdown: string; file_name: string; created_at: string }
+      | undefined;
+    return row ? { markdown: row.markdown, fileName: row.file_name, createdAt: row.created_at } : null;
+  }
+
+  async serverSecret(): Promise<Uint8Array> {
+    if (this.secret) return this.secret;
+    const secret = this.db.transaction(() => {
+      this.stmts.insertMeta.run('server-secret', randomBytes(32));
+      return (this.stmts.getMeta.get('server-secret') as { value: Buffer }).value;
+    })();
+    this.secret = new Uint8Array(secret);
+    return this.secret;
+  }
+
+  async checkHealth(): Promise<void> {
+    this.assertIntact();
+    this.db.prepare('SELECT count(*) FROM sqlite_master').get();
+    // Takes (and gives back) the write lock: a read-only or locked file fails here.
+    this.db.exec('BEGIN IMMEDIATE');
+    this.db.exec('ROLLBACK');
+  }
+
   async addParticipant(p: ParticipantRow): Promise<void> {
+    this.assertIntact();
     this.stmts.insertParticipant.run(
       p.id,
       p.boardId,
@@ -163,14 +273,17 @@ export class SqliteStore implements BoardStore {
   }
 
   async renameParticipant(boardId: string, id: string, name: string): Promise<void> {
+    this.assertIntact();
     this.stmts.renameParticipant.run(name, boardId, id);
   }
 
   async setSpectator(boardId: string, id: string, spectator: boolean): Promise<void> {
+    this.assertIntact();
     this.stmts.setSpectator.run(spectator ? 1 : 0, boardId, id);
   }
 
   async removeParticipant(boardId: string, id: string): Promise<void> {
+    this.assertIntact();
     this.stmts.removeParticipant.run(boardId, id);
   }
 
@@ -182,6 +295,7 @@ export class SqliteStore implements BoardStore {
   }
 
   async updateSettings(boardId: string, patch: Partial<BoardSettings>): Promise<void> {
+    this.assertIntact();
     this.db.transaction(() => {
       const row = this.stmts.getSettings.get(boardId) as { data: string } | undefined;
       const current = row ? (JSON.parse(row.data) as Partial<BoardSettings>) : {};
@@ -197,14 +311,25 @@ export class SqliteStore implements BoardStore {
       mode: r.mode === 'open' ? 'open' : 'blind',
       startedAt: r.started_at,
       revealedAt: r.revealed_at,
+      anonymous: r.anonymous === 1,
     }));
   }
 
   async createRound(r: RoundRow): Promise<void> {
-    this.stmts.insertRound.run(r.id, r.boardId, r.number, r.mode, r.startedAt, r.revealedAt);
+    this.assertIntact();
+    this.stmts.insertRound.run(
+      r.id,
+      r.boardId,
+      r.number,
+      r.mode,
+      r.startedAt,
+      r.revealedAt,
+      r.anonymous ? 1 : 0,
+    );
   }
 
   async revealRound(boardId: string, roundId: string, revealedAt: string): Promise<void> {
+    this.assertIntact();
     this.stmts.revealRound.run(revealedAt, boardId, roundId);
   }
 
@@ -222,6 +347,7 @@ export class SqliteStore implements BoardStore {
   }
 
   async upsertScore(s: ScoreRow): Promise<void> {
+    this.assertIntact();
     this.stmts.upsertScore.run(
       s.boardId,
       s.roundId,
@@ -237,6 +363,7 @@ export class SqliteStore implements BoardStore {
   async deleteScore(
     k: Pick<ScoreRow, 'boardId' | 'roundId' | 'participantId' | 'criterionId' | 'optionId'>,
   ): Promise<void> {
+    this.assertIntact();
     this.stmts.deleteScore.run(k.boardId, k.roundId, k.participantId, k.criterionId, k.optionId);
   }
 
@@ -284,6 +411,7 @@ interface RoundDbRow {
   mode: string;
   started_at: string;
   revealed_at: string | null;
+  anonymous: number;
 }
 
 interface ScoreDbRow {
@@ -367,6 +495,34 @@ const SCHEMA_V1 = `
       );
     `;
 
+/**
+ * v2: Yjs client id owners, the record frozen at finalizing, the installation secret, the
+ * snapshot's sequence number (document versions), and anonymity kept per round. Rounds
+ * revealed on a board that was anonymous stay anonymous.
+ */
+const SCHEMA_V2 = `
+      ALTER TABLE rounds ADD COLUMN anonymous INTEGER NOT NULL DEFAULT 0;
+      UPDATE rounds SET anonymous = 1 WHERE board_id IN
+        (SELECT board_id FROM board_settings WHERE json_extract(data, '$.anonymous') = 1);
+      ALTER TABLE doc_snapshots ADD COLUMN upto_seq INTEGER NOT NULL DEFAULT 0;
+      CREATE TABLE doc_clients (
+        board_id TEXT NOT NULL REFERENCES boards(id),
+        client_id INTEGER NOT NULL,
+        owner TEXT NOT NULL,
+        PRIMARY KEY (board_id, client_id)
+      );
+      CREATE TABLE board_records (
+        board_id TEXT PRIMARY KEY REFERENCES boards(id),
+        markdown TEXT NOT NULL,
+        file_name TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE server_meta (
+        key TEXT PRIMARY KEY,
+        value BLOB NOT NULL
+      );
+    `;
+
 /** Schema migrations in order; the schema version of a file is how many have run. */
-const MIGRATIONS: readonly string[] = [SCHEMA_V1];
+const MIGRATIONS: readonly string[] = [SCHEMA_V1, SCHEMA_V2];
 export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length;

@@ -46,9 +46,14 @@ export interface BoardSettings {
   scaleMin: number;
   scaleMax: number;
   autoReveal: boolean;
+  /** Rounds started while this is on are anonymous (the flag is kept per round). */
   anonymous: boolean;
   status: 'open' | 'locked' | 'finalized';
   finalizedAt: string | null;
+  /** When true, nobody new may join; people who joined before may come back. */
+  joinClosed: boolean;
+  /** Who may change the board's structure (options, criteria) and weights. */
+  structureEditors: 'everyone' | 'facilitator';
 }
 
 export const DEFAULT_SETTINGS: BoardSettings = {
@@ -58,6 +63,8 @@ export const DEFAULT_SETTINGS: BoardSettings = {
   anonymous: false,
   status: 'open',
   finalizedAt: null,
+  joinClosed: false,
+  structureEditors: 'everyone',
 };
 
 export interface RoundRow {
@@ -67,6 +74,8 @@ export interface RoundRow {
   mode: 'blind' | 'open';
   startedAt: string;
   revealedAt: string | null;
+  /** Fixed when the round starts: its scores are shown under pseudonyms, for good. */
+  anonymous: boolean;
 }
 
 export interface ScoreRow {
@@ -80,6 +89,19 @@ export interface ScoreRow {
   updatedAt: string;
 }
 
+/** Who first wrote with a Yjs client id on a board: a participant id, or `server`. */
+export interface DocClientOwner {
+  clientId: number;
+  owner: string;
+}
+
+/** The decision record as it was when the board was finalized. */
+export interface StoredRecord {
+  markdown: string;
+  fileName: string;
+  createdAt: string;
+}
+
 export interface BoardStore {
   /** Creates the board and its first document state atomically. */
   createBoard(board: BoardRow, initialUpdate: Uint8Array): Promise<void>;
@@ -89,8 +111,21 @@ export interface BoardStore {
   loadDocument(boardId: string): Promise<StoredDocument>;
   /** Appends one update; resolves with its sequence number once committed. */
   appendUpdate(boardId: string, update: Uint8Array): Promise<number>;
+  /**
+   * Appends several updates in order, and records the owners of Yjs client ids seen for
+   * the first time, in one transaction (group commit). Resolves with the sequence number
+   * of the last update once committed; all or nothing.
+   */
+  appendUpdates(boardId: string, updates: Uint8Array[], owners?: DocClientOwner[]): Promise<number>;
   /** Replaces every update up to and including `uptoSeq` by `snapshot`, atomically. */
   compact(boardId: string, snapshot: Uint8Array, uptoSeq: number): Promise<void>;
+  /**
+   * A number that grows with every committed change of the document (the sequence number
+   * of its newest update, stored or folded into the snapshot). For caches.
+   */
+  documentVersion(boardId: string): Promise<number>;
+  /** The recorded owners of the board's Yjs client ids. */
+  listDocClients(boardId: string): Promise<DocClientOwner[]>;
 
   addParticipant(participant: ParticipantRow): Promise<void>;
   getParticipant(boardId: string, id: string): Promise<ParticipantRow | null>;
@@ -112,6 +147,19 @@ export interface BoardStore {
   deleteScore(
     key: Pick<ScoreRow, 'boardId' | 'roundId' | 'participantId' | 'criterionId' | 'optionId'>,
   ): Promise<void>;
+
+  /** The record frozen at finalizing, or null to drop it (the board was reopened). */
+  putRecord(boardId: string, record: StoredRecord | null): Promise<void>;
+  getRecord(boardId: string): Promise<StoredRecord | null>;
+
+  /**
+   * A 32-byte secret of this installation, created on first use and the same for every
+   * process on the same storage (signatures of server-written document values, pseudonyms).
+   */
+  serverSecret(): Promise<Uint8Array>;
+
+  /** Resolves when the storage can be read and written; rejects with the reason otherwise. */
+  checkHealth(): Promise<void>;
 
   close(): Promise<void>;
 }

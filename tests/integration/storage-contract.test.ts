@@ -68,7 +68,16 @@ function participantRow(
 }
 
 function roundRow(boardId: string, id: string, number: number, overrides: Partial<RoundRow> = {}): RoundRow {
-  return { id, boardId, number, mode: 'blind', startedAt: at(number), revealedAt: null, ...overrides };
+  return {
+    id,
+    boardId,
+    number,
+    mode: 'blind',
+    startedAt: at(number),
+    revealedAt: null,
+    anonymous: false,
+    ...overrides,
+  };
 }
 
 function scoreRow(boardId: string, overrides: Partial<ScoreRow> = {}): ScoreRow {
@@ -305,6 +314,92 @@ function runStorageContract(name: string, makeStore: () => Promise<StoreHarness>
       });
     });
 
+    describe('group commit, versions and client id owners', () => {
+      it('a batch of updates is appended in order in one call and resolves with the last sequence number', async () => {
+        await store.createBoard(boardRow('board-a'), bytes(1));
+        const { lastSeq: first } = await store.loadDocument('board-a');
+        const last = await store.appendUpdates('board-a', [bytes(2), bytes(3), bytes(4)]);
+        const doc = await store.loadDocument('board-a');
+        expect(doc.updates).toEqual([bytes(1), bytes(2), bytes(3), bytes(4)]);
+        expect(doc.lastSeq).toBe(last);
+        expect(last).toBeGreaterThan(first);
+        await reopen();
+        expect((await store.loadDocument('board-a')).updates).toHaveLength(4);
+      });
+
+      it('the first owner recorded for a client id is kept; later claims of the same id change nothing', async () => {
+        await store.createBoard(boardRow('board-a'), bytes(1));
+        await store.createBoard(boardRow('board-b'), bytes(11));
+        await store.appendUpdates(
+          'board-a',
+          [bytes(2)],
+          [
+            { clientId: 7, owner: 'p-1' },
+            { clientId: 2 ** 31 + 5, owner: 'server' },
+          ],
+        );
+        await store.appendUpdates('board-a', [bytes(3)], [{ clientId: 7, owner: 'p-2' }]);
+        await store.appendUpdates('board-b', [bytes(12)], [{ clientId: 7, owner: 'p-9' }]);
+        const owners = async (id: string) =>
+          (await store.listDocClients(id)).sort((a, b) => a.clientId - b.clientId);
+        expect(await owners('board-a')).toEqual([
+          { clientId: 7, owner: 'p-1' },
+          { clientId: 2 ** 31 + 5, owner: 'server' },
+        ]);
+        expect(await owners('board-b')).toEqual([{ clientId: 7, owner: 'p-9' }]);
+        await reopen();
+        expect(await owners('board-a')).toHaveLength(2);
+        expect(await store.listDocClients('board-unknown')).toEqual([]);
+      });
+
+      it('the document version grows with every append and is kept by a compaction', async () => {
+        expect(await store.documentVersion('board-a')).toBe(0);
+        await store.createBoard(boardRow('board-a'), bytes(1));
+        const v1 = await store.documentVersion('board-a');
+        expect(v1).toBeGreaterThan(0);
+        const seq = await store.appendUpdate('board-a', bytes(2));
+        expect(await store.documentVersion('board-a')).toBe(seq);
+        await store.compact('board-a', bytes(9, 20), seq);
+        expect(await store.documentVersion('board-a')).toBe(seq);
+        await reopen();
+        expect(await store.documentVersion('board-a')).toBe(seq);
+        const next = await store.appendUpdate('board-a', bytes(3));
+        expect(await store.documentVersion('board-a')).toBe(next);
+      });
+    });
+
+    describe('frozen records and the installation secret', () => {
+      it('a record is stored, replaced and dropped per board', async () => {
+        await store.createBoard(boardRow('board-a'), bytes(1));
+        await store.createBoard(boardRow('board-b'), bytes(2));
+        expect(await store.getRecord('board-a')).toBeNull();
+        const rec = { markdown: '# Decision\n\nwith `code` and ünïcödé', fileName: 'a.md', createdAt: at(3) };
+        await store.putRecord('board-a', rec);
+        expect(await store.getRecord('board-a')).toEqual(rec);
+        expect(await store.getRecord('board-b')).toBeNull();
+        await reopen();
+        expect(await store.getRecord('board-a')).toEqual(rec);
+        const second = { ...rec, markdown: '# Second', createdAt: at(4) };
+        await store.putRecord('board-a', second);
+        expect(await store.getRecord('board-a')).toEqual(second);
+        await store.putRecord('board-a', null);
+        expect(await store.getRecord('board-a')).toBeNull();
+      });
+
+      it('the installation secret is 32 random bytes, the same on every call and after a reopen', async () => {
+        const secret = await store.serverSecret();
+        expect(secret.byteLength).toBe(32);
+        expect(new Set(secret).size).toBeGreaterThan(8);
+        expect(await store.serverSecret()).toEqual(secret);
+        await reopen();
+        expect(await store.serverSecret()).toEqual(secret);
+      });
+
+      it('a healthy store passes its health check', async () => {
+        await expect(store.checkHealth()).resolves.toBeUndefined();
+      });
+    });
+
     describe('participants', () => {
       beforeEach(async () => {
         await store.createBoard(boardRow('board-a'), bytes(1));
@@ -506,7 +601,7 @@ function runStorageContract(name: string, makeStore: () => Promise<StoreHarness>
         await store.updateSettings('board-a', { autoReveal: true, status: 'locked' });
         await store.createRound(roundRow('board-a', 'round-1', 1));
         await store.revealRound('board-a', 'round-1', at(10));
-        await store.createRound(roundRow('board-a', 'round-2', 2, { mode: 'open' }));
+        await store.createRound(roundRow('board-a', 'round-2', 2, { mode: 'open', anonymous: true }));
         await store.upsertScore(scoreRow('board-a'));
         await store.upsertScore(scoreRow('board-a', { roundId: 'round-2', rationale: '' }));
 
@@ -598,4 +693,48 @@ describe('SqliteStore file', () => {
     expect(pragmaOnDisk('journal_mode')).toBe('wal');
     expect(await second.getBoard('board-a')).toEqual(boardRow('board-a'));
   });
+
+  it('with its file deleted under it, the store refuses every write and fails its health check', async () => {
+    const store = new SqliteStore(file);
+    open.push(store);
+    await store.createBoard(boardRow('board-a'), bytes(1));
+    for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
+    await expect(store.checkHealth()).rejects.toThrow(/missing/);
+    await expect(store.appendUpdates('board-a', [bytes(2)])).rejects.toThrow(/missing/);
+    await expect(store.upsertScore(scoreRow('board-a'))).rejects.toThrow(/missing/);
+  });
+
+  it('a version 1 file is migrated: rounds of an anonymous board stay anonymous, others are not', async () => {
+    const v1 = new Database(file);
+    v1.exec(SQLITE_V1_FOR_TESTS);
+    v1.pragma('user_version = 1');
+    v1.prepare("INSERT INTO boards VALUES ('a', 'f', 'vh-a', 'vk-a', 't', 'now')").run();
+    v1.prepare("INSERT INTO boards VALUES ('b', 'f', 'vh-b', 'vk-b', 't', 'now')").run();
+    v1.prepare("INSERT INTO board_settings VALUES ('a', '{\"anonymous\":true}')").run();
+    v1.prepare("INSERT INTO rounds VALUES ('r1', 'a', 1, 'blind', 'now', 'later')").run();
+    v1.prepare("INSERT INTO rounds VALUES ('r2', 'b', 1, 'blind', 'now', 'later')").run();
+    v1.close();
+    const store = new SqliteStore(file);
+    open.push(store);
+    expect((await store.listRounds('a'))[0]?.anonymous).toBe(true);
+    expect((await store.listRounds('b'))[0]?.anonymous).toBe(false);
+    expect(pragmaOnDisk('user_version')).toBe(SQLITE_SCHEMA_VERSION);
+  });
 });
+
+/** The version 1 schema, as released, to test the migration from it. */
+const SQLITE_V1_FOR_TESTS = `
+  CREATE TABLE boards (id TEXT PRIMARY KEY, facilitator_key_hash TEXT NOT NULL, viewer_key_hash TEXT NOT NULL UNIQUE,
+    viewer_key TEXT NOT NULL, template_id TEXT NOT NULL, created_at TEXT NOT NULL);
+  CREATE TABLE doc_snapshots (board_id TEXT PRIMARY KEY REFERENCES boards(id), data BLOB NOT NULL);
+  CREATE TABLE doc_updates (seq INTEGER PRIMARY KEY AUTOINCREMENT, board_id TEXT NOT NULL REFERENCES boards(id), data BLOB NOT NULL);
+  CREATE TABLE participants (id TEXT NOT NULL, board_id TEXT NOT NULL REFERENCES boards(id), name TEXT NOT NULL,
+    token_hash TEXT NOT NULL, created_at TEXT NOT NULL, spectator INTEGER NOT NULL DEFAULT 0,
+    removed INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (board_id, id));
+  CREATE TABLE board_settings (board_id TEXT PRIMARY KEY REFERENCES boards(id), data TEXT NOT NULL);
+  CREATE TABLE rounds (id TEXT NOT NULL, board_id TEXT NOT NULL REFERENCES boards(id), number INTEGER NOT NULL,
+    mode TEXT NOT NULL, started_at TEXT NOT NULL, revealed_at TEXT, PRIMARY KEY (board_id, id), UNIQUE (board_id, number));
+  CREATE TABLE scores (board_id TEXT NOT NULL REFERENCES boards(id), round_id TEXT NOT NULL, participant_id TEXT NOT NULL,
+    criterion_id TEXT NOT NULL, option_id TEXT NOT NULL, value INTEGER NOT NULL, rationale TEXT NOT NULL,
+    updated_at TEXT NOT NULL, PRIMARY KEY (board_id, round_id, participant_id, criterion_id, option_id));
+`;

@@ -1,6 +1,6 @@
 'use client';
 
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { io, type Socket } from 'socket.io-client';
 import { IndexeddbPersistence } from 'y-indexeddb';
 import { WebsocketProvider } from 'y-websocket';
@@ -16,8 +16,9 @@ import {
   type Result,
   type ServerToClientEvents,
   type SessionState,
+  YJS_CLOSE,
 } from '@/lib/protocol';
-import { localStore } from './local-store';
+import { type Credentials, localStore } from './local-store';
 
 export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline';
 /** "saved" only when the server has acknowledged (committed) every local edit. */
@@ -38,11 +39,45 @@ export interface BoardConnection {
   joinError: string | null;
   /** False until the document has synced with the server (or loaded from this browser). */
   docReady: boolean;
+  /** Something the person must know about the document (a change the server refused). */
+  docNotice: string | null;
+  dismissDocNotice(): void;
 }
 
-/** This client's own edits: its clock in the document's state vector. */
-function localClock(doc: Y.Doc): number {
-  return Y.decodeStateVector(Y.encodeStateVector(doc)).get(doc.clientID) ?? 0;
+/** Keeps, per Yjs client id, the highest of the clocks seen in `clocks`. */
+function mergeClocks(into: Map<number, number>, clocks: Iterable<[number, number]>): boolean {
+  let changed = false;
+  for (const [client, clock] of clocks) {
+    if (clock > (into.get(client) ?? 0)) {
+      into.set(client, clock);
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+/**
+ * True when the server has committed everything this document holds: every Yjs client id
+ * of the local state vector, including ids of earlier visits whose offline edits this
+ * browser kept, is covered by what the server reported as committed.
+ */
+function allCommitted(doc: Y.Doc, committed: Map<number, number>): boolean {
+  for (const [client, clock] of Y.decodeStateVector(Y.encodeStateVector(doc))) {
+    if (clock > (committed.get(client) ?? 0)) return false;
+  }
+  return true;
+}
+
+/** Why the server refused a document change, in words for the person who made it. */
+function refusalNotice(code: number, reason: string): string | null {
+  switch (code) {
+    case YJS_CLOSE.UPDATE_REFUSED:
+      return `A change could not be saved (${reason || 'the board does not allow it'}). The board was reloaded from the server.`;
+    case YJS_CLOSE.BOARD_TOO_BIG:
+      return 'The board is full: the last change could not be saved. The board was reloaded from the server.';
+    default:
+      return null;
+  }
 }
 
 /**
@@ -51,8 +86,13 @@ function localClock(doc: Y.Doc): number {
  */
 export function useBoardConnection(target: JoinTarget | null): BoardConnection {
   const room = target ? (target.as === 'viewer' ? target.viewerKey : target.boardId) : null;
-  // biome-ignore lint/correctness/useExhaustiveDependencies: a new document per room, on purpose
-  const doc = useMemo(() => new Y.Doc(), [room]);
+  /** Bumped to start over from the server's copy after it refused a change of ours. */
+  const [generation, setGeneration] = useState(0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new document per room (and generation), on purpose
+  const doc = useMemo(() => new Y.Doc(), [room, generation]);
+  const [credentials, setCredentials] = useState<Credentials | null>(null);
+  const [docNotice, setDocNotice] = useState<string | null>(null);
+  const [removed, setRemoved] = useState(false);
   const [wsConnected, setWsConnected] = useState(false);
   const [socketConnected, setSocketConnected] = useState(false);
   const [everConnected, setEverConnected] = useState(false);
@@ -61,21 +101,58 @@ export function useBoardConnection(target: JoinTarget | null): BoardConnection {
   const [joinError, setJoinError] = useState<string | null>(null);
   const [docReady, setDocReady] = useState(false);
   const [socket, setSocket] = useState<BoardSocket | null>(null);
-  const [serverClock, setServerClock] = useState(0);
-  const [clock, setClock] = useState(0);
+  /** What the server reported as committed, and what it relayed (only committed state is). */
+  // biome-ignore lint/correctness/useExhaustiveDependencies: one record per document, on purpose
+  const committed = useMemo(() => new Map<number, number>(), [doc]);
+  const [saved, setSaved] = useState(true);
 
   // `target` is rebuilt on every render; re-join only when what it says changes.
   const targetKey = JSON.stringify(target);
   // biome-ignore lint/correctness/useExhaustiveDependencies: keyed on the serialized target
   const stableTarget = useMemo(() => target, [targetKey]);
 
-  // The document: IndexedDB first (instant, offline), then the server.
+  // A participant's browser keeps the credentials of its first join; they open the document.
+  const participantBoard = target?.as === 'participant' ? target.boardId : null;
+  useEffect(() => {
+    setCredentials(participantBoard ? localStore.credentials(participantBoard) : null);
+  }, [participantBoard]);
+  const credentialsKey = credentials ? `${credentials.participantId}:${credentials.token}` : null;
+
+  // Each document lives until it is replaced (a new room or a fresh start).
+  useEffect(() => () => doc.destroy(), [doc]);
+
+  // This browser's copy first (instant, offline): IndexedDB.
+  const persistence = useRef<IndexeddbPersistence | null>(null);
   useEffect(() => {
     if (!room) return;
-    const persistence = new IndexeddbPersistence(`decision-board:${room}`, doc);
-    persistence.once('synced', () => setDocReady(true));
+    const p = new IndexeddbPersistence(`decision-board:${room}`, doc);
+    persistence.current = p;
+    p.once('synced', () => setDocReady(true));
+    return () => {
+      persistence.current = null;
+      void p.destroy();
+    };
+  }, [room, doc]);
+
+  // Then the server. A participant's connection carries its credentials, so it opens once
+  // this browser has joined the board (first visit) or right away (it has them).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: credentials are keyed by credentialsKey
+  useEffect(() => {
+    if (!room || !target) return;
+    const canOpen = target.as === 'viewer' || credentials !== null;
+    if (!canOpen) return;
+    const params: Record<string, string> =
+      target.as === 'participant' && credentials
+        ? { participant: credentials.participantId, token: credentials.token }
+        : {};
     const wsUrl = `${window.location.protocol === 'https:' ? 'wss' : 'ws'}://${window.location.host}/yjs`;
-    const provider = new WebsocketProvider(wsUrl, room, doc, { maxBackoffTime: 5000 });
+    const provider = new WebsocketProvider(wsUrl, room, doc, { maxBackoffTime: 5000, params });
+    const onUpdate = (update: Uint8Array, origin: unknown) => {
+      // What the server relays or answers with is committed already.
+      if (origin === provider) mergeClocks(committed, Y.parseUpdateMeta(update).to);
+      setSaved(allCommitted(doc, committed));
+    };
+    doc.on('update', onUpdate);
     provider.on('status', ({ status }: { status: string }) => {
       setWsConnected(status === 'connected');
       if (status === 'connected') setEverConnected(true);
@@ -83,17 +160,33 @@ export function useBoardConnection(target: JoinTarget | null): BoardConnection {
     provider.on('sync', (synced: boolean) => {
       if (synced) setDocReady(true);
     });
-    const onUpdate = () => setClock(localClock(doc));
-    doc.on('update', onUpdate);
+    // Final refusals (4400–4499): the provider stops reconnecting and tells us why.
+    provider.on('closed', ({ code, reason }: { code: number; reason: string }) => {
+      const notice = refusalNotice(code, reason);
+      if (notice) {
+        // Our copy holds a change the server will never take: start over from the server's.
+        setDocNotice(notice);
+        const clearing = persistence.current?.clearData() ?? Promise.resolve();
+        void clearing.finally(() => setGeneration((g) => g + 1));
+      } else if (code === YJS_CLOSE.FORBIDDEN) setRemoved(true);
+      else if (code === YJS_CLOSE.CREDENTIALS_REQUIRED && target.as === 'participant') {
+        // Stale credentials: forget them; the session channel joins again and brings new ones.
+        localStore.forgetCredentials(target.boardId);
+        setCredentials(null);
+      }
+    });
     return () => {
       doc.off('update', onUpdate);
       provider.destroy();
-      void persistence.destroy();
-      doc.destroy();
+      setWsConnected(false);
     };
-  }, [room, doc]);
+  }, [room, doc, credentialsKey]);
 
-  // The session channel.
+  // The session channel. It outlives a fresh start of the document, hence the refs.
+  const docRef = useRef(doc);
+  docRef.current = doc;
+  const committedRef = useRef(committed);
+  committedRef.current = committed;
   useEffect(() => {
     const target = stableTarget;
     if (!target) return;
@@ -120,6 +213,7 @@ export function useBoardConnection(target: JoinTarget | null): BoardConnection {
           setSession(result.data.state);
           if (result.data.credentials && target.as === 'participant') {
             localStore.setCredentials(target.boardId, result.data.credentials);
+            setCredentials(result.data.credentials);
           }
         } else if (
           result.error.code === ERROR_CODES.BAD_TOKEN &&
@@ -142,14 +236,16 @@ export function useBoardConnection(target: JoinTarget | null): BoardConnection {
     s.on('disconnect', () => setSocketConnected(false));
     s.on(EVENTS.sessionState, (state) => setSession(state));
     s.on(EVENTS.docSaved, (payload: DocSavedPayload) => {
-      setServerClock(payload.stateVector[String(doc.clientID)] ?? 0);
+      const clocks = Object.entries(payload.stateVector).map(([c, k]) => [Number(c), k] as [number, number]);
+      if (mergeClocks(committedRef.current, clocks))
+        setSaved(allCommitted(docRef.current, committedRef.current));
     });
     return () => {
       s.disconnect();
       setSocket(null);
       setSession(null);
     };
-  }, [stableTarget, doc]);
+  }, [stableTarget]);
 
   useEffect(() => {
     const update = () => setOnline(navigator.onLine);
@@ -170,7 +266,17 @@ export function useBoardConnection(target: JoinTarget | null): BoardConnection {
       : everConnected
         ? 'reconnecting'
         : 'connecting';
-  const save: SaveStatus = clock <= serverClock ? 'saved' : connected ? 'saving' : 'unsaved-offline';
+  const save: SaveStatus = saved ? 'saved' : connected ? 'saving' : 'unsaved-offline';
 
-  return { doc, socket, connection, save, session, joinError, docReady };
+  return {
+    doc,
+    socket,
+    connection,
+    save,
+    session,
+    joinError: removed ? 'The facilitator removed you from this board.' : joinError,
+    docReady,
+    docNotice,
+    dismissDocNotice: () => setDocNotice(null),
+  };
 }

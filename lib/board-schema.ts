@@ -1,4 +1,5 @@
 import * as Y from 'yjs';
+import { ID_PATTERN } from './board-doc-schema';
 import type {
   BoardSnapshot,
   BoardStatus,
@@ -12,6 +13,7 @@ import type {
 import { DECISION_STATUSES } from './board-types';
 import { LIMITS } from './limits';
 import type { BoardTemplate } from './template';
+import { sanitizeLine, sanitizeText } from './text-safety';
 
 /**
  * The board document schema (documented in docs/PROTOCOL.md, "Board document"):
@@ -25,8 +27,12 @@ import type { BoardTemplate } from './template';
  * - `decision` Y.Map   the DecisionDraft fields
  *
  * Text fields are plain strings (last writer wins per field); ids never change once
- * written, names are editable. Every accessor clamps what it writes to LIMITS so the
- * browser never produces an update the server would refuse.
+ * written, names are editable. The rules of every key are data in `board-doc-schema.ts`,
+ * which the server enforces on every update; every accessor here writes only what those
+ * rules allow (clamped to LIMITS, control and invisible characters removed), so the
+ * browser never produces an update the server would refuse. Readers tolerate anything:
+ * an entry that breaks the schema (e.g. stored before the server checked) is skipped or
+ * read as empty, never a crash.
  */
 
 export type YOption = Y.Map<unknown>;
@@ -49,8 +55,25 @@ export const getSources = (doc: Y.Doc): Y.Array<SourceSnapshot> =>
 export const getNotes = (doc: Y.Doc): Y.Text => doc.getText(DOC_KEYS.notes);
 export const getDecision = (doc: Y.Doc): Y.Map<unknown> => doc.getMap(DOC_KEYS.decision);
 
-const clamp = (value: string, max: number): string => value.slice(0, max);
+/** One line of safe text, at most `max` characters (names, the title). */
+const clamp = (value: string, max: number): string => sanitizeLine(value, max);
+/** Safe multi-line text, at most `max` characters (descriptions, the question, the draft). */
+const clampText = (value: string, max: number): string => sanitizeText(value, max);
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+/**
+ * Signs a value only the server may write (an evidence entry, a contested point) so the
+ * server's document guard can tell it from a forgery. Given by the server; the browser
+ * never seals (and so can only copy sealed values, e.g. when moving a criterion).
+ */
+export type ValueSealer = (scope: string, value: Record<string, unknown>) => string;
+/** Seal scopes bind a value to its criterion: a sealed claim cannot be moved under another. */
+export const evidenceSealScope = (criterionId: string): string => `evidence:${criterionId}`;
+export const contestedSealScope = (criterionId: string): string => `contested:${criterionId}`;
+
+function sealed<T extends object>(value: T, scope: string, seal: ValueSealer | undefined): T {
+  return seal ? { ...value, sig: seal(scope, value as Record<string, unknown>) } : value;
+}
 
 /** Empty decision draft: nothing chosen, status proposed. */
 export const EMPTY_DECISION: DecisionDraft = {
@@ -74,22 +97,28 @@ const META_LIMITS: Record<MetaTextField, number> = {
 };
 
 export function setMetaText(doc: Y.Doc, field: MetaTextField, value: string): void {
-  getMeta(doc).set(field, clamp(value, META_LIMITS[field]));
+  const max = META_LIMITS[field];
+  getMeta(doc).set(field, field === 'title' ? clamp(value, max) : clampText(value, max));
 }
 
 function makeOption(option: OptionSnapshot): YOption {
   const m = new Y.Map<unknown>();
   m.set('id', option.id);
   m.set('name', clamp(option.name, LIMITS.MAX_NAME_CHARS));
-  m.set('description', clamp(option.description, LIMITS.MAX_DESCRIPTION_CHARS));
+  m.set('description', clampText(option.description, LIMITS.MAX_DESCRIPTION_CHARS));
   return m;
 }
 
+/**
+ * A criterion map. Evidence and the contested point are copied as they are: when the
+ * server creates them it seals them first; when a browser re-creates a criterion (a move)
+ * it copies the sealed values, which the server accepts.
+ */
 function makeCriterion(c: CriterionSnapshot): YCriterion {
   const m = new Y.Map<unknown>();
   m.set('id', c.id);
   m.set('name', clamp(c.name, LIMITS.MAX_NAME_CHARS));
-  m.set('description', clamp(c.description, LIMITS.MAX_DESCRIPTION_CHARS));
+  m.set('description', clampText(c.description, LIMITS.MAX_DESCRIPTION_CHARS));
   m.set('weight', clampWeight(c.weight));
   const evidence = new Y.Array<EvidenceSnapshot>();
   evidence.push(c.evidence);
@@ -108,12 +137,17 @@ export function clampWeight(weight: number): number {
  * Writes a template into an empty document, in one transaction. Option and criterion ids
  * are the template keys (stable, unique within a board).
  */
-export function initBoardFromTemplate(doc: Y.Doc, template: BoardTemplate, createdAt: string): void {
+export function initBoardFromTemplate(
+  doc: Y.Doc,
+  template: BoardTemplate,
+  createdAt: string,
+  seal?: ValueSealer,
+): void {
   doc.transact(() => {
     const meta = getMeta(doc);
     meta.set('title', clamp(template.title, LIMITS.MAX_TITLE_CHARS));
-    meta.set('question', clamp(template.question, LIMITS.MAX_QUESTION_CHARS));
-    meta.set('context', clamp(template.context, LIMITS.MAX_NOTES_CHARS));
+    meta.set('question', clampText(template.question, LIMITS.MAX_QUESTION_CHARS));
+    meta.set('context', clampText(template.context, LIMITS.MAX_NOTES_CHARS));
     meta.set('createdAt', createdAt);
     meta.set('status', 'open' satisfies BoardStatus);
     meta.set('templateId', template.id);
@@ -136,17 +170,27 @@ export function initBoardFromTemplate(doc: Y.Doc, template: BoardTemplate, creat
           name: c.name,
           description: c.description,
           weight: c.weight,
-          evidence: c.evidence.map((e, i) => ({
-            id: `${c.key}-${i + 1}`,
-            optionId: e.option,
-            text: e.text,
-            origin: { type: 'source', sourceId: e.source },
-          })),
+          evidence: c.evidence.map((e, i) =>
+            sealed<EvidenceSnapshot>(
+              {
+                id: `${c.key}-${i + 1}`,
+                optionId: e.option,
+                text: e.text,
+                origin: { type: 'source', sourceId: e.source },
+              },
+              evidenceSealScope(c.key),
+              seal,
+            ),
+          ),
           contested: c.contested
-            ? {
-                summary: c.contested.summary,
-                sides: c.contested.sides.map((s) => ({ sourceId: s.source, claim: s.claim })),
-              }
+            ? sealed<ContestedSnapshot>(
+                {
+                  summary: c.contested.summary,
+                  sides: c.contested.sides.map((s) => ({ sourceId: s.source, claim: s.claim })),
+                },
+                contestedSealScope(c.key),
+                seal,
+              )
             : null,
         }),
       ),
@@ -166,7 +210,7 @@ export function addOption(doc: Y.Doc, option: OptionSnapshot): boolean {
 }
 
 export function findIndexById(arr: Y.Array<Y.Map<unknown>>, id: string): number {
-  return arr.toArray().findIndex((m) => m.get('id') === id);
+  return arr.toArray().findIndex((m) => m instanceof Y.Map && m.get('id') === id);
 }
 
 export function updateOption(
@@ -176,12 +220,12 @@ export function updateOption(
 ): void {
   const option = getOptions(doc)
     .toArray()
-    .find((m) => m.get('id') === id);
+    .find((m) => m instanceof Y.Map && m.get('id') === id);
   if (!option) return;
   doc.transact(() => {
     if (patch.name !== undefined) option.set('name', clamp(patch.name, LIMITS.MAX_NAME_CHARS));
     if (patch.description !== undefined)
-      option.set('description', clamp(patch.description, LIMITS.MAX_DESCRIPTION_CHARS));
+      option.set('description', clampText(patch.description, LIMITS.MAX_DESCRIPTION_CHARS));
   });
 }
 
@@ -210,12 +254,12 @@ export function updateCriterion(
 ): void {
   const c = getCriteria(doc)
     .toArray()
-    .find((m) => m.get('id') === id);
+    .find((m) => m instanceof Y.Map && m.get('id') === id);
   if (!c) return;
   doc.transact(() => {
     if (patch.name !== undefined) c.set('name', clamp(patch.name, LIMITS.MAX_NAME_CHARS));
     if (patch.description !== undefined)
-      c.set('description', clamp(patch.description, LIMITS.MAX_DESCRIPTION_CHARS));
+      c.set('description', clampText(patch.description, LIMITS.MAX_DESCRIPTION_CHARS));
     if (patch.weight !== undefined) c.set('weight', clampWeight(patch.weight));
   });
 }
@@ -243,14 +287,22 @@ export function moveCriterion(doc: Y.Doc, id: string, toIndex: number): void {
   });
 }
 
-/** Appends a participant's evidence to a criterion. Returns false when the criterion is gone. */
-export function addEvidence(doc: Y.Doc, criterionId: string, evidence: EvidenceSnapshot): boolean {
+/**
+ * Appends evidence to a criterion (the server does this for `evidence:add`, sealing it).
+ * Returns false when the criterion is gone.
+ */
+export function addEvidence(
+  doc: Y.Doc,
+  criterionId: string,
+  evidence: EvidenceSnapshot,
+  seal?: ValueSealer,
+): boolean {
   const c = getCriteria(doc)
     .toArray()
-    .find((m) => m.get('id') === criterionId);
+    .find((m) => m instanceof Y.Map && m.get('id') === criterionId);
   const list = c?.get('evidence');
   if (!(list instanceof Y.Array)) return false;
-  list.push([evidence]);
+  list.push([sealed(evidence, evidenceSealScope(criterionId), seal)]);
   return true;
 }
 
@@ -288,7 +340,11 @@ export function setNotes(doc: Y.Doc, value: string): void {
 export type DecisionTextField = Exclude<keyof DecisionDraft, 'status'>;
 
 export function setDecisionField(doc: Y.Doc, field: DecisionTextField, value: string): void {
-  getDecision(doc).set(field, clamp(value, LIMITS.MAX_NOTES_CHARS));
+  let v = clampText(value, LIMITS.MAX_NOTES_CHARS);
+  // Keys with a format: anything else would be refused by the server.
+  if (field === 'chosenOptionId' && v !== '' && !ID_PATTERN.test(v)) v = '';
+  if (field === 'reviewDate' && v !== '' && !/^\d{4}-\d{2}-\d{2}$/.test(v)) v = '';
+  getDecision(doc).set(field, v);
 }
 
 export function setDecisionStatus(doc: Y.Doc, status: DecisionDraft['status']): void {
@@ -309,28 +365,59 @@ function readCriterion(m: YCriterion): CriterionSnapshot {
     id: str(m.get('id')),
     name: str(m.get('name')),
     description: str(m.get('description')),
-    weight: typeof weight === 'number' && Number.isFinite(weight) ? weight : 0,
-    evidence: evidence instanceof Y.Array ? (evidence.toArray() as EvidenceSnapshot[]) : [],
+    weight: typeof weight === 'number' && Number.isFinite(weight) ? clampWeight(weight) : 0,
+    evidence: evidence instanceof Y.Array ? evidence.toArray().filter(isEvidence) : [],
     contested: isContested(contested) ? contested : null,
   };
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** An evidence entry as readers need it; anything else stored in the list is skipped. */
+export function isEvidence(v: unknown): v is EvidenceSnapshot {
+  if (!isObject(v)) return false;
+  return (
+    typeof v.id === 'string' &&
+    typeof v.text === 'string' &&
+    (v.optionId === null || typeof v.optionId === 'string') &&
+    isObject(v.origin) &&
+    typeof v.origin.type === 'string'
+  );
+}
+
 function isContested(v: unknown): v is ContestedSnapshot {
-  return typeof v === 'object' && v !== null && typeof (v as ContestedSnapshot).summary === 'string';
+  return (
+    isObject(v) &&
+    typeof v.summary === 'string' &&
+    Array.isArray(v.sides) &&
+    v.sides.every((s) => isObject(s) && typeof s.sourceId === 'string' && typeof s.claim === 'string')
+  );
+}
+
+/**
+ * The maps of a list that carry a usable id, first one per id. Two people moving the same
+ * criterion at once can leave two copies with one id; readers show it once.
+ */
+function uniqueById(arr: Y.Array<Y.Map<unknown>>): Y.Map<unknown>[] {
+  const seen = new Set<string>();
+  const out: Y.Map<unknown>[] = [];
+  for (const m of arr.toArray()) {
+    if (!(m instanceof Y.Map)) continue;
+    const id = m.get('id');
+    if (typeof id !== 'string' || id === '' || seen.has(id)) continue;
+    seen.add(id);
+    out.push(m);
+  }
+  return out;
 }
 
 export function readOptions(doc: Y.Doc): OptionSnapshot[] {
-  return getOptions(doc)
-    .toArray()
-    .filter((m) => m instanceof Y.Map)
-    .map(readOption);
+  return uniqueById(getOptions(doc)).map(readOption);
 }
 
 export function readCriteria(doc: Y.Doc): CriterionSnapshot[] {
-  return getCriteria(doc)
-    .toArray()
-    .filter((m) => m instanceof Y.Map)
-    .map(readCriterion);
+  return uniqueById(getCriteria(doc)).map(readCriterion);
 }
 
 export function readDecision(doc: Y.Doc): DecisionDraft {
@@ -370,7 +457,9 @@ export function readBoard(doc: Y.Doc): BoardSnapshot {
     criteria: readCriteria(doc),
     sources: getSources(doc)
       .toArray()
-      .filter((s) => typeof s === 'object' && s !== null),
+      .filter(
+        (s): s is SourceSnapshot => isObject(s) && typeof s.id === 'string' && typeof s.title === 'string',
+      ),
     notes: getNotes(doc).toString(),
     decision: readDecision(doc),
   };

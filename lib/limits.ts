@@ -30,4 +30,27 @@ export const LIMITS = {
   /** Session commands one socket may send per window before being told to slow down. */
   RATE_LIMIT_COMMANDS: 120,
   RATE_LIMIT_WINDOW_MS: 10_000,
+
+  // ---- the document connection (/yjs) ----
+  /** Messages one document connection may send: a burst, then a sustained rate. */
+  YJS_MESSAGES_BURST: 300,
+  YJS_MESSAGES_PER_SECOND: 60,
+  /** Bytes one document connection may send: a burst, then a sustained rate. */
+  YJS_BYTES_BURST: 2 * 1024 * 1024,
+  YJS_BYTES_PER_SECOND: 256 * 1024,
+  /** Sync requests (each answered with up to the whole board) per connection. */
+  YJS_SYNC_REQUESTS_BURST: 5,
+  YJS_SYNC_REQUESTS_PER_SECOND: 0.2,
+  /** Messages kept while a board loads, before the connection is refused. */
+  MAX_YJS_EARLY_MESSAGES: 64,
+  MAX_YJS_EARLY_BYTES: 1024 * 1024,
+  /** Unsent bytes the server keeps for one connection; a client that does not read is dropped. */
+  MAX_YJS_BUFFERED_BYTES: 16 * 1024 * 1024,
+  /** Awareness (presence) a connection may share. */
+  MAX_AWARENESS_MESSAGE_BYTES: 16 * 1024,
+  MAX_AWARENESS_IDS_PER_CONNECTION: 4,
+  MAX_AWARENESS_STATE_CHARS: 2048,
+  /** New document connections per client address: a burst, then a sustained rate. */
+  YJS_CONNECTS_BURST: 60,
+  YJS_CONNECTS_PER_SECOND: 2,
 } as const;

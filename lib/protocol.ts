@@ -34,20 +34,41 @@ export const EVENTS = {
   sessionError: 'session:error',
 } as const;
 
-/** Close codes on /yjs (WebSocket close frames). Documented in docs/PROTOCOL.md. */
+/**
+ * Close codes on /yjs (WebSocket close frames). Documented in docs/PROTOCOL.md. As the
+ * standard y-websocket provider reads them: 4400–4499 are final (it stops reconnecting and
+ * emits `closed`), 4500–4599 and the standard codes are transient (it reconnects, and the
+ * sync handshake resends whatever the server lacks).
+ */
 export const YJS_CLOSE = {
   /** Standard: message larger than LIMITS.MAX_YJS_MESSAGE_BYTES. */
   MESSAGE_TOO_BIG: 1009,
-  /** Not a valid y-websocket message, or an update Yjs cannot decode. */
+  /** Not a valid y-websocket message, an update Yjs cannot decode, or a malformed address. */
   BAD_MESSAGE: 4400,
+  /** A board id without valid participant credentials (`?participant=…&token=…`). */
+  CREDENTIALS_REQUIRED: 4401,
+  /** The participant was removed, or the update writes with a Yjs client id someone else owns. */
+  FORBIDDEN: 4403,
   /** No board with that id (or viewer key). Connecting never creates a board. */
   UNKNOWN_BOARD: 4404,
+
   /** The board would grow past LIMITS.MAX_BOARD_BYTES. */
   BOARD_TOO_BIG: 4413,
+  /**
+   * The update breaks the board schema or a limit, or changes structure while it is frozen.
+   * It was refused whole; the client should drop its local changes and resync.
+   */
+  UPDATE_REFUSED: 4422,
   /** The server could not load or store the board; reconnect later. */
   STORAGE_FAILED: 4500,
+  /** The update depends on edits the server does not have: reconnect, the sync handshake resends them. */
+  OUT_OF_SYNC: 4509,
+  /** Too many messages, sync requests or connections; reconnect later (nothing is lost). */
+  RATE_LIMITED: 4529,
   /** The server is shutting down; reconnect later. */
   GOING_AWAY: 1001,
+  /** Standard: the client does not read what it is sent; reconnect. */
+  TRY_AGAIN_LATER: 1013,
 } as const;
 
 /** Error codes in acknowledgements and HTTP error bodies. */

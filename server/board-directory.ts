@@ -2,6 +2,7 @@ import * as Y from 'yjs';
 import { initBoardFromTemplate } from '@/lib/board-schema';
 import { secretSchema } from '@/lib/protocol';
 import type { BoardTemplate } from '@/lib/template';
+import type { DocSeal } from './doc-seal';
 import { hashSecret, newSecret } from './secrets';
 import type { BoardRow, BoardStore } from './storage/types';
 
@@ -9,11 +10,6 @@ export interface CreatedBoard {
   id: string;
   facilitatorKey: string;
   viewerKey: string;
-}
-
-export interface DocAccess {
-  boardId: string;
-  readOnly: boolean;
 }
 
 /** Thrown for a template id no data file defines. */
@@ -28,16 +24,23 @@ export class BoardDirectory {
   constructor(
     private readonly store: BoardStore,
     readonly templates: Map<string, BoardTemplate>,
+    private readonly seal: DocSeal,
   ) {}
 
   async createBoard(templateId: string, title: string | undefined, now: Date): Promise<CreatedBoard> {
     const template = this.templates.get(templateId);
     if (!template) throw new UnknownTemplateError(templateId);
+    const created: CreatedBoard = { id: newSecret(), facilitatorKey: newSecret(), viewerKey: newSecret() };
     const doc = new Y.Doc();
-    initBoardFromTemplate(doc, title ? { ...template, title } : template, now.toISOString());
+    // The template's evidence is sealed for this board: the document guard tells it from forgeries.
+    initBoardFromTemplate(
+      doc,
+      title ? { ...template, title } : template,
+      now.toISOString(),
+      this.seal.sealerFor(created.id),
+    );
     const update = Y.encodeStateAsUpdate(doc);
     doc.destroy();
-    const created: CreatedBoard = { id: newSecret(), facilitatorKey: newSecret(), viewerKey: newSecret() };
     await this.store.createBoard(
       {
         id: created.id,
@@ -60,13 +63,5 @@ export class BoardDirectory {
   async getBoardByViewerKey(viewerKey: string): Promise<BoardRow | null> {
     if (!secretSchema.safeParse(viewerKey).success) return null;
     return this.store.findBoardByViewerKeyHash(hashSecret(viewerKey));
-  }
-
-  /** A /yjs room name is a board id (read-write) or a viewer key (read-only). */
-  async resolveDocRoom(room: string): Promise<DocAccess | null> {
-    const board = await this.getBoard(room);
-    if (board) return { boardId: board.id, readOnly: false };
-    const viewed = await this.getBoardByViewerKey(room);
-    return viewed ? { boardId: viewed.id, readOnly: true } : null;
   }
 }

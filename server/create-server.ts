@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { BoardDirectory } from './board-directory';
 import type { ServerConfig } from './config';
+import { DocSeal } from './doc-seal';
 import { handleApi } from './http-api';
 import { createLogger, type Logger } from './logger';
 import { SessionServer } from './session-server';
@@ -51,7 +52,15 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
     dirLock?.release();
     throw err;
   }
-  const directory = new BoardDirectory(store, loadTemplates());
+  let seal: DocSeal;
+  try {
+    seal = new DocSeal(await store.serverSecret());
+  } catch (err) {
+    await store.close();
+    dirLock?.release();
+    throw err;
+  }
+  const directory = new BoardDirectory(store, loadTemplates(), seal);
 
   let uiHandler: ((req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>) | null = null;
   let uiUpgrade:
@@ -76,10 +85,12 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
   const yjs = new YjsServer(
     store,
     directory,
+    seal,
     {
-      onCommitted: (boardId) => session.noticeCommitted(boardId),
-      isWritable: (boardId) => session.isWritable(boardId),
+      onCommitted: (boardId, clocks) => session.noticeCommitted(boardId, clocks),
+      policy: (boardId) => session.docPolicy(boardId),
       prepare: (boardId) => session.prepareBoard(boardId),
+      onConnected: (boardId, participantId) => session.sendSavedNotice(boardId, { participantId }),
     },
     log,
   );

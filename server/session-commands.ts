@@ -120,12 +120,17 @@ export class SessionCommands {
       if (e.optionId !== null && !board.options.some((o) => o.id === e.optionId)) return 'no such option';
       let done = false;
       room.applyServerChange((doc) => {
-        done = addEvidence(doc, e.criterionId, {
-          id: newSecret(),
-          optionId: e.optionId,
-          text: e.text,
-          origin: { type: 'participant', authorName: me.name, ...(e.url ? { url: e.url } : {}) },
-        });
+        done = addEvidence(
+          doc,
+          e.criterionId,
+          {
+            id: newSecret(),
+            optionId: e.optionId,
+            text: e.text,
+            origin: { type: 'participant', authorName: me.name, ...(e.url ? { url: e.url } : {}) },
+          },
+          room.sealer,
+        );
       });
       return done ? null : 'no such criterion';
     });

@@ -1,6 +1,5 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
-import * as Y from 'yjs';
 import { LIMITS } from '@/lib/limits';
 import {
   type ClientToServerEvents,
@@ -18,6 +17,7 @@ import {
   type SocketData,
 } from '@/lib/protocol';
 import type { BoardDirectory } from './board-directory';
+import type { DocPolicy } from './board-room';
 import { BoardSession, type BoardShape, CommandError, ensure, parse, shapeOfDoc } from './board-session';
 import { boardTag, type Logger } from './logger';
 import { hashSecret, newSecret, secretMatches } from './secrets';
@@ -46,7 +46,11 @@ export class SessionServer {
   private yjs!: YjsServer;
   private commands!: SessionCommands;
   private readonly sessions = new Map<string, Promise<BoardSession>>();
+  /** Sessions whose load finished, for the synchronous document policy. */
+  private readonly loaded = new Map<string, BoardSession>();
   private readonly savedTimers = new Map<string, NodeJS.Timeout>();
+  /** Committed clocks not yet reported in a `doc:saved`, per board. */
+  private readonly savedClocks = new Map<string, Map<number, number>>();
   /** The cells each board was last rendered with, to notice criteria/option changes. */
   private readonly lastShape = new Map<string, string>();
   /** Serializes the commands of one board so read-check-write sequences do not interleave. */
@@ -81,6 +85,8 @@ export class SessionServer {
   }
 
   private async disconnectParticipant(boardId: string, participantId: string): Promise<void> {
+    // Their document connections too: removal takes away writing, not just the session.
+    this.yjs.closeParticipant(boardId, participantId);
     for (const s of await this.io.in(roomOf(boardId)).fetchSockets()) {
       if (s.data.participantId === participantId) {
         s.emit(EVENTS.sessionError, {
@@ -106,7 +112,9 @@ export class SessionServer {
           this.store.listScores(boardId),
         ]);
         if (!board) throw new CommandError(ERROR_CODES.NOT_FOUND, 'no such board');
-        return new BoardSession(boardId, settings, participants, rounds, scores, board.viewerKey);
+        const session = new BoardSession(boardId, settings, participants, rounds, scores, board.viewerKey);
+        this.loaded.set(boardId, session);
+        return session;
       })();
       s.catch(() => this.sessions.delete(boardId));
       this.sessions.set(boardId, s);
@@ -120,7 +128,10 @@ export class SessionServer {
     for (const id of this.sessions.keys()) {
       if (this.sessions.size <= MAX_CACHED_SESSIONS) break;
       const busy = (this.io.sockets.adapter.rooms.get(roomOf(id))?.size ?? 0) > 0 || this.yjs?.loadedRoom(id);
-      if (!busy) this.sessions.delete(id);
+      if (!busy) {
+        this.sessions.delete(id);
+        this.loaded.delete(id);
+      }
     }
   }
 
@@ -132,6 +143,28 @@ export class SessionServer {
   }
   isWritable(boardId: string): boolean {
     return this.writable.get(boardId) ?? false;
+  }
+
+  /**
+   * What the document endpoint enforces on every update, read synchronously from the
+   * loaded session (`prepareBoard` loads it before the room answers anything).
+   */
+  docPolicy(boardId: string): DocPolicy {
+    const session = this.loaded.get(boardId);
+    return {
+      writable: this.isWritable(boardId),
+      roundOpen: session?.openRound != null,
+      structureEditors: session?.settings.structureEditors ?? 'everyone',
+      isFacilitator: (participantId) => this.hasFacilitatorSocket(boardId, participantId),
+    };
+  }
+
+  private hasFacilitatorSocket(boardId: string, participantId: string): boolean {
+    for (const id of this.io.sockets.adapter.rooms.get(roomOf(boardId)) ?? []) {
+      const data = this.io.sockets.sockets.get(id)?.data;
+      if (data?.participantId === participantId && data.role === 'facilitator') return true;
+    }
+    return false;
   }
 
   private async shape(boardId: string): Promise<BoardShape> {
@@ -385,38 +418,58 @@ export class SessionServer {
 
   // ---- save notices ---------------------------------------------------------------------
 
-  /** Called by the document endpoint after it committed updates to a board. */
-  noticeCommitted(boardId: string): void {
+  /**
+   * Called by the document endpoint after it committed updates to a board, with the new
+   * committed clocks of the Yjs client ids they touched. Coalesced per board.
+   */
+  noticeCommitted(boardId: string, clocks: [client: number, clock: number][]): void {
+    let pending = this.savedClocks.get(boardId);
+    if (!pending) {
+      pending = new Map();
+      this.savedClocks.set(boardId, pending);
+    }
+    for (const [client, clock] of clocks) pending.set(client, Math.max(clock, pending.get(client) ?? 0));
     if (this.savedTimers.has(boardId)) return;
     const timer = setTimeout(() => {
       this.savedTimers.delete(boardId);
-      this.sendSavedNotice(boardId);
+      const delta = this.savedClocks.get(boardId);
+      this.savedClocks.delete(boardId);
+      if (delta && delta.size > 0) {
+        this.io.to(roomOf(boardId)).emit(EVENTS.docSaved, { stateVector: Object.fromEntries(delta) });
+      }
       // The cells of a round are the document's criteria × options: when those change,
       // progress changes for everyone.
       const room = this.yjs.loadedRoom(boardId);
       if (!room) return;
       const rendered = this.lastShape.get(boardId);
       if (rendered !== undefined && rendered !== shapeKey(shapeOfDoc(room.doc))) {
-        void this.inQueue(boardId, () => this.broadcastState(boardId)).catch(() => {});
+        this.inQueue(boardId, () => this.broadcastState(boardId)).catch((err: unknown) =>
+          this.log.error('after commit', { error: String(err) }),
+        );
       }
     }, SAVED_NOTICE_DELAY_MS);
     this.savedTimers.set(boardId, timer);
   }
 
-  private sendSavedNotice(boardId: string, to?: IoSocket): void {
+  /** Every committed clock of the board, to one socket or to one participant's sockets. */
+  sendSavedNotice(boardId: string, to: IoSocket | { participantId: string }): void {
     const room = this.yjs.loadedRoom(boardId);
     if (!room) return;
-    const stateVector: Record<string, number> = {};
-    for (const [client, clock] of Y.decodeStateVector(Y.encodeStateVector(room.doc))) {
-      stateVector[String(client)] = clock;
+    const payload = { stateVector: Object.fromEntries(room.committedClocks()) };
+    if ('emit' in to) {
+      to.emit(EVENTS.docSaved, payload);
+      return;
     }
-    if (to) to.emit(EVENTS.docSaved, { stateVector });
-    else this.io.to(roomOf(boardId)).emit(EVENTS.docSaved, { stateVector });
+    for (const id of this.io.sockets.adapter.rooms.get(roomOf(boardId)) ?? []) {
+      const s = this.io.sockets.sockets.get(id);
+      if (s?.data.participantId === to.participantId) s.emit(EVENTS.docSaved, payload);
+    }
   }
 
   async close(): Promise<void> {
     for (const t of this.savedTimers.values()) clearTimeout(t);
     this.savedTimers.clear();
+    this.savedClocks.clear();
     await new Promise<void>((resolve) => {
       this.io.close(() => resolve());
     });

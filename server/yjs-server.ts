@@ -4,50 +4,170 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { LIMITS } from '@/lib/limits';
 import { YJS_CLOSE } from '@/lib/protocol';
 import type { BoardDirectory } from './board-directory';
-import { BoardRoom, type Connection, type RoomHooks } from './board-room';
+import { BoardRoom, type Connection, type DocAccess, RoomFailedError, type RoomHooks } from './board-room';
+import type { DocSeal } from './doc-seal';
 import type { Logger } from './logger';
 import { boardTag } from './logger';
+import { KeyedRateLimiter, TokenBucket } from './rate-limit';
+import { secretMatches } from './secrets';
 import type { BoardStore } from './storage/types';
 
 export const YJS_PATH_PREFIX = '/yjs/';
 /** How often dead connections are detected (WebSocket ping/pong). */
 export const YJS_PING_INTERVAL_MS = 30_000;
+/** Longest room name or credential accepted in a document address. */
+const MAX_ADDRESS_PART_CHARS = 64;
 
-export type YjsServerHooks = RoomHooks;
+export type YjsServerHooks = Omit<RoomHooks, 'onFailed'>;
+
+/** What a client asks for in `/yjs/<room>?participant=<id>&token=<token>`. */
+export interface DocAddress {
+  room: string;
+  participant: string | null;
+  token: string | null;
+}
+
+/**
+ * Reads a document address. Null when it is malformed (bad percent-encoding, an empty or
+ * over-long room): such a request is refused, it never throws.
+ */
+export function parseDocAddress(url: string): DocAddress | null {
+  if (!url.startsWith(YJS_PATH_PREFIX)) return null;
+  const rest = url.slice(YJS_PATH_PREFIX.length);
+  const q = rest.indexOf('?');
+  let room: string;
+  try {
+    room = decodeURIComponent(q >= 0 ? rest.slice(0, q) : rest);
+  } catch {
+    return null;
+  }
+  if (room === '' || room.length > MAX_ADDRESS_PART_CHARS || room.includes('/')) return null;
+  const params = new URLSearchParams(q >= 0 ? rest.slice(q + 1) : '');
+  const part = (name: string) => {
+    const v = params.get(name);
+    return v && v.length <= MAX_ADDRESS_PART_CHARS ? v : null;
+  };
+  return { room, participant: part('participant'), token: part('token') };
+}
+
+type Authorization = { access: DocAccess } | { refuse: number; reason: string };
+
+export interface YjsServerOptions {
+  /** The client's address, for per-address limits (honours a trusted proxy when configured). */
+  clientAddress?: (req: IncomingMessage) => string;
+  now?: () => number;
+}
 
 /**
  * The board document endpoint: the standard y-websocket protocol at /yjs/<room>, where
- * <room> is a board id (read-write) or a viewer key (read-only). Rooms are loaded on
- * the first connection and dropped from memory after the last one leaves.
+ * <room> is a board id (read-write, with the participant's credentials as query
+ * parameters) or a viewer key (read-only). A connection is authorized before the
+ * WebSocket handshake completes; rooms are loaded on the first connection and dropped from
+ * memory after the last one leaves.
  */
 export class YjsServer {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.MAX_YJS_MESSAGE_BYTES });
   private readonly rooms = new Map<string, BoardRoom>();
   private readonly alive = new WeakSet<WebSocket>();
   private readonly pingTimer: NodeJS.Timeout;
+  /** Connections authorized but not yet in their room (the board is loading). */
+  private readonly joining = new Set<{ access: DocAccess; socket: WebSocket }>();
+  private readonly connects = new KeyedRateLimiter({
+    capacity: LIMITS.YJS_CONNECTS_BURST,
+    refillPerSecond: LIMITS.YJS_CONNECTS_PER_SECOND,
+  });
+  private readonly clientAddress: (req: IncomingMessage) => string;
+  private readonly now: () => number;
 
   constructor(
     private readonly store: BoardStore,
     private readonly directory: BoardDirectory,
+    private readonly seal: DocSeal,
     private readonly hooks: YjsServerHooks,
     private readonly log: Logger,
+    options: YjsServerOptions = {},
   ) {
+    this.clientAddress = options.clientAddress ?? ((req) => req.socket.remoteAddress ?? 'unknown');
+    this.now = options.now ?? Date.now;
     this.pingTimer = setInterval(() => this.pingAll(), YJS_PING_INTERVAL_MS);
     this.pingTimer.unref();
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // A raw socket's 'error' without a listener would crash the process.
+    socket.on('error', () => socket.destroy());
+    const address = parseDocAddress(req.url ?? '');
+    if (!this.connects.take(this.clientAddress(req), this.now()).ok) {
+      this.refuse(req, socket, head, YJS_CLOSE.RATE_LIMITED, 'too many connections; reconnect later');
+      return;
+    }
+    if (!address) {
+      this.refuse(req, socket, head, YJS_CLOSE.BAD_MESSAGE, 'malformed board address');
+      return;
+    }
+    // Authorize first, then complete the handshake: nothing is read from an unauthorized socket.
+    this.authorize(address).then(
+      (auth) => {
+        if ('refuse' in auth) this.refuse(req, socket, head, auth.refuse, auth.reason);
+        else this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, auth.access));
+      },
+      (err: unknown) => {
+        this.log.error('yjs: could not look the board up', { error: String(err) });
+        this.refuse(req, socket, head, YJS_CLOSE.STORAGE_FAILED, 'storage failed');
+      },
+    );
+  }
+
+  /** Completes the handshake only to close with a documented code the client can read. */
+  private refuse(req: IncomingMessage, socket: Duplex, head: Buffer, code: number, reason: string): void {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      void this.accept(ws, req.url ?? '');
+      ws.on('error', () => ws.terminate());
+      ws.close(code, reason);
     });
   }
 
-  private async accept(ws: WebSocket, url: string): Promise<void> {
+  private async authorize(address: DocAddress): Promise<Authorization> {
+    const board = await this.directory.getBoard(address.room);
+    if (board) {
+      const refused = {
+        refuse: YJS_CLOSE.CREDENTIALS_REQUIRED,
+        reason: 'join the board first: connect with ?participant=<id>&token=<token>',
+      };
+      if (!address.participant || !address.token) return refused;
+      const p = await this.store.getParticipant(board.id, address.participant);
+      if (!p || !secretMatches(address.token, p.tokenHash)) return refused;
+      if (p.removed) return { refuse: YJS_CLOSE.FORBIDDEN, reason: 'removed from this board' };
+      return { access: { role: 'participant', boardId: board.id, participantId: p.id } };
+    }
+    const viewed = await this.directory.getBoardByViewerKey(address.room);
+    if (viewed) return { access: { role: 'viewer', boardId: viewed.id } };
+    return { refuse: YJS_CLOSE.UNKNOWN_BOARD, reason: 'unknown board' };
+  }
+
+  private accept(ws: WebSocket, access: DocAccess): void {
     this.alive.add(ws);
     ws.on('pong', () => this.alive.add(ws));
-    // Messages can arrive while we look the board up and load it; keep them in order.
+    const now = this.now();
+    const conn: Connection = {
+      socket: ws,
+      access,
+      awarenessIds: new Set(),
+      messages: new TokenBucket(
+        { capacity: LIMITS.YJS_MESSAGES_BURST, refillPerSecond: LIMITS.YJS_MESSAGES_PER_SECOND },
+        now,
+      ),
+      bytes: new TokenBucket(
+        { capacity: LIMITS.YJS_BYTES_BURST, refillPerSecond: LIMITS.YJS_BYTES_PER_SECOND },
+        now,
+      ),
+      syncRequests: new TokenBucket(
+        { capacity: LIMITS.YJS_SYNC_REQUESTS_BURST, refillPerSecond: LIMITS.YJS_SYNC_REQUESTS_PER_SECOND },
+        now,
+      ),
+    };
+    // Messages can arrive while the board loads; keep them in order, but only so many.
     const early: Uint8Array[] = [];
-    let conn: Connection | null = null;
+    let earlyBytes = 0;
     let room: BoardRoom | null = null;
     ws.on('message', (data, isBinary) => {
       const bytes = toBytes(data);
@@ -55,52 +175,99 @@ export class YjsServer {
         ws.close(YJS_CLOSE.BAD_MESSAGE, 'binary y-websocket messages only');
         return;
       }
-      if (!room || !conn) early.push(bytes);
-      else this.dispatch(room, conn, bytes);
+      if (room) {
+        this.dispatch(room, conn, bytes);
+        return;
+      }
+      earlyBytes += bytes.byteLength;
+      if (early.length >= LIMITS.MAX_YJS_EARLY_MESSAGES || earlyBytes > LIMITS.MAX_YJS_EARLY_BYTES) {
+        ws.close(YJS_CLOSE.RATE_LIMITED, 'too many messages before the board was loaded');
+        return;
+      }
+      early.push(bytes);
     });
     ws.on('error', () => ws.terminate());
+    const joining = { access, socket: ws };
+    this.joining.add(joining);
     ws.on('close', () => {
+      this.joining.delete(joining);
       if (room) this.release(room, ws);
     });
+    this.attach(conn).then(
+      (r) => {
+        this.joining.delete(joining);
+        if (!r) return;
+        room = r;
+        for (const bytes of early.splice(0)) {
+          if (ws.readyState !== ws.OPEN) break;
+          this.dispatch(r, conn, bytes);
+        }
+      },
+      (err: unknown) => {
+        this.joining.delete(joining);
+        this.log.error('yjs: could not open board', { board: boardTag(access.boardId), error: String(err) });
+        ws.close(YJS_CLOSE.STORAGE_FAILED, 'could not load board');
+      },
+    );
+  }
 
-    const roomName = decodeURIComponent(url.slice(YJS_PATH_PREFIX.length).split('?')[0] ?? '');
-    const access = await this.directory.resolveDocRoom(roomName).catch(() => null);
-    if (!access) {
-      ws.close(YJS_CLOSE.UNKNOWN_BOARD, 'unknown board');
-      return;
+  /**
+   * Puts a connection into its board's room once the room is loaded. The room is pinned
+   * while we wait, and re-checked after the wait: a room evicted or failed meanwhile is
+   * replaced, never joined (its document would be destroyed and edits lost).
+   */
+  private async attach(conn: Connection): Promise<BoardRoom | null> {
+    const boardId = conn.access.boardId;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const room = this.getRoom(boardId);
+      room.pins++;
+      try {
+        await room.ready;
+      } catch (err) {
+        this.drop(room);
+        throw err;
+      } finally {
+        room.pins--;
+      }
+      if (conn.socket.readyState !== conn.socket.OPEN) {
+        this.maybeEvict(room);
+        return null;
+      }
+      if (room.destroyed || room.isFailed || this.rooms.get(boardId) !== room) continue;
+      room.addConnection(conn);
+      return room;
     }
-    if (ws.readyState !== ws.OPEN) return;
-    const r = this.getRoom(access.boardId);
-    try {
-      await r.ready;
-    } catch (err) {
-      this.log.error('yjs: could not load board', { board: boardTag(access.boardId), error: String(err) });
-      this.rooms.delete(access.boardId);
-      ws.close(YJS_CLOSE.STORAGE_FAILED, 'could not load board');
-      return;
-    }
-    if (ws.readyState !== ws.OPEN) {
-      this.maybeEvict(r);
-      return;
-    }
-    room = r;
-    conn = { socket: ws, readOnly: access.readOnly, awarenessIds: new Set() };
-    r.addConnection(conn);
-    for (const bytes of early.splice(0)) this.dispatch(r, conn, bytes);
+    throw new RoomFailedError();
   }
 
   private dispatch(room: BoardRoom, conn: Connection, bytes: Uint8Array): void {
-    const closeCode = room.handleMessage(conn, bytes);
-    if (closeCode !== null) conn.socket.close(closeCode, closeReason(closeCode));
+    const closing = room.handleMessage(conn, bytes);
+    if (closing) conn.socket.close(closing.code, closing.reason);
   }
 
   private getRoom(boardId: string): BoardRoom {
     let room = this.rooms.get(boardId);
-    if (!room || room.isFailed) {
-      room = new BoardRoom(boardId, this.store, this.hooks, this.log);
+    if (!room || room.isFailed || room.destroyed) {
+      room = new BoardRoom(
+        boardId,
+        this.store,
+        this.seal,
+        { ...this.hooks, onFailed: (r) => this.drop(r) },
+        this.log,
+        this.now,
+      );
       this.rooms.set(boardId, room);
     }
     return room;
+  }
+
+  /**
+   * Forgets a room whose load or storage failed, and destroys it once its queue is done.
+   * Whoever still waits on it gets RoomFailedError (the room says it failed), not its doc.
+   */
+  private drop(room: BoardRoom): void {
+    if (this.rooms.get(room.boardId) === room) this.rooms.delete(room.boardId);
+    void room.settled().then(() => room.destroy());
   }
 
   private release(room: BoardRoom, ws: WebSocket): void {
@@ -111,7 +278,7 @@ export class YjsServer {
   /** Drops an idle room from memory once its pending commits are done. */
   private maybeEvict(room: BoardRoom): void {
     if (room.connections.size > 0 || room.pins > 0) return;
-    void room.flushed().then(() => {
+    void room.settled().then(() => {
       if (room.connections.size === 0 && room.pins === 0 && this.rooms.get(room.boardId) === room) {
         this.rooms.delete(room.boardId);
         room.destroy();
@@ -120,21 +287,44 @@ export class YjsServer {
   }
 
   /**
-   * Runs `fn` against the board's live document, loading it if no client has it open,
-   * and resolves once any change it made is committed (and relayed).
+   * Runs `fn` against the board's live document, loading it if no client has it open, and
+   * resolves once any change it made is committed (and relayed). Rejects with
+   * RoomFailedError when storage failed: then nothing `fn` changed was kept.
    */
   async withDoc<T>(boardId: string, fn: (room: BoardRoom) => T): Promise<T> {
     const room = this.getRoom(boardId);
     room.pins++;
     try {
-      await room.ready;
+      try {
+        await room.ready;
+      } catch (err) {
+        this.drop(room);
+        throw err;
+      }
+      if (room.destroyed || room.isFailed) throw new RoomFailedError();
       const result = fn(room);
       await room.flushed();
-      if (room.isFailed) throw new Error('storage failed');
       return result;
     } finally {
       room.pins--;
       this.maybeEvict(room);
+    }
+  }
+
+  /** Closes the document connections of a participant who was removed from the board. */
+  closeParticipant(boardId: string, participantId: string): void {
+    const room = this.rooms.get(boardId);
+    for (const conn of room?.connectionsOf(participantId) ?? []) {
+      conn.socket.close(YJS_CLOSE.FORBIDDEN, 'removed from this board');
+    }
+    for (const j of this.joining) {
+      if (
+        j.access.boardId === boardId &&
+        j.access.role === 'participant' &&
+        j.access.participantId === participantId
+      ) {
+        j.socket.close(YJS_CLOSE.FORBIDDEN, 'removed from this board');
+      }
     }
   }
 
@@ -161,7 +351,7 @@ export class YjsServer {
   async close(): Promise<void> {
     clearInterval(this.pingTimer);
     for (const ws of this.wss.clients) ws.close(YJS_CLOSE.GOING_AWAY, 'server shutting down');
-    await Promise.all([...this.rooms.values()].map((r) => r.flushed()));
+    await Promise.all([...this.rooms.values()].map((r) => r.settled()));
     for (const room of this.rooms.values()) room.destroy();
     this.rooms.clear();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
@@ -173,17 +363,4 @@ function toBytes(data: unknown): Uint8Array | null {
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
   if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data as Buffer[]));
   return null;
-}
-
-function closeReason(code: number): string {
-  switch (code) {
-    case YJS_CLOSE.BAD_MESSAGE:
-      return 'malformed message';
-    case YJS_CLOSE.BOARD_TOO_BIG:
-      return 'board is full';
-    case YJS_CLOSE.STORAGE_FAILED:
-      return 'storage failed';
-    default:
-      return '';
-  }
 }

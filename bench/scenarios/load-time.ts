@@ -5,6 +5,7 @@ import * as Y from 'yjs';
 import { getCriteria, getOptions, updateCriterion, updateOption } from '@/lib/board-schema';
 import { BoardDirectory } from '@/server/board-directory';
 import { BoardRoom, COMPACT_AFTER_UPDATES, type RoomHooks } from '@/server/board-room';
+import { DocSeal } from '@/server/doc-seal';
 import { createLogger } from '@/server/logger';
 import { SqliteStore } from '@/server/storage/sqlite-store';
 import { loadTemplates } from '@/server/templates';
@@ -47,7 +48,7 @@ const PARTICIPANTS = 6;
  */
 export async function buildBoard(file: string, updates: number): Promise<{ id: string; docBytes: number }> {
   const store = new SqliteStore(file);
-  const directory = new BoardDirectory(store, loadTemplates());
+  const directory = new BoardDirectory(store, loadTemplates(), new DocSeal(await store.serverSecret()));
   const { id } = await directory.createBoard('django-vs-node', undefined, new Date());
   const stored = await store.loadDocument(id);
   const docs = Array.from({ length: PARTICIPANTS }, () => {
@@ -123,7 +124,18 @@ export async function measureLoadTime(opts: {
   const file = path.join(dataDir, DB_FILE);
   const log = createLogger('silent');
   // The room alone, as the server builds it; the session-side hooks do nothing here.
-  const hooks: RoomHooks = { onCommitted: () => {}, isWritable: () => true, prepare: async () => {} };
+  const hooks: RoomHooks = {
+    onCommitted: () => {},
+    policy: () => ({
+      writable: true,
+      roundOpen: false,
+      structureEditors: 'everyone',
+      isFacilitator: () => false,
+    }),
+    prepare: async () => {},
+    onConnected: () => {},
+    onFailed: () => {},
+  };
   try {
     // Closing the store checkpoints the WAL: the pristine board is one file.
     const { id, docBytes } = await buildBoard(path.join(pristineDir, DB_FILE), opts.updates);
@@ -141,7 +153,7 @@ export async function measureLoadTime(opts: {
       restore(pristineDir, dataDir);
       const store = new SqliteStore(file);
       const t = performance.now();
-      const room = new BoardRoom(id, store, hooks, log);
+      const room = new BoardRoom(id, store, new DocSeal(await store.serverSecret()), hooks, log);
       await room.ready;
       const readyMs = performance.now() - t;
       await room.flushed();
@@ -201,7 +213,7 @@ export async function measureLoadTime(opts: {
     snapDoc.destroy();
     const compactedReady = await timedSeries(opts.loads, 5000, 5, async () => {
       const t = performance.now();
-      const room = new BoardRoom(id, store, hooks, log);
+      const room = new BoardRoom(id, store, new DocSeal(await store.serverSecret()), hooks, log);
       await room.ready;
       const readyMs = performance.now() - t;
       await room.flushed();

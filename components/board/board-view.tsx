@@ -141,6 +141,23 @@ export function BoardView({
           </button>
         </div>
       )}
+      {conn.docNotice && (
+        <div
+          role="alert"
+          data-testid="doc-notice"
+          className="flex items-start justify-between gap-3 rounded-lg bg-amber-50 p-3 text-amber-900 ring-1 ring-amber-300"
+        >
+          <span>{conn.docNotice}</span>
+          <button
+            type="button"
+            onClick={conn.dismissDocNotice}
+            className="rounded px-2 font-bold"
+            aria-label="Dismiss"
+          >
+            ✕
+          </button>
+        </div>
+      )}
       {!conn.docReady ? (
         <p className="text-slate-500">Loading the board…</p>
       ) : (

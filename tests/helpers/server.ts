@@ -5,10 +5,19 @@ import { io as ioClient, type Socket } from 'socket.io-client';
 import { WebSocket } from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
-import type { ClientToServerEvents, CreateBoardResponse, ServerToClientEvents } from '@/lib/protocol';
+import {
+  type ClientToServerEvents,
+  type CreateBoardResponse,
+  EVENTS,
+  type JoinResult,
+  type Result,
+  type ServerToClientEvents,
+} from '@/lib/protocol';
 import type { ServerConfig } from '@/server/config';
-import { type AppServer, createServer } from '@/server/create-server';
-import { createLogger } from '@/server/logger';
+import { type AppServer, createServer, type ServerDeps } from '@/server/create-server';
+import { createLogger, type Logger } from '@/server/logger';
+import { SqliteStore } from '@/server/storage/sqlite-store';
+import { HeldStore } from './held-store';
 
 export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -38,9 +47,20 @@ export class TestEnv {
   readonly dataDir = tempDataDir();
   private readonly disposers: (() => void | Promise<void>)[] = [];
 
-  static async start(overrides: Partial<ServerConfig> = {}): Promise<TestEnv> {
+  /** The store a test holds (see held-store.ts), when started with `heldStore: true`. */
+  held: HeldStore | null = null;
+
+  static async start(
+    overrides: Partial<ServerConfig> = {},
+    options: { heldStore?: boolean; log?: Logger } = {},
+  ): Promise<TestEnv> {
     const env = new TestEnv();
-    env.server = await createServer(testConfig(env.dataDir, overrides), { log: createLogger('silent') });
+    const deps: ServerDeps = { log: options.log ?? createLogger('silent') };
+    if (options.heldStore) {
+      env.held = new HeldStore(new SqliteStore(path.join(env.dataDir, 'decision-board.sqlite')));
+      deps.store = env.held.store;
+    }
+    env.server = await createServer(testConfig(env.dataDir, overrides), deps);
     return env;
   }
 
@@ -68,23 +88,51 @@ export class TestEnv {
     return (await res.json()) as CreateBoardResponse;
   }
 
-  /** A standard y-websocket provider on its own Y.Doc, synced before it resolves. */
+  /**
+   * Joins a board on the session channel as a new participant (as a browser does before it
+   * opens the document) and returns the credentials the document connection needs.
+   */
+  async participantCredentials(boardId: string, name = 'Doc client'): Promise<DocCredentials> {
+    const socket = ioClient(this.url, { transports: ['websocket'] }) as TestSocket;
+    try {
+      const joined = await command<Result<JoinResult>>(socket, EVENTS.boardJoin, {
+        as: 'participant',
+        boardId,
+        name,
+      });
+      if (!joined.ok || !joined.data.credentials) throw new Error(`join failed: ${JSON.stringify(joined)}`);
+      return joined.data.credentials;
+    } finally {
+      socket.disconnect();
+    }
+  }
+
+  /**
+   * A standard y-websocket provider on its own Y.Doc, synced before it resolves. For a
+   * board id it connects with participant credentials (given, or from a new join); for a
+   * viewer key without any.
+   */
   async provider(
     room: string,
-    options: { sync?: boolean } = {},
-  ): Promise<{ doc: Y.Doc; provider: WebsocketProvider }> {
+    options: { sync?: boolean; credentials?: DocCredentials | null } = {},
+  ): Promise<{ doc: Y.Doc; provider: WebsocketProvider; credentials: DocCredentials | null }> {
+    let credentials = options.credentials ?? null;
+    if (options.credentials === undefined && (await this.server.directory.getBoard(room))) {
+      credentials = await this.participantCredentials(room);
+    }
     const doc = new Y.Doc();
     const provider = new WebsocketProvider(this.wsUrl, room, doc, {
       WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
       disableBc: true,
       maxBackoffTime: 200,
+      params: credentials ? docParams(credentials) : {},
     });
     this.disposers.push(() => {
       provider.destroy();
       doc.destroy();
     });
     if (options.sync !== false) await waitFor(() => provider.synced, 'provider synced');
-    return { doc, provider };
+    return { doc, provider, credentials };
   }
 
   socket(): TestSocket {
@@ -104,6 +152,22 @@ export class TestEnv {
     await this.server.close();
     fs.rmSync(this.dataDir, { recursive: true, force: true });
   }
+}
+
+export interface DocCredentials {
+  participantId: string;
+  token: string;
+}
+
+/** The query parameters of a participant's document connection (docs/PROTOCOL.md). */
+export function docParams(c: DocCredentials): Record<string, string> {
+  return { participant: c.participantId, token: c.token };
+}
+
+/** The /yjs address of a board for a raw WebSocket, with credentials when given. */
+export function docUrl(env: TestEnv, room: string, c?: DocCredentials): string {
+  const query = c ? `?${new URLSearchParams(docParams(c)).toString()}` : '';
+  return `${env.wsUrl}/${room}${query}`;
 }
 
 /** Polls until `check()` is true; fails with `what` after `timeoutMs`. */

@@ -1,11 +1,50 @@
+import { WebSocket } from 'ws';
+
 /** A y-websocket update message: [sync=0][update=2][varint length][update bytes]. */
 export function updateMessage(update: Uint8Array): Buffer {
-  const len: number[] = [];
-  let n = update.length;
+  return Buffer.concat([Buffer.from([0, 2]), varUint(update.length), Buffer.from(update)]);
+}
+
+/** A raw WebSocket on /yjs: what it was sent, and how it closed. */
+export interface RawDocSocket {
+  ws: WebSocket;
+  opened: Promise<void>;
+  closed: Promise<{ code: number; reason: string }>;
+  /** Every binary message received so far. */
+  received: Uint8Array[];
+}
+
+/** Opens a raw WebSocket to `url` (e.g. from `docUrl`), recording what it receives. */
+export function rawDocSocket(url: string, options: { origin?: string } = {}): RawDocSocket {
+  const ws = new WebSocket(url, options.origin ? { origin: options.origin } : {});
+  const received: Uint8Array[] = [];
+  ws.on('message', (data: Buffer) => received.push(new Uint8Array(data)));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
+  const opened = new Promise<void>((resolve, reject) => {
+    ws.on('open', () => resolve());
+    ws.on('error', reject);
+  });
+  return { ws, opened, closed, received };
+}
+
+/** A y-websocket sync step 1 message: [sync=0][step1=0][state vector]. */
+export function syncStep1Message(stateVector: Uint8Array): Buffer {
+  return Buffer.concat([Buffer.from([0, 0]), varUint(stateVector.length), Buffer.from(stateVector)]);
+}
+
+/** An awareness message: [awareness=1][update]. */
+export function awarenessMessage(update: Uint8Array): Buffer {
+  return Buffer.concat([Buffer.from([1]), varUint(update.length), Buffer.from(update)]);
+}
+
+function varUint(n: number): Buffer {
+  const out: number[] = [];
   while (n > 127) {
-    len.push((n & 127) | 128);
+    out.push((n & 127) | 128);
     n >>>= 7;
   }
-  len.push(n);
-  return Buffer.concat([Buffer.from([0, 2]), Buffer.from(len), Buffer.from(update)]);
+  out.push(n);
+  return Buffer.from(out);
 }

@@ -1,11 +1,12 @@
 import fs from 'node:fs';
+import { io as ioClient } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import { readBoard, setMetaText, updateCriterion } from '@/lib/board-schema';
-import type { CreateBoardResponse } from '@/lib/protocol';
-import { tempDataDir, waitFor } from '../helpers/server';
+import { type CreateBoardResponse, EVENTS, type JoinResult, type Result } from '@/lib/protocol';
+import { command, docParams, type TestSocket, tempDataDir, waitFor } from '../helpers/server';
 import { type ServerProcess, startServerProcess } from '../helpers/server-process';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -13,12 +14,22 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-function connect(url: string, room: string) {
+/** Joins the board as a new participant, then opens its document with those credentials. */
+async function connect(url: string, room: string) {
+  const socket: TestSocket = ioClient(url, { transports: ['websocket'] });
+  const joined = await command<Result<JoinResult>>(socket, EVENTS.boardJoin, {
+    as: 'participant',
+    boardId: room,
+    name: 'Writer',
+  });
+  socket.disconnect();
+  if (!joined.ok || !joined.data.credentials) throw new Error('join failed');
   const doc = new Y.Doc();
   const provider = new WebsocketProvider(`${url.replace(/^http/, 'ws')}/yjs`, room, doc, {
     WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
     disableBc: true,
     maxBackoffTime: 100,
+    params: docParams(joined.data.credentials),
   });
   cleanups.push(() => {
     provider.destroy();
@@ -42,8 +53,8 @@ describe('crash recovery of a real server process', () => {
       body: JSON.stringify({ template: 'django-vs-node' }),
     });
     const board = (await res.json()) as CreateBoardResponse;
-    const a = connect(server.url, board.id);
-    const b = connect(server.url, board.id);
+    const a = await connect(server.url, board.id);
+    const b = await connect(server.url, board.id);
     await waitFor(() => a.provider.synced && b.provider.synced, 'synced');
     for (let i = 0; i < 50; i++) updateCriterion(a.doc, 'security', { weight: (i % 7) + 1 });
     setMetaText(a.doc, 'title', 'Last edit before the crash');
@@ -57,7 +68,7 @@ describe('crash recovery of a real server process', () => {
     await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
     server = await startServerProcess({ port, dataDir, ui: false });
     expect(server.child.pid).not.toBe(crashedPid);
-    const c = connect(server.url, board.id);
+    const c = await connect(server.url, board.id);
     await waitFor(() => c.provider.synced, 'fresh client synced', 10_000);
     expect(readBoard(c.doc)).toEqual(seenByB);
     // And the clients that were connected reconnect by themselves.

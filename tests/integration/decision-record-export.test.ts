@@ -419,12 +419,14 @@ describe('GET /api/boards/<id>/decision.md', () => {
     setDecisionField(doc, 'reason', reason);
     setDecisionField(doc, 'consequencesGood', consequence);
     setNotes(doc, notes);
+    // One-line fields (title, names) hold no line breaks: the editor turns them into spaces.
+    const editorLine = (s: string) => s.replace(/\n/g, ' ');
     await serverSees(
       board.id,
       (b) =>
-        b.title === title &&
-        b.options[0]?.name === optionName &&
-        b.criteria.some((c) => c.name === criterionName) &&
+        b.title === editorLine(title) &&
+        b.options[0]?.name === editorLine(optionName) &&
+        b.criteria.some((c) => c.name === editorLine(criterionName)) &&
         b.decision.reason === reason &&
         b.notes === notes,
       'the hostile edits',

@@ -82,8 +82,11 @@ describe('the template’s evidence in the board document', () => {
         expect(e.id).toMatch(/\S/);
       }
       claims += c.evidence.length;
+      // Every claim and contested marker is sealed by the server (see server/doc-seal.ts).
+      for (const e of c.evidence) expect((e as { sig?: unknown }).sig).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      if (c.contested) expect((c.contested as { sig?: unknown }).sig).toMatch(/^[A-Za-z0-9_-]{22}$/);
       // Contested markers, exactly as in the template.
-      expect(c.contested).toEqual(
+      expect(c.contested && { summary: c.contested.summary, sides: c.contested.sides }).toEqual(
         tc.contested
           ? {
               summary: tc.contested.summary,

@@ -2,9 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
-import { removeCriterion } from '@/lib/board-schema';
-import { EVENTS, type SessionState } from '@/lib/protocol';
-import { TestEnv, waitFor } from '../helpers/server';
+import { readCriteria, removeCriterion } from '@/lib/board-schema';
+import { EVENTS, type SessionState, YJS_CLOSE } from '@/lib/protocol';
+import { docParams, TestEnv, waitFor } from '../helpers/server';
 import { expectOk, joinBoard, type Member, scoreAll, until } from '../helpers/session';
 
 let env: TestEnv;
@@ -49,6 +49,7 @@ describe('blind rounds and the reveal', () => {
     const provider = new WebsocketProvider(env.wsUrl, board.id, bobDoc, {
       WebSocketPolyfill: RecordingWebSocket as unknown as typeof globalThis.WebSocket,
       disableBc: true,
+      params: docParams({ participantId: bob.id, token: bob.token }),
     });
     await waitFor(() => provider.synced, 'bob synced');
 
@@ -273,7 +274,7 @@ describe('blind rounds and the reveal', () => {
     });
   });
 
-  it('a criterion deleted during a round keeps its ballots, and the round says how many are left out', async () => {
+  it('a criterion cannot be deleted through the document while a round is open; deleted after the reveal, the round says how many scores are left out', async () => {
     const { board, fac, alice } = await setup();
     const roundId = await startRound(fac);
     expectOk(
@@ -282,8 +283,26 @@ describe('blind rounds and the reveal', () => {
     expectOk(
       await alice.send(EVENTS.ballotCast, { roundId, criterionId: 'security', optionId: 'node', value: 2 }),
     );
-    const { doc } = await env.provider(board.id);
-    removeCriterion(doc, 'cost');
+    const writer = await env.provider(board.id);
+    const closed = new Promise<{ code: number }>((resolve) =>
+      writer.provider.once('closed', (e: { code: number }) => resolve(e)),
+    );
+    removeCriterion(writer.doc, 'cost');
+    expect((await closed).code).toBe(YJS_CLOSE.UPDATE_REFUSED);
+    const check = await env.provider(board.id);
+    expect(readCriteria(check.doc).some((c) => c.id === 'cost')).toBe(true);
+    expect(
+      alice
+        .latest()
+        .rounds.at(-1)!
+        .progress.find((p) => p.participantId === alice.id),
+    ).toMatchObject({
+      scored: 2,
+      total: 24,
+    });
+
+    expectOk(await fac.send(EVENTS.roundReveal, { roundId }));
+    removeCriterion(check.doc, 'cost');
     const s = await until(alice, (st) => st.rounds.at(-1)?.orphanedScores === 1, 'orphaned count');
     expect(s.rounds.at(-1)!.progress.find((p) => p.participantId === alice.id)).toMatchObject({
       scored: 1,

@@ -1,0 +1,401 @@
+import { randomBytes } from 'node:crypto';
+import { beforeEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import {
+  addCriterion,
+  addEvidence,
+  addOption,
+  getCriteria,
+  getDecision,
+  getMeta,
+  getNotes,
+  getOptions,
+  getSources,
+  initBoardFromTemplate,
+  moveCriterion,
+  readBoard,
+  removeCriterion,
+  removeOption,
+  setDecisionField,
+  setMetaText,
+  setNotes,
+  updateCriterion,
+  updateOption,
+} from '@/lib/board-schema';
+import { LIMITS } from '@/lib/limits';
+import { type GuardVerdict, guardUpdate } from '@/server/doc-guard';
+import { DocSeal } from '@/server/doc-seal';
+import { loadTemplates } from '@/server/templates';
+
+const BOARD = 'board-under-test';
+const seal = new DocSeal(randomBytes(32));
+const template = loadTemplates().get('django-vs-node')!;
+
+let server: Y.Doc;
+let owners: Map<number, string>;
+
+beforeEach(() => {
+  server = new Y.Doc();
+  initBoardFromTemplate(server, template, '2026-11-29T10:00:00.000Z', seal.sealerFor(BOARD));
+  owners = new Map();
+});
+
+/** A participant's replica of the server's document, writing with its own client id. */
+function replica(clientID = 1000 + Math.floor(Math.random() * 1e6)): Y.Doc {
+  const d = new Y.Doc();
+  d.clientID = clientID;
+  Y.applyUpdate(d, Y.encodeStateAsUpdate(server));
+  return d;
+}
+
+/**
+ * A replica that writes with `clientID` although the server has edits under that id (Yjs
+ * would pick a new id on sync; a hostile client keeps it on purpose).
+ */
+function impostor(clientID: number): Y.Doc {
+  const d = new Y.Doc();
+  Y.applyUpdate(d, Y.encodeStateAsUpdate(server));
+  d.clientID = clientID;
+  return d;
+}
+
+/** What the replica has that the server lacks: exactly what a provider would send. */
+const diff = (d: Y.Doc) => Y.encodeStateAsUpdate(d, Y.encodeStateVector(server));
+
+function check(update: Uint8Array, opts: { writer?: string; frozen?: boolean } = {}): GuardVerdict {
+  return guardUpdate(update, {
+    doc: server,
+    writer: opts.writer ?? 'p-1',
+    owners,
+    structureFrozen: opts.frozen ?? false,
+    verifySealed: (scope, value) => seal.verify(BOARD, scope, value),
+  });
+}
+
+/** Checks, and applies to the server doc when accepted (claiming client ids like the room does). */
+function submit(update: Uint8Array, opts: { writer?: string; frozen?: boolean } = {}): GuardVerdict {
+  const verdict = check(update, opts);
+  if (verdict.ok) {
+    for (const c of verdict.claims) owners.set(c, opts.writer ?? 'p-1');
+    Y.applyUpdate(server, update);
+  }
+  return verdict;
+}
+
+function expectRefused(verdict: GuardVerdict, refusal: string, reason?: RegExp): void {
+  if (verdict.ok) throw new Error('expected the update to be refused');
+  expect(verdict.refusal).toBe(refusal);
+  if (reason) expect(verdict.reason).toMatch(reason);
+}
+
+function expectAccepted(verdict: GuardVerdict): void {
+  if (!verdict.ok) throw new Error(`expected acceptance, got ${verdict.refusal}: ${verdict.reason}`);
+}
+
+describe('the document guard accepts what the board UI does', () => {
+  it.each<[string, (d: Y.Doc) => void]>([
+    [
+      'rename the title and the question',
+      (d) => {
+        setMetaText(d, 'title', 'Backend for payments');
+        setMetaText(d, 'question', 'Which one?\nThink about ops.');
+      },
+    ],
+    [
+      'rename and describe an option',
+      (d) => updateOption(d, 'node', { name: 'Node.js 22', description: 'LTS' }),
+    ],
+    [
+      'add an option and a criterion',
+      (d) => {
+        addOption(d, { id: 'fastapi', name: 'FastAPI', description: '' });
+        addCriterion(d, { id: 'ops', name: 'Operability', description: 'How easy to run', weight: 3 });
+      },
+    ],
+    ['change a weight', (d) => updateCriterion(d, 'cost', { weight: 7 })],
+    [
+      'remove an option and a criterion',
+      (d) => {
+        removeOption(d, 'django');
+        removeCriterion(d, 'security');
+      },
+    ],
+    [
+      'move a criterion with its sealed evidence and contested point',
+      (d) => moveCriterion(d, 'performance', 5),
+    ],
+    [
+      'type and delete notes',
+      (d) => {
+        setNotes(d, 'We met on Monday.');
+        setNotes(d, 'We met on Tuesday.');
+      },
+    ],
+    [
+      'fill the decision draft',
+      (d) => {
+        setDecisionField(d, 'chosenOptionId', 'node');
+        setDecisionField(d, 'reason', 'it fits the team\nand the stack');
+        setDecisionField(d, 'reviewDate', '2027-01-31');
+      },
+    ],
+  ])('%s', (_what, edit) => {
+    const d = replica();
+    edit(d);
+    expectAccepted(submit(diff(d)));
+    expect(readBoard(server)).toEqual(readBoard(d));
+  });
+
+  it('a participant keeps writing with the client id it claimed, and a reconnect resends only overlap', () => {
+    const d = replica(4242);
+    setMetaText(d, 'title', 'first');
+    const first = diff(d);
+    expectAccepted(submit(first));
+    expect(owners.get(4242)).toBe('p-1');
+    setMetaText(d, 'title', 'second');
+    expectAccepted(submit(diff(d)));
+    // A duplicate of what the server has already is a no-op, not a refusal.
+    expectAccepted(check(first));
+    // The whole state (as a reconnecting provider may send it) passes too.
+    expectAccepted(check(Y.encodeStateAsUpdate(d)));
+  });
+
+  it('text typed into the notes after a partially known update integrates from its new tail', () => {
+    const d = replica(777);
+    setNotes(d, 'abc');
+    expectAccepted(submit(diff(d)));
+    setNotes(d, 'abcdef');
+    // Send everything from clock 0 of 777: the server knows the first part.
+    expectAccepted(submit(Y.encodeStateAsUpdate(d, Y.encodeStateVector(new Y.Doc()))));
+    expect(getNotes(server).toString()).toBe('abcdef');
+  });
+});
+
+describe('the document guard refuses what breaks the schema, and says why', () => {
+  it.each<[string, (d: Y.Doc) => void, RegExp]>([
+    [
+      'a participant writing the board status',
+      (d) => getMeta(d).set('status', 'finalized'),
+      /written by the server/,
+    ],
+    [
+      'a participant rewriting createdAt',
+      (d) => getMeta(d).set('createdAt', 'yesterday'),
+      /written by the server/,
+    ],
+    ['a new root type', (d) => d.getMap('extra').set('x', 1), /outside the board schema/],
+    ['an unknown key on an option', (d) => getOptions(d).get(0).set('color', 'red'), /no key "color"/],
+    ['a 200 KB map key', (d) => getOptions(d).get(0).set('k'.repeat(200_000), 1), /no key/],
+    ['a name that is a number', (d) => getOptions(d).get(0).set('name', 42), /must be text/],
+    ['a weight that is a string', (d) => getCriteria(d).get(0).set('weight', '50'), /whole number/],
+    ['a weight above the maximum', (d) => getCriteria(d).get(0).set('weight', 101), /whole number/],
+    ['a fractional weight', (d) => getCriteria(d).get(0).set('weight', 2.5), /whole number/],
+    [
+      'an option that is not a map',
+      (d) => getOptions(d).push([{ id: 'x' } as unknown as Y.Map<unknown>]),
+      /maps only/,
+    ],
+    ['a criterion without an id', (d) => getCriteria(d).push([new Y.Map()]), /needs an id/],
+    [
+      'an id with spaces',
+      (d) => {
+        const m = new Y.Map<unknown>();
+        m.set('id', 'not an id');
+        getOptions(d).push([m]);
+      },
+      /must be an id/,
+    ],
+    [
+      'changing the id of an existing option',
+      (d) => getOptions(d).get(0).set('id', 'other'),
+      /cannot change/,
+    ],
+    ['removing the id of an existing option', (d) => getOptions(d).get(0).delete('id'), /cannot be removed/],
+    [
+      'null pushed into an evidence list',
+      (d) => (getCriteria(d).get(0).get('evidence') as Y.Array<unknown>).push([null]),
+      /evidence:add/,
+    ],
+    [
+      'a forged evidence entry in an existing list',
+      (d) => {
+        (getCriteria(d).get(0).get('evidence') as Y.Array<unknown>).push([
+          {
+            id: 'e1',
+            optionId: null,
+            text: 'Django is slow',
+            origin: { type: 'participant', authorName: 'Alice' },
+          },
+        ]);
+      },
+      /evidence:add/,
+    ],
+    [
+      'removing a claim from the evidence',
+      (d) => (getCriteria(d).get(0).get('evidence') as Y.Array<unknown>).delete(0, 1),
+      /cannot be removed/,
+    ],
+    [
+      'replacing the evidence list of a criterion',
+      (d) => getCriteria(d).get(0).set('evidence', new Y.Array()),
+      /cannot change/,
+    ],
+    ['chosenOptionId as an object', (d) => getDecision(d).set('chosenOptionId', { $ne: '' }), /option id/],
+    ['a decision status outside the list', (d) => getDecision(d).set('status', 'approved-by-ceo'), /one of/],
+    ['a review date that is not a date', (d) => getDecision(d).set('reviewDate', 'soon'), /date/],
+    [
+      'an embed in the notes',
+      (d) => getNotes(d).insertEmbed(0, { nested: { deeper: [1, 2, 3] } }),
+      /plain text/,
+    ],
+    [
+      'formatting in the notes',
+      (d) => {
+        getNotes(d).insert(0, 'bold');
+        getNotes(d).format(0, 4, { bold: true });
+      },
+      /plain text/,
+    ],
+    [
+      'binary content in a map',
+      (d) => getMeta(d).set('title', new Uint8Array([1, 2, 3]) as unknown as string),
+      /plain value|must be text/,
+    ],
+    ['a subdocument', (d) => getMeta(d).set('title', new Y.Doc() as unknown as string), /plain value/],
+    ['a sources entry', (d) => getSources(d).push([{ id: 'fake', title: 'Fake news' }]), /server/],
+    ['removing a source', (d) => getSources(d).delete(0, 1), /server/],
+    ['a title with a right-to-left override', (d) => getMeta(d).set('title', 'Django\u202E'), /invisible/],
+    [
+      'a title over its limit',
+      (d) => getMeta(d).set('title', 'x'.repeat(LIMITS.MAX_TITLE_CHARS + 1)),
+      /longer/,
+    ],
+  ])('%s', (_what, edit, reason) => {
+    const before = Y.encodeStateAsUpdate(server);
+    const d = replica();
+    edit(d);
+    expectRefused(check(diff(d)), 'schema', reason);
+    expect(Y.encodeStateAsUpdate(server)).toEqual(before);
+  });
+
+  it('a claim copied under another criterion is refused: its seal binds it to its criterion', () => {
+    const d = replica();
+    const claim = (getCriteria(d).get(0).get('evidence') as Y.Array<unknown>).get(0);
+    const m = new Y.Map<unknown>();
+    m.set('id', 'smuggled');
+    const list = new Y.Array<unknown>();
+    list.push([claim]);
+    m.set('evidence', list);
+    getCriteria(d).push([m]);
+    expectRefused(check(diff(d)), 'schema', /seal/);
+  });
+
+  it('evidence added by the server with a seal is accepted when a browser moves its criterion', () => {
+    const d = replica();
+    addEvidence(
+      server,
+      'cost',
+      {
+        id: 'p1',
+        optionId: 'node',
+        text: 'Hosting is cheap',
+        origin: { type: 'participant', authorName: 'Bo' },
+      },
+      seal.sealerFor(BOARD),
+    );
+    Y.applyUpdate(d, Y.encodeStateAsUpdate(server));
+    moveCriterion(d, 'cost', 0);
+    expectAccepted(submit(diff(d)));
+    expect(readBoard(server).criteria[0]?.evidence.map((e) => e.id)).toContain('p1');
+  });
+
+  it('a board holds at most MAX_OPTIONS options and MAX_CRITERIA criteria', () => {
+    const d = replica();
+    for (let i = readBoard(d).options.length; i <= LIMITS.MAX_OPTIONS; i++) {
+      const m = new Y.Map<unknown>();
+      m.set('id', `o${i}`);
+      getOptions(d).push([m]);
+    }
+    expectRefused(check(diff(d)), 'schema', /at most 12 options/);
+    const e = replica();
+    for (let i = 0; i < 1000; i++) {
+      const m = new Y.Map<unknown>();
+      m.set('id', `c${i}`);
+      getCriteria(e).push([m]);
+    }
+    expectRefused(check(diff(e)), 'schema', /at most 40 criteria/);
+  });
+
+  it('notes longer than the limit are refused, but replacing full notes with full notes is fine', () => {
+    const d = replica();
+    setNotes(d, 'a'.repeat(LIMITS.MAX_NOTES_CHARS));
+    expectAccepted(submit(diff(d)));
+    setNotes(d, 'b'.repeat(LIMITS.MAX_NOTES_CHARS));
+    expectAccepted(submit(diff(d)));
+    getNotes(d).insert(0, 'c');
+    expectRefused(check(diff(d)), 'schema', /characters of notes/);
+  });
+});
+
+describe('structure is frozen while a round is open', () => {
+  it.each<[string, (d: Y.Doc) => void]>([
+    ['adding an option', (d) => addOption(d, { id: 'x', name: 'X', description: '' })],
+    ['removing a criterion', (d) => removeCriterion(d, 'cost')],
+    ['changing a weight', (d) => updateCriterion(d, 'cost', { weight: 9 })],
+    ['moving a criterion', (d) => moveCriterion(d, 'cost', 0)],
+  ])('%s is refused', (_what, edit) => {
+    const d = replica();
+    edit(d);
+    expectRefused(check(diff(d), { frozen: true }), 'frozen');
+  });
+
+  it('renames and notes still go through', () => {
+    const d = replica();
+    updateCriterion(d, 'cost', { name: 'Total cost', description: 'Hosting and people' });
+    setNotes(d, 'still talking');
+    expectAccepted(check(diff(d), { frozen: true }));
+  });
+});
+
+describe('client ids and gaps', () => {
+  it("an update written with another participant's client id is refused", () => {
+    const alice = replica(5005);
+    setMetaText(alice, 'title', 'by alice');
+    expectAccepted(submit(diff(alice), { writer: 'alice' }));
+    const mallory = impostor(5005);
+    setMetaText(mallory, 'title', 'by mallory');
+    expectRefused(check(diff(mallory), { writer: 'mallory' }), 'foreign-client');
+  });
+
+  it('writing with a client id that has content but no owner (the template, old edits) is refused', () => {
+    const d = impostor(server.clientID);
+    setMetaText(d, 'title', 'hijack');
+    expectRefused(check(diff(d)), 'foreign-client');
+  });
+
+  it('an update that depends on edits the server never got is refused as a gap', () => {
+    const d = replica(9090);
+    setMetaText(d, 'title', 'one');
+    const sv = Y.encodeStateVector(d);
+    setMetaText(d, 'title', 'two');
+    const second = Y.encodeStateAsUpdate(d, sv);
+    expectRefused(check(second), 'gap');
+    expect(readBoard(server).title).toBe(template.title);
+  });
+
+  it('deleting content the server does not have is refused as a gap', () => {
+    // The replica saw notes written by client 31337; this server never got them.
+    const elsewhere = replica(31337);
+    setNotes(elsewhere, 'hello');
+    const d = replica(31338);
+    Y.applyUpdate(d, Y.encodeStateAsUpdate(elsewhere));
+    getNotes(d).delete(0, 2);
+    const onlyTheDeletion = Y.encodeStateAsUpdate(d, Y.encodeStateVector(elsewhere));
+    expectRefused(check(onlyTheDeletion), 'gap');
+  });
+
+  it('bytes that are not an update are refused as malformed', () => {
+    expectRefused(check(new Uint8Array([1, 2, 3, 255, 255, 255])), 'malformed');
+    expectRefused(check(new Uint8Array([])), 'malformed');
+  });
+});

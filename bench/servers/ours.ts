@@ -19,6 +19,8 @@ const server = await createServer(
     sqliteSynchronous: 'NORMAL',
     ui: 'none',
     logLevel: 'silent',
+    trustProxyHops: 0,
+    allowedOrigins: [],
   },
   { log: createLogger('silent') },
 );

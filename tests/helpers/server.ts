@@ -25,6 +25,8 @@ export function testConfig(dataDir: string, overrides: Partial<ServerConfig> = {
     sqliteSynchronous: 'NORMAL',
     ui: 'none',
     logLevel: 'silent',
+    trustProxyHops: 0,
+    allowedOrigins: [],
     ...overrides,
   };
 }

@@ -77,6 +77,8 @@ export const ERROR_CODES = {
   REMOVED: 'removed',
   PAYLOAD_TOO_LARGE: 'payload_too_large',
   UNSUPPORTED_MEDIA_TYPE: 'unsupported_media_type',
+  /** The request body did not arrive in time (HTTP 408). */
+  REQUEST_TIMEOUT: 'request_timeout',
   INTERNAL: 'internal',
 } as const;
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

@@ -7,7 +7,7 @@ import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import type { ClientToServerEvents, CreateBoardResponse, ServerToClientEvents } from '@/lib/protocol';
 import type { ServerConfig } from '@/server/config';
-import { type AppServer, createServer } from '@/server/create-server';
+import { type AppServer, createServer, type ServerDeps } from '@/server/create-server';
 import { createLogger } from '@/server/logger';
 
 export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -31,6 +31,24 @@ export function testConfig(dataDir: string, overrides: Partial<ServerConfig> = {
   };
 }
 
+const UNLIMITED = { capacity: 1e9, refillPerSecond: 1e9 };
+
+/**
+ * Deps for servers of tests that are not about REST rate limits: every test client comes
+ * from 127.0.0.1, and suites create more boards than one address may. Rate limits are
+ * tested with the real settings in tests/integration/http-rate-limits.test.ts.
+ */
+export function testDeps(): ServerDeps {
+  return {
+    log: createLogger('silent'),
+    httpRateLimits: {
+      boardCreatePerAddress: UNLIMITED,
+      boardCreateGlobal: UNLIMITED,
+      boardReadPerAddress: UNLIMITED,
+    },
+  };
+}
+
 /**
  * A real server on a free port with its own data directory, plus factories for real
  * clients; `cleanup()` closes every client, the server and removes the directory.
@@ -42,14 +60,14 @@ export class TestEnv {
 
   static async start(overrides: Partial<ServerConfig> = {}): Promise<TestEnv> {
     const env = new TestEnv();
-    env.server = await createServer(testConfig(env.dataDir, overrides), { log: createLogger('silent') });
+    env.server = await createServer(testConfig(env.dataDir, overrides), testDeps());
     return env;
   }
 
   async restart(): Promise<void> {
     const port = this.server.port;
     await this.server.close();
-    this.server = await createServer(testConfig(this.dataDir, { port }), { log: createLogger('silent') });
+    this.server = await createServer(testConfig(this.dataDir, { port }), testDeps());
   }
 
   get url(): string {

@@ -49,11 +49,11 @@ export const HTTP_LIMITS = {
   BOARD_CREATE_BURST_PER_ADDRESS: 10,
   BOARD_CREATE_REFILL_PER_ADDRESS_PER_HOUR: 12,
   /**
-   * POST /api/boards from everyone together: bounds how fast the disk can fill
-   * (360 blank boards an hour is ~20 MB a day) whatever the number of addresses.
+   * POST /api/boards from everyone together: bounds how fast the disk can fill whatever the
+   * number of addresses (a default-template board stores ~29 KB: at most ~85 MB a day).
    */
-  BOARD_CREATE_BURST_GLOBAL: 60,
-  BOARD_CREATE_REFILL_GLOBAL_PER_HOUR: 360,
+  BOARD_CREATE_BURST_GLOBAL: 30,
+  BOARD_CREATE_REFILL_GLOBAL_PER_HOUR: 120,
   /**
    * Board summary and decision.md GETs from one client address. Generous enough for a room
    * behind one NAT downloading the record at the end of a workshop.

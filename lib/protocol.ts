@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import { LIMITS } from './limits';
 import { hasDeceptiveChars, isSafeLine } from './text-safety';
+import { z } from './zod';
 
 /**
  * The session channel (Socket.IO) contract, shared by server and browser. Every payload is

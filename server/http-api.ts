@@ -88,6 +88,13 @@ export async function handleApi(req: IncomingMessage, res: ServerResponse, deps:
     sendJson(res, 400, { error: { code: ERROR_CODES.BAD_REQUEST, message: 'malformed request target' } });
     return true;
   }
+  if (!decodesCleanly(path)) {
+    // Next.js answers these with a 500 (its decodeURIComponent throws): refuse them first.
+    sendJson(res, 400, {
+      error: { code: ERROR_CODES.BAD_REQUEST, message: 'the path has invalid percent-encoding' },
+    });
+    return true;
+  }
   if (path !== '/healthz' && !path.startsWith('/api/')) return false;
   try {
     await route(req, res, path, deps);
@@ -109,6 +116,15 @@ export function requestPath(target: string | undefined): string | null {
     return new URL(target ?? '/', 'http://localhost').pathname;
   } catch {
     return null;
+  }
+}
+
+function decodesCleanly(path: string): boolean {
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
   }
 }
 

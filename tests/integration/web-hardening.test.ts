@@ -38,6 +38,8 @@ describe('malformed request targets', () => {
     '/api/boards/%ZZ',
     '/api/boards/%E0%A4%A/decision.md',
     '/api/view/%ZZ/decision.md',
+    '/b/%ZZ',
+    '/v/%E0%A4%A',
   ])('bad percent-encoding in %s is answered 400 bad_request, never a 500', async (target) => {
     const res = await fetch(`${env.url}${target}`);
     expect(res.status).toBe(400);

@@ -54,3 +54,35 @@ export const LIMITS = {
   YJS_CONNECTS_BURST: 60,
   YJS_CONNECTS_PER_SECOND: 2,
 } as const;
+
+/**
+ * Limits of the HTTP surface (REST and the upgrade to WebSockets). Rates are token buckets
+ * (server/rate-limit.ts): a burst, then a sustained refill. Documented in docs/PROTOCOL.md.
+ */
+export const HTTP_LIMITS = {
+  /** Time a client has to send its request headers. */
+  HEADERS_TIMEOUT_MS: 10_000,
+  /** Time a client has to send a whole request; longer than the body read, so that answers first. */
+  REQUEST_TIMEOUT_MS: 30_000,
+  /** Time a REST handler waits for a JSON body before answering 408. */
+  BODY_READ_TIMEOUT_MS: 10_000,
+  /** How often Node checks the two timeouts above (its default, 30 s, would add up to 30 s). */
+  TIMEOUT_CHECK_INTERVAL_MS: 1_000,
+  /** POST /api/boards from one client address: a workshop makes one board, a trainer a few. */
+  BOARD_CREATE_BURST_PER_ADDRESS: 10,
+  BOARD_CREATE_REFILL_PER_ADDRESS_PER_HOUR: 12,
+  /**
+   * POST /api/boards from everyone together: bounds how fast the disk can fill whatever the
+   * number of addresses (a default-template board stores ~29 KB: at most ~85 MB a day).
+   */
+  BOARD_CREATE_BURST_GLOBAL: 30,
+  BOARD_CREATE_REFILL_GLOBAL_PER_HOUR: 120,
+  /**
+   * Board summary and decision.md GETs from one client address. Generous enough for a room
+   * behind one NAT downloading the record at the end of a workshop.
+   */
+  BOARD_READ_BURST_PER_ADDRESS: 30,
+  BOARD_READ_REFILL_PER_ADDRESS_PER_MINUTE: 30,
+  /** Client addresses (or IPv6 /64 networks) remembered per bucket set before idle ones are forgotten. */
+  RATE_LIMIT_MAX_ADDRESSES: 10_000,
+} as const;

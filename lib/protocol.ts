@@ -1,5 +1,6 @@
-import { z } from 'zod';
 import { LIMITS } from './limits';
+import { hasDeceptiveChars, isSafeLine } from './text-safety';
+import { z } from './zod';
 
 /**
  * The session channel (Socket.IO) contract, shared by server and browser. Every payload is
@@ -98,6 +99,8 @@ export const ERROR_CODES = {
   REMOVED: 'removed',
   PAYLOAD_TOO_LARGE: 'payload_too_large',
   UNSUPPORTED_MEDIA_TYPE: 'unsupported_media_type',
+  /** The request body did not arrive in time (HTTP 408). */
+  REQUEST_TIMEOUT: 'request_timeout',
   INTERNAL: 'internal',
 } as const;
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
@@ -118,6 +121,11 @@ export const fail = (code: ErrorCode, message: string): Result<never> => ({
 
 // ---- payload schemas -------------------------------------------------------------------
 
+/** The refusal of text with bidi overrides or invisible characters (lib/text-safety.ts). */
+function deceptiveMessage(what: string): string {
+  return `${what} cannot contain invisible or direction-changing characters (bidi overrides, zero-width spaces)`;
+}
+
 /** Secrets: base64url, at least 128 bits (22 chars). */
 export const secretSchema = z.string().regex(/^[A-Za-z0-9_-]{22,64}$/, 'not a valid key');
 
@@ -126,8 +134,10 @@ export const displayNameSchema = z
   .trim()
   .min(1, 'a display name is required')
   .max(LIMITS.MAX_DISPLAY_NAME_CHARS, `display names are at most ${LIMITS.MAX_DISPLAY_NAME_CHARS} characters`)
-  // Control characters would let a name break layouts and logs.
-  .refine((s) => !/\p{Cc}/u.test(s), 'display names cannot contain control characters');
+  // Control characters would let a name break layouts and logs; bidi overrides and
+  // invisible characters would let it pass for someone else's.
+  .refine((s) => !/\p{Cc}/u.test(s), 'display names cannot contain control characters')
+  .refine((s) => isSafeLine(s), deceptiveMessage('display names'));
 
 export const joinPayloadSchema = z.discriminatedUnion('as', [
   z.object({
@@ -158,7 +168,8 @@ const oneLine = (max: number, what: string) =>
     .string()
     .trim()
     .max(max, `${what} is at most ${max} characters`)
-    .refine((s) => !/\p{Cc}/u.test(s), `${what} must be one line of text`);
+    .refine((s) => !/\p{Cc}/u.test(s), `${what} must be one line of text`)
+    .refine((s) => isSafeLine(s), deceptiveMessage(what));
 
 export const spectatePayloadSchema = z.object({ spectator: z.boolean() }).strict();
 
@@ -215,6 +226,7 @@ export const evidencePayloadSchema = z
           return false;
         }
       }, 'links must be http:// or https:// addresses')
+      .refine((u) => !hasDeceptiveChars(u), deceptiveMessage('a link'))
       .optional(),
   })
   .strict();

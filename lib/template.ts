@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { LIMITS } from './limits';
+import { z } from './zod';
 
 /**
  * Board templates are data: one JSON file per template in `lib/templates/`, validated

@@ -11,7 +11,14 @@ import path from 'node:path';
 const ROOT = path.resolve(import.meta.dirname, '..');
 const STAMP = path.join(ROOT, '.next', 'decision-board-build.hash');
 const INPUTS = ['app', 'components', 'lib', 'public'];
-const FILES = ['next.config.ts', 'postcss.config.mjs', 'tsconfig.json', 'package-lock.json', 'package.json'];
+const FILES = [
+  'next.config.ts',
+  'proxy.ts',
+  'postcss.config.mjs',
+  'tsconfig.json',
+  'package-lock.json',
+  'package.json',
+];
 
 function walk(dir: string, out: string[]): void {
   if (!fs.existsSync(dir)) return;

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readBoard } from '@/lib/board-schema';
 import { exportDecisionRecord } from '../server/decision-export';
+import { redactSecrets } from '../server/logger';
 import { SqliteStore } from '../server/storage/sqlite-store';
 import { docFromStored } from '../server/storage/stored-doc';
 
@@ -40,7 +41,8 @@ async function main(): Promise<number> {
       { baseUrl: process.env.PUBLIC_URL?.replace(/\/+$/, '') ?? null, now: new Date() },
     );
     if (!record) {
-      console.error(`no board "${boardId}" in ${dataDir}`);
+      // The id is the participant secret: never echo it (terminals are shared, logs kept).
+      console.error(`no board with that id in ${dataDir}`);
       return 1;
     }
     if (out) {
@@ -56,7 +58,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
+    console.error(redactSecrets(err instanceof Error ? err.message : String(err)));
     process.exit(1);
   },
 );

@@ -16,7 +16,54 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['silent', 'info']).default('info'),
   /** 'false' serves only the API and sync endpoints, without the Next.js UI. */
   SERVE_UI: z.enum(['true', 'false']).default('true'),
+  /**
+   * How many reverse proxies in front of the server append to X-Forwarded-For (0: none, the
+   * socket's peer is the client). Used to tell clients apart for rate limits.
+   */
+  TRUST_PROXY: z.coerce
+    .number({ error: 'a number of proxy hops (0, 1, 2, …)' })
+    .int('a whole number of proxy hops')
+    .min(0, 'a number of proxy hops, 0 or more')
+    .max(10, 'at most 10 proxy hops')
+    .default(0),
+  /**
+   * Comma-separated origins (scheme://host[:port]) of other sites whose pages may open the
+   * board's WebSockets; the server's own origin and PUBLIC_URL are always allowed.
+   */
+  ALLOWED_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      const origins: string[] = [];
+      for (const item of value.split(',').map((s) => s.trim())) {
+        if (item === '') continue;
+        const origin = originOf(item);
+        if (!origin) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `"${item}" is not an origin like https://decide.example.com (scheme, host and optional port, no path)`,
+          });
+          return z.NEVER;
+        }
+        origins.push(origin);
+      }
+      return origins;
+    }),
 });
+
+/** `value` as a serialized http(s) origin, or null when it is not exactly an origin. */
+function originOf(value: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+  if (url.username || url.password || url.search || url.hash) return null;
+  if (url.pathname !== '/') return null;
+  return url.origin;
+}
 
 export interface ServerConfig {
   port: number;
@@ -27,6 +74,10 @@ export interface ServerConfig {
   /** 'none' serves only the API and sync endpoints (integration tests). */
   ui: 'production' | 'development' | 'none';
   logLevel: 'silent' | 'info';
+  /** Reverse proxies trusted to append the client's address to X-Forwarded-For. */
+  trustProxyHops: number;
+  /** Origins (besides the server's own and PUBLIC_URL) whose pages may open WebSockets. */
+  allowedOrigins: string[];
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -44,5 +95,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     sqliteSynchronous: e.SQLITE_SYNCHRONOUS,
     ui: e.SERVE_UI === 'false' ? 'none' : e.NODE_ENV === 'development' ? 'development' : 'production',
     logLevel: e.LOG_LEVEL,
+    trustProxyHops: e.TRUST_PROXY,
+    allowedOrigins: e.ALLOWED_ORIGINS,
   };
 }

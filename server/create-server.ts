@@ -1,11 +1,21 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import type { Duplex } from 'node:stream';
 import { BoardDirectory } from './board-directory';
+import { clientAddress } from './client-address';
 import type { ServerConfig } from './config';
 import { DocSeal } from './doc-seal';
-import { handleApi } from './http-api';
-import { createLogger, type Logger } from './logger';
+import {
+  apiRoutePattern,
+  DEFAULT_HTTP_TIMEOUTS,
+  type HttpTimeouts,
+  handleApi,
+  requestPath,
+} from './http-api';
+import { type HttpRateLimitSettings, HttpRateLimits } from './http-rate-limits';
+import { createLogger, type Logger, redactSecrets } from './logger';
+import { isOriginAllowed } from './origin';
 import { SessionServer } from './session-server';
 import { lockDataDir } from './storage/data-dir-lock';
 import { SqliteStore } from './storage/sqlite-store';
@@ -26,7 +36,12 @@ export interface AppServer {
 export interface ServerDeps {
   store?: BoardStore;
   log?: Logger;
+  /** The clock of board timestamps, rounds and rate limits (tests pass a fake one). */
   now?: () => Date;
+  /** Shorter timeouts for tests of slow clients; defaults from HTTP_LIMITS. */
+  httpTimeouts?: Partial<HttpTimeouts>;
+  /** REST rate limits; defaults from HTTP_LIMITS (tests that create many boards lift them). */
+  httpRateLimits?: Partial<HttpRateLimitSettings>;
 }
 
 /** Project root: where next.config.ts and app/ live. */
@@ -80,7 +95,15 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
     if (config.ui === 'development') uiUpgrade = app.getUpgradeHandler();
   }
 
-  const httpServer = http.createServer();
+  const timeouts = { ...DEFAULT_HTTP_TIMEOUTS, ...deps.httpTimeouts };
+  const httpServer = http.createServer({
+    // Node's defaults (60 s for headers, 300 s per request, checked every 30 s) let a few
+    // slow clients hold sockets for minutes.
+    headersTimeout: timeouts.headersTimeoutMs,
+    requestTimeout: timeouts.requestTimeoutMs,
+    connectionsCheckingInterval: timeouts.timeoutCheckIntervalMs,
+  });
+  const rateLimits = new HttpRateLimits(deps.httpRateLimits);
   const session = new SessionServer(httpServer, store, directory, log, now);
   const yjs = new YjsServer(
     store,
@@ -93,29 +116,60 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
       onConnected: (boardId, participantId) => session.sendSavedNotice(boardId, { participantId }),
     },
     log,
+    { clientAddress: (req) => clientAddress(req, config) },
   );
   session.attachDocuments(yjs);
 
+  const apiDeps = {
+    directory,
+    store,
+    yjs,
+    log,
+    publicUrl: config.publicUrl,
+    now,
+    rateLimits,
+    trustProxyHops: config.trustProxyHops,
+    bodyReadTimeoutMs: timeouts.bodyReadTimeoutMs,
+  };
+  const serve = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (await handleApi(req, res, apiDeps)) return;
+    if (uiHandler) await uiHandler(req, res);
+    else {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('not found');
+    }
+  };
   httpServer.on('request', (req, res) => {
     // Socket.IO answers its own path; everything else is ours.
     if (req.url?.startsWith('/socket.io/')) return;
-    void handleApi(req, res, { directory, store, yjs, log, publicUrl: config.publicUrl, now }).then(
-      async (handled) => {
-        if (handled) return;
-        if (uiHandler) await uiHandler(req, res);
-        else {
-          res.writeHead(404, { 'content-type': 'text/plain' });
-          res.end('not found');
-        }
-      },
-    );
+    serve(req, res).catch((err: unknown) => {
+      log.error('http error', { path: loggablePath(req.url), error: redactSecrets(String(err)) });
+      if (!res.headersSent) {
+        res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+        res.end('internal error');
+      } else res.destroy();
+    });
   });
   httpServer.on('upgrade', (req, socket, head) => {
     const url = req.url ?? '';
-    if (url.startsWith(YJS_PATH_PREFIX)) yjs.handleUpgrade(req, socket, head);
-    else if (url.startsWith('/socket.io/')) return;
-    else if (uiUpgrade) void uiUpgrade(req, socket, head);
-    else socket.destroy();
+    // Socket.IO handles its own upgrades (and must check Origin with its allowRequest option).
+    if (url.startsWith('/socket.io/')) return;
+    socket.on('error', () => socket.destroy());
+    if (!isOriginAllowed(req, config)) {
+      refuseUpgrade(socket, 403, 'Forbidden', 'this origin may not open board connections');
+      return;
+    }
+    const failed = (err: unknown) => {
+      log.error('upgrade error', { path: loggablePath(url), error: redactSecrets(String(err)) });
+      socket.destroy();
+    };
+    try {
+      if (url.startsWith(YJS_PATH_PREFIX)) yjs.handleUpgrade(req, socket, head);
+      else if (uiUpgrade) uiUpgrade(req, socket, head).catch(failed);
+      else socket.destroy();
+    } catch (err) {
+      failed(err);
+    }
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -146,4 +200,23 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
       return closing;
     },
   };
+}
+
+/** A request target as it may be logged: capability-bearing paths reduced to their route. */
+function loggablePath(target: string | undefined): string {
+  const path = requestPath(target);
+  if (path === null) return '(malformed)';
+  if (path === '/healthz' || path.startsWith('/api/')) return apiRoutePattern(path);
+  if (path.startsWith(YJS_PATH_PREFIX)) return `${YJS_PATH_PREFIX}…`;
+  if (/^\/[bv]\//.test(path)) return `${path.slice(0, 3)}…`;
+  return redactSecrets(path);
+}
+
+/** Answers a WebSocket upgrade with a plain HTTP error and closes the socket. */
+function refuseUpgrade(socket: Duplex, status: number, reason: string, message: string): void {
+  socket.once('finish', () => socket.destroy());
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`,
+  );
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as Y from 'yjs';
 import { readBoard } from '@/lib/board-schema';
-import { LIMITS } from '@/lib/limits';
+import { HTTP_LIMITS, LIMITS } from '@/lib/limits';
 import {
   type CreateBoardResponse,
   createBoardBodySchema,
@@ -10,8 +10,11 @@ import {
   type ErrorCode,
 } from '@/lib/protocol';
 import { type BoardDirectory, UnknownTemplateError } from './board-directory';
+import { clientAddress } from './client-address';
 import { exportDecisionRecord } from './decision-export';
-import type { Logger } from './logger';
+import type { HttpRateLimits } from './http-rate-limits';
+import { type Logger, redactSecrets } from './logger';
+import { retryAfterSeconds, type Take } from './rate-limit';
 import { docFromStored } from './storage/stored-doc';
 import type { BoardStore } from './storage/types';
 import type { YjsServer } from './yjs-server';
@@ -21,10 +24,26 @@ export class HttpError extends Error {
     readonly status: number,
     readonly code: ErrorCode,
     message: string,
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
 }
+
+/** How long the HTTP server waits for slow clients (defaults in HTTP_LIMITS; tests shorten them). */
+export interface HttpTimeouts {
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  bodyReadTimeoutMs: number;
+  timeoutCheckIntervalMs: number;
+}
+
+export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = {
+  headersTimeoutMs: HTTP_LIMITS.HEADERS_TIMEOUT_MS,
+  requestTimeoutMs: HTTP_LIMITS.REQUEST_TIMEOUT_MS,
+  bodyReadTimeoutMs: HTTP_LIMITS.BODY_READ_TIMEOUT_MS,
+  timeoutCheckIntervalMs: HTTP_LIMITS.TIMEOUT_CHECK_INTERVAL_MS,
+};
 
 export interface ApiDeps {
   directory: BoardDirectory;
@@ -33,7 +52,21 @@ export interface ApiDeps {
   log: Logger;
   publicUrl: string | null;
   now: () => Date;
+  rateLimits: HttpRateLimits;
+  /** Reverse proxies trusted to append to X-Forwarded-For (config TRUST_PROXY). */
+  trustProxyHops: number;
+  bodyReadTimeoutMs: number;
 }
+
+/**
+ * Sent with every API answer: the JSON and Markdown we serve are never rendered as pages,
+ * framed, or given a Referer (board ids and viewer keys are in our URLs).
+ */
+export const API_SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+} as const;
 
 /** Links for a board. The facilitator key rides in the fragment, which browsers never send. */
 export function boardLinks(base: string, id: string, facilitatorKey: string, viewerKey: string) {
@@ -49,23 +82,59 @@ export function boardLinks(base: string, id: string, facilitatorKey: string, vie
  * handler takes it).
  */
 export async function handleApi(req: IncomingMessage, res: ServerResponse, deps: ApiDeps): Promise<boolean> {
-  const url = new URL(req.url ?? '/', 'http://localhost');
-  const path = url.pathname;
+  const path = requestPath(req.url);
+  if (path === null) {
+    // Not a target any handler (ours or Next's) could route: answer here.
+    sendJson(res, 400, { error: { code: ERROR_CODES.BAD_REQUEST, message: 'malformed request target' } });
+    return true;
+  }
+  if (!decodesCleanly(path)) {
+    // Next.js answers these with a 500 (its decodeURIComponent throws): refuse them first.
+    sendJson(res, 400, {
+      error: { code: ERROR_CODES.BAD_REQUEST, message: 'the path has invalid percent-encoding' },
+    });
+    return true;
+  }
   if (path !== '/healthz' && !path.startsWith('/api/')) return false;
   try {
     await route(req, res, path, deps);
   } catch (err) {
     if (err instanceof HttpError) {
-      sendJson(res, err.status, { error: { code: err.code, message: err.message } });
+      sendJson(res, err.status, { error: { code: err.code, message: err.message } }, err.headers);
     } else {
-      deps.log.error('api error', {
-        path: path.startsWith('/api/boards/') ? '/api/boards/…' : path,
-        error: String(err),
-      });
+      // Route patterns only: board ids and viewer keys are capabilities, and logs travel.
+      deps.log.error('api error', { path: apiRoutePattern(path), error: redactSecrets(String(err)) });
       sendJson(res, 500, { error: { code: ERROR_CODES.INTERNAL, message: 'internal error' } });
     }
   }
   return true;
+}
+
+/** The path of a request target, or null when it does not parse (e.g. `//[`). */
+export function requestPath(target: string | undefined): string | null {
+  try {
+    return new URL(target ?? '/', 'http://localhost').pathname;
+  } catch {
+    return null;
+  }
+}
+
+function decodesCleanly(path: string): boolean {
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** What an API path may be logged as: its route, never the secrets in it. */
+export function apiRoutePattern(path: string): string {
+  if (path === '/healthz' || path === '/api/boards' || path === '/api/templates') return path;
+  if (/^\/api\/boards\/[^/]+\/decision\.md$/.test(path)) return '/api/boards/…/decision.md';
+  if (/^\/api\/view\/[^/]+\/decision\.md$/.test(path)) return '/api/view/…/decision.md';
+  if (/^\/api\/boards\/[^/]+$/.test(path)) return '/api/boards/…';
+  return '/api/…';
 }
 
 async function route(req: IncomingMessage, res: ServerResponse, path: string, deps: ApiDeps): Promise<void> {
@@ -88,9 +157,18 @@ async function route(req: IncomingMessage, res: ServerResponse, path: string, de
   }
   if (path === '/api/boards') {
     requireMethod(req, ['POST']);
-    const body = await readJsonBody(req);
+    // Checked before the body is read: a refused client costs nothing more.
+    allowOrThrow(
+      deps.rateLimits.boardCreateByAddress(clientAddress(req, deps), deps.now().getTime()),
+      'too many boards created from your address',
+    );
+    const body = await readJsonBody(req, deps.bodyReadTimeoutMs);
     const parsed = createBoardBodySchema.safeParse(body);
     if (!parsed.success) throw new HttpError(400, ERROR_CODES.BAD_REQUEST, describeZodError(parsed.error));
+    allowOrThrow(
+      deps.rateLimits.boardCreateGlobal(deps.now().getTime()),
+      'this server is creating too many boards right now',
+    );
     try {
       const created = await deps.directory.createBoard(parsed.data.template, parsed.data.title, deps.now());
       const base = deps.publicUrl ?? `http://${req.headers.host ?? 'localhost'}`;
@@ -109,7 +187,11 @@ async function route(req: IncomingMessage, res: ServerResponse, path: string, de
   const record = /^\/api\/(boards|view)\/([^/]+)\/decision\.md$/.exec(path);
   if (record) {
     requireMethod(req, ['GET', 'HEAD']);
-    const key = decodeURIComponent(record[2] ?? '');
+    const key = decodePathSegment(record[2] ?? '');
+    allowOrThrow(
+      deps.rateLimits.boardRead(clientAddress(req, deps), deps.now().getTime()),
+      'too many board downloads from your address',
+    );
     const board =
       record[1] === 'boards'
         ? await deps.directory.getBoard(key)
@@ -134,7 +216,7 @@ async function route(req: IncomingMessage, res: ServerResponse, path: string, de
       // The file name is ASCII by construction (decisionRecordFileName).
       'content-disposition': `attachment; filename="${file.fileName}"`,
       'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
+      ...API_SECURITY_HEADERS,
     });
     res.end(req.method === 'HEAD' ? undefined : body);
     return;
@@ -142,7 +224,11 @@ async function route(req: IncomingMessage, res: ServerResponse, path: string, de
   const match = /^\/api\/boards\/([^/]+)$/.exec(path);
   if (match) {
     requireMethod(req, ['GET']);
-    const id = decodeURIComponent(match[1] ?? '');
+    const id = decodePathSegment(match[1] ?? '');
+    allowOrThrow(
+      deps.rateLimits.boardRead(clientAddress(req, deps), deps.now().getTime()),
+      'too many board reads from your address',
+    );
     const board = await deps.directory.getBoard(id);
     if (!board) throw new HttpError(404, ERROR_CODES.NOT_FOUND, 'no board with this id');
     const doc = await loadDoc(deps, board.id);
@@ -194,7 +280,25 @@ function requireMethod(req: IncomingMessage, methods: string[]): void {
   }
 }
 
-async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+/** A path segment decoded, or 400 when its percent-encoding is broken (e.g. `%ZZ`). */
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, ERROR_CODES.BAD_REQUEST, 'the path has invalid percent-encoding');
+  }
+}
+
+/** 429 with Retry-After when a rate limit refused. */
+function allowOrThrow(take: Take, what: string): void {
+  if (take.ok) return;
+  const seconds = retryAfterSeconds(take.retryAfterMs);
+  throw new HttpError(429, ERROR_CODES.RATE_LIMITED, `${what}; try again in ${seconds} s`, {
+    'retry-after': String(seconds),
+  });
+}
+
+async function readJsonBody(req: IncomingMessage, timeoutMs: number): Promise<unknown> {
   const type = req.headers['content-type'] ?? '';
   if (!/^application\/json\b/i.test(type)) {
     throw new HttpError(
@@ -206,26 +310,9 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > LIMITS.MAX_HTTP_BODY_BYTES) {
     req.resume();
-    throw new HttpError(
-      413,
-      ERROR_CODES.PAYLOAD_TOO_LARGE,
-      `bodies are at most ${LIMITS.MAX_HTTP_BODY_BYTES} bytes`,
-    );
+    throw tooLarge();
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > LIMITS.MAX_HTTP_BODY_BYTES) {
-      throw new HttpError(
-        413,
-        ERROR_CODES.PAYLOAD_TOO_LARGE,
-        `bodies are at most ${LIMITS.MAX_HTTP_BODY_BYTES} bytes`,
-      );
-    }
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
+  const text = await readBody(req, timeoutMs);
   if (text.trim() === '') return {};
   try {
     return JSON.parse(text) as unknown;
@@ -234,12 +321,73 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+const tooLarge = () =>
+  new HttpError(
+    413,
+    ERROR_CODES.PAYLOAD_TOO_LARGE,
+    `bodies are at most ${LIMITS.MAX_HTTP_BODY_BYTES} bytes`,
+    {
+      connection: 'close',
+    },
+  );
+
+/**
+ * The request body as text, at most MAX_HTTP_BODY_BYTES, within `timeoutMs` in total (not
+ * per chunk: a client trickling a byte a second must not hold the request open). On
+ * refusal the rest of the body is discarded and the connection closed after the answer.
+ */
+function readBody(req: IncomingMessage, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (error: HttpError | null) => {
+      clearTimeout(timer);
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('close', onClose);
+      if (error) {
+        req.resume();
+        reject(error);
+      } else resolve(Buffer.concat(chunks).toString('utf8'));
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > LIMITS.MAX_HTTP_BODY_BYTES) finish(tooLarge());
+      else chunks.push(chunk);
+    };
+    const onEnd = () => finish(null);
+    const onClose = () => finish(new HttpError(400, ERROR_CODES.BAD_REQUEST, 'the body was cut off'));
+    const timer = setTimeout(
+      () =>
+        finish(
+          new HttpError(
+            408,
+            ERROR_CODES.REQUEST_TIMEOUT,
+            `send the body within ${Math.ceil(timeoutMs / 1000)} s`,
+            { connection: 'close' },
+          ),
+        ),
+      timeoutMs,
+    );
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('close', onClose);
+  });
+}
+
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),
     'cache-control': 'no-store',
+    ...API_SECURITY_HEADERS,
+    ...headers,
   });
   res.end(text);
 }

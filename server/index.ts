@@ -1,9 +1,12 @@
 import { configFromEnv } from './config';
 import { createServer } from './create-server';
+import { createLogger } from './logger';
+import { installProcessGuards } from './process-guards';
 
 /** Composition root: read the configuration, start, and stop cleanly on a signal. */
 async function main(): Promise<void> {
   const config = configFromEnv();
+  installProcessGuards(createLogger(config.logLevel));
   const server = await createServer(config);
   console.log(`Decision Board listening on ${config.publicUrl ?? server.url} (data in ${config.dataDir})`);
   let stopping = false;

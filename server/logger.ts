@@ -30,3 +30,14 @@ export function boardTag(boardId: string): string {
   for (let i = 0; i < boardId.length; i++) h = Math.imul(h ^ boardId.charCodeAt(i), 16777619);
   return (h >>> 0).toString(16).padStart(8, '0');
 }
+
+/** A run of base64url characters as long as our secrets (server/secrets.ts: 22+). */
+const SECRET_SHAPED = /[A-Za-z0-9_-]{22,}/g;
+
+/**
+ * `text` with anything shaped like a board id, key or token replaced by "…": for error
+ * messages from lower layers, which may quote what they were given.
+ */
+export function redactSecrets(text: string): string {
+  return text.replace(SECRET_SHAPED, '…');
+}

@@ -18,6 +18,7 @@ export const test = base.extend<{ server: ServerProcess & { restart(): Promise<v
         return proc.child;
       },
       dataDir,
+      output: () => proc.output(),
       kill9: () => proc.kill9(),
       stop: () => proc.stop(),
       async restart() {

@@ -6,6 +6,8 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 export interface ServerProcess {
   url: string;
   child: ChildProcess;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
   /** SIGKILL: no shutdown hooks run, like a crash or `kill -9`. */
   kill9(): Promise<void>;
   stop(): Promise<void>;
@@ -20,10 +22,14 @@ export async function startServerProcess(options: {
   dataDir: string;
   ui?: boolean;
   timeoutMs?: number;
+  /** Extra environment variables (override the defaults above). */
+  env?: Record<string, string>;
+  /** Extra `node` arguments before the entry, e.g. another `--import`. */
+  nodeArgs?: string[];
 }): Promise<ServerProcess> {
   // `node --import tsx`, not the tsx CLI: the CLI runs the server in a grandchild process,
   // so a SIGKILL would hit the wrapper and leave the real server running.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...(options.nodeArgs ?? []), 'server/index.ts'], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -33,6 +39,7 @@ export async function startServerProcess(options: {
       NODE_ENV: 'production',
       SERVE_UI: options.ui === false ? 'false' : 'true',
       LOG_LEVEL: 'silent',
+      ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -63,6 +70,7 @@ export async function startServerProcess(options: {
   return {
     url,
     child,
+    output: () => output,
     async kill9() {
       child.kill('SIGKILL');
       await exited;

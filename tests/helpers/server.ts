@@ -34,7 +34,27 @@ export function testConfig(dataDir: string, overrides: Partial<ServerConfig> = {
     sqliteSynchronous: 'NORMAL',
     ui: 'none',
     logLevel: 'silent',
+    trustProxyHops: 0,
+    allowedOrigins: [],
     ...overrides,
+  };
+}
+
+const UNLIMITED = { capacity: 1e9, refillPerSecond: 1e9 };
+
+/**
+ * Deps for servers of tests that are not about REST rate limits: every test client comes
+ * from 127.0.0.1, and suites create more boards than one address may. Rate limits are
+ * tested with the real settings in tests/integration/http-rate-limits.test.ts.
+ */
+export function testDeps(): ServerDeps {
+  return {
+    log: createLogger('silent'),
+    httpRateLimits: {
+      boardCreatePerAddress: UNLIMITED,
+      boardCreateGlobal: UNLIMITED,
+      boardReadPerAddress: UNLIMITED,
+    },
   };
 }
 
@@ -55,7 +75,7 @@ export class TestEnv {
     options: { heldStore?: boolean; log?: Logger } = {},
   ): Promise<TestEnv> {
     const env = new TestEnv();
-    const deps: ServerDeps = { log: options.log ?? createLogger('silent') };
+    const deps: ServerDeps = { ...testDeps(), ...(options.log ? { log: options.log } : {}) };
     if (options.heldStore) {
       env.held = new HeldStore(new SqliteStore(path.join(env.dataDir, 'decision-board.sqlite')));
       deps.store = env.held.store;
@@ -67,7 +87,7 @@ export class TestEnv {
   async restart(): Promise<void> {
     const port = this.server.port;
     await this.server.close();
-    this.server = await createServer(testConfig(this.dataDir, { port }), { log: createLogger('silent') });
+    this.server = await createServer(testConfig(this.dataDir, { port }), testDeps());
   }
 
   get url(): string {

@@ -4,7 +4,8 @@ import * as Y from 'yjs';
 import { addCriterion, readBoard, readCriteria, setMetaText, updateCriterion } from '@/lib/board-schema';
 import { LIMITS } from '@/lib/limits';
 import { YJS_CLOSE } from '@/lib/protocol';
-import { docUrl, TestEnv, waitFor } from '../helpers/server';
+import { createServer } from '@/server/create-server';
+import { docUrl, TestEnv, testConfig, testDeps, waitFor } from '../helpers/server';
 import { rawDocSocket, updateMessage } from '../helpers/yjs-frames';
 
 let env: TestEnv;
@@ -76,10 +77,7 @@ describe('board document sync (standard y-websocket provider)', () => {
     await env.server.close();
     setMetaText(a.doc, 'title', 'Edited offline');
     await waitFor(() => !a.provider.wsconnected, 'a disconnected');
-    env.server = await (await import('@/server/create-server')).createServer(
-      (await import('../helpers/server')).testConfig(env.dataDir, { port }),
-      { log: (await import('@/server/logger')).createLogger('silent') },
-    );
+    env.server = await createServer(testConfig(env.dataDir, { port }), testDeps());
     await waitFor(() => a.provider.synced && a.provider.wsconnected, 'a reconnected', 10_000);
     const b = await env.provider(board.id);
     await waitFor(() => readBoard(b.doc).title === 'Edited offline', 'offline edit merged', 5000);

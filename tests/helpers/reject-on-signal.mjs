@@ -1,0 +1,5 @@
+// Preloaded into a real server process by tests/integration/process-guards.test.ts: on
+// SIGUSR2 it makes a promise reject with nobody awaiting it, as a bug at an I/O boundary would.
+process.on('SIGUSR2', () => {
+  Promise.reject(new Error('test: a promise nobody awaited'));
+});

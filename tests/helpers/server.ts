@@ -7,7 +7,7 @@ import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import type { ClientToServerEvents, CreateBoardResponse, ServerToClientEvents } from '@/lib/protocol';
 import type { ServerConfig } from '@/server/config';
-import { type AppServer, createServer } from '@/server/create-server';
+import { type AppServer, createServer, type ServerDeps } from '@/server/create-server';
 import { createLogger } from '@/server/logger';
 
 export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -37,17 +37,29 @@ export class TestEnv {
   server!: AppServer;
   readonly dataDir = tempDataDir();
   private readonly disposers: (() => void | Promise<void>)[] = [];
+  private deps: Omit<ServerDeps, 'log'> = {};
 
-  static async start(overrides: Partial<ServerConfig> = {}): Promise<TestEnv> {
+  /** `deps.now` replaces the server's clock (e.g. a `TestClock`), also across `restart()`. */
+  static async start(
+    overrides: Partial<ServerConfig> = {},
+    deps: Omit<ServerDeps, 'log'> = {},
+  ): Promise<TestEnv> {
     const env = new TestEnv();
-    env.server = await createServer(testConfig(env.dataDir, overrides), { log: createLogger('silent') });
+    env.deps = deps;
+    env.server = await createServer(testConfig(env.dataDir, overrides), {
+      ...deps,
+      log: createLogger('silent'),
+    });
     return env;
   }
 
   async restart(): Promise<void> {
     const port = this.server.port;
     await this.server.close();
-    this.server = await createServer(testConfig(this.dataDir, { port }), { log: createLogger('silent') });
+    this.server = await createServer(testConfig(this.dataDir, { port }), {
+      ...this.deps,
+      log: createLogger('silent'),
+    });
   }
 
   get url(): string {
@@ -87,11 +99,17 @@ export class TestEnv {
     return { doc, provider };
   }
 
-  socket(): TestSocket {
+  /**
+   * A Socket.IO client. `localAddress` (any 127.x.y.z on Linux) makes it connect from another
+   * loopback address, to test limits per client address.
+   */
+  socket(options: { localAddress?: string } = {}): TestSocket {
     const socket: TestSocket = ioClient(this.url, {
       transports: ['websocket'],
       reconnectionDelay: 50,
       reconnectionDelayMax: 200,
+      // Passed through to the `ws` client by engine.io-client.
+      ...(options.localAddress ? ({ localAddress: options.localAddress } as object) : {}),
     });
     this.disposers.push(() => {
       socket.disconnect();

@@ -392,11 +392,17 @@ describe('GET /api/boards/<id>/decision.md', () => {
     ).toEqual(['Participant 1', 'Participant 2', 'Participant 3']);
     // Rationales stay, attributed to the pseudonyms.
     expect(anon.markdown).toMatch(/Participant [123] gave 5: "Batteries included admin"/);
-    // The same pseudonyms as on the board (the UI shows anon-N as "Participant N").
-    const pseudonyms = new Set(
-      fac.latest().rounds[0]!.scores!.map((s) => s.participantId.replace('anon-', 'Participant ')),
+    // Each person's label is their pseudonym on the board (the UI shows anon-N as "Participant N").
+    const rationales = ['Fast enough for us', 'Batteries included admin', 'One language everywhere'];
+    const onBoard = rationales.map((r) =>
+      fac
+        .latest()
+        .rounds[0]!.scores!.find((s) => s.rationale === r)!
+        .participantId.replace('anon-', 'Participant '),
     );
-    expect(new Set(tableRows(people).map((r) => r[0]))).toEqual(pseudonyms);
+    const inRecord = (md: string) =>
+      rationales.map((r) => new RegExp(`(Participant \\d+) gave \\d+: "${r}"`).exec(md)?.[1]);
+    expect(inRecord(anon.markdown)).toEqual(onBoard);
 
     // Switching anonymity off names evidence authors again (the document names them anyway),
     // but the anonymous round stays anonymous, before and after finalizing.
@@ -410,6 +416,10 @@ describe('GET /api/boards/<id>/decision.md', () => {
     const off = await recordOf(board.id);
     expect(off.markdown).toContain(`added by ${names[1]}`);
     for (const name of names) expect(withoutEvidence(off.markdown)).not.toContain(name.toLowerCase());
+    expect(inRecord(off.markdown)).toEqual(onBoard);
+    expect(section(off.root, '### Dissent').map(textOf)).toEqual(
+      section(anon.root, '### Dissent').map(textOf),
+    );
     expectOk(await fac.send(EVENTS.boardFinalize, {}));
     const final = await recordOf(board.id);
     for (const name of names) expect(withoutEvidence(final.markdown)).not.toContain(name.toLowerCase());

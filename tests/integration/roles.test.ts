@@ -245,6 +245,35 @@ describe('roles: the facilitator', () => {
     expect((await env.server.store.getSettings(board.id)).status).toBe('finalized');
   });
 
+  it('a finalize whose record cannot be stored changes nothing: the board stays open, editable and unfinalized', async () => {
+    const board = await env.createBoard();
+    const fac = await joinBoard(env, board.id, 'Fran', { facilitatorKey: board.facilitatorKey });
+    const store = env.server.store;
+    const putRecord = store.putRecord.bind(store);
+    // The storage fails once, exactly where the record is written.
+    store.putRecord = async () => {
+      store.putRecord = putRecord;
+      throw new Error('disk full');
+    };
+    expect(await fac.send(EVENTS.boardFinalize, {})).toMatchObject({
+      ok: false,
+      error: { code: 'internal' },
+    });
+    expect((await store.getSettings(board.id)).status).toBe('open');
+    expect(await store.getRecord(board.id)).toBeNull();
+    expect(env.server.session.docPolicy(board.id)?.writable).toBe(true);
+    const { doc } = await env.provider(board.id);
+    expect(readBoard(doc).status).toBe('open');
+    setMetaText(doc, 'title', 'Still editable');
+    await waitFor(
+      () => env.server.yjs.loadedRoom(board.id)?.doc.getMap('meta').get('title') === 'Still editable',
+      'edit',
+    );
+    // And the next attempt works.
+    expectOk(await fac.send(EVENTS.boardFinalize, {}));
+    expect(await store.getRecord(board.id)).not.toBeNull();
+  });
+
   it('a removed participant is disconnected, cannot re-join and cannot vote', async () => {
     const board = await env.createBoard();
     const fac = await joinBoard(env, board.id, 'Fran', { facilitatorKey: board.facilitatorKey });

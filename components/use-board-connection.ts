@@ -192,7 +192,9 @@ export function useBoardConnection(target: JoinTarget | null): BoardConnection {
     if (!target) return;
     const s: BoardSocket = io({ transports: ['websocket'], reconnectionDelayMax: 5000 });
     setSocket(s);
+    let retry: ReturnType<typeof setTimeout> | undefined;
     const join = () => {
+      clearTimeout(retry);
       let payload: JoinPayload;
       if (target.as === 'viewer') {
         payload = { as: 'viewer', viewerKey: target.viewerKey, protocolVersion: PROTOCOL_VERSION };
@@ -223,6 +225,15 @@ export function useBoardConnection(target: JoinTarget | null): BoardConnection {
           // Stale credentials (e.g. the board was recreated): join as a new participant.
           localStore.forgetCredentials(target.boardId);
           join();
+        } else if (
+          result.error.code === ERROR_CODES.RATE_LIMITED &&
+          result.error.retryAfterMs !== undefined
+        ) {
+          // A crowd joining from one network: wait as told, then try again by itself.
+          setJoinError(`${result.error.message}; retrying automatically`);
+          retry = setTimeout(() => {
+            if (s.connected) join();
+          }, result.error.retryAfterMs);
         } else {
           setJoinError(result.error.message);
         }
@@ -241,6 +252,7 @@ export function useBoardConnection(target: JoinTarget | null): BoardConnection {
         setSaved(allCommitted(docRef.current, committedRef.current));
     });
     return () => {
+      clearTimeout(retry);
       s.disconnect();
       setSocket(null);
       setSession(null);

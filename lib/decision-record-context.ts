@@ -6,7 +6,7 @@
 import type { BoardSnapshot, EvidenceSnapshot } from './board-types';
 import type { ConsensusResult, OptionTotal, Scale } from './consensus-types';
 import { formatStat, mean, quoted } from './decision-record-format';
-import { escapeMarkdownInline, linkLabel, normalizeInline, safeHref } from './markdown-escape';
+import { escapeMarkdownInline, linkLabel, safeHref } from './markdown-escape';
 
 /** One revealed round and the consensus computed from its ballots. */
 export interface RecordRound {
@@ -15,6 +15,12 @@ export interface RecordRound {
   /** ISO timestamp of the reveal, or null. */
   revealedAt: string | null;
   consensus: ConsensusResult;
+  /**
+   * The round was anonymous: the participant ids in `consensus` are its pseudonyms (`anon-N`,
+   * drawn by the server for this round only), shown as "Participant N" and never matched to a
+   * name. Fixed when the round started; no board setting changes it.
+   */
+  anonymous?: boolean;
 }
 
 /** Everything the decision record is rendered from. */
@@ -23,7 +29,10 @@ export interface DecisionRecordInput {
   participants: { id: string; name: string }[];
   /** Revealed rounds, oldest first. May be empty (nothing scored yet). */
   rounds: RecordRound[];
-  /** Names hidden in matrix and dissent: use "Participant 1", "Participant 2"… (stable by participants order). */
+  /**
+   * The board hides names: evidence added by participants says "a participant". Which rounds are
+   * anonymous is each round's own flag (`RecordRound.anonymous`); this never unmasks one.
+   */
   anonymous: boolean;
   /** Link to the board to put in More Information (a read-only viewer link), or null. */
   boardUrl: string | null;
@@ -81,28 +90,40 @@ export function createContext(input: DecisionRecordInput): RecordContext {
     criterionRank.set(criterion.id, i);
   });
 
-  // Anonymous labels follow the participants order; ids seen only in ballots (people no longer
-  // listed) get the next numbers, in order of first appearance, and never a name.
+  // Names are rendered for the latest round's participants only (matrix, dissent, rationales).
+  // In an anonymous round they are its pseudonyms: "anon-3" is "Participant 3". Labels never
+  // come from the participants order, which everyone on the board can see.
+  const latestAnonymous = latest?.anonymous === true;
   const participantNames = new Map<string, string>();
-  input.participants.forEach((p, i) => {
-    if (participantNames.has(p.id)) return;
-    const name = input.anonymous ? '' : escapeMarkdownInline(p.name);
-    participantNames.set(p.id, name || `Participant ${i + 1}`);
-  });
-  let nextNumber = input.participants.length + 1;
+  if (!latestAnonymous) {
+    input.participants.forEach((p, i) => {
+      if (!participantNames.has(p.id))
+        participantNames.set(p.id, escapeMarkdownInline(p.name) || `Participant ${i + 1}`);
+    });
+  }
+  let nextNumber = latestAnonymous ? 1 : input.participants.length + 1;
+  if (latestAnonymous) {
+    for (const id of participantIdsOf(latest)) {
+      const n = /^anon-(\d{1,6})$/.exec(id)?.[1];
+      if (n !== undefined) nextNumber = Math.max(nextNumber, Number(n) + 1);
+    }
+  }
   const participantName = (id: string): string => {
     let name = participantNames.get(id);
     if (name === undefined) {
-      name = `Participant ${nextNumber}`;
-      nextNumber += 1;
+      const n = latestAnonymous ? /^anon-(\d{1,6})$/.exec(id)?.[1] : undefined;
+      if (n !== undefined) name = `Participant ${Number(n)}`;
+      else {
+        // Ids seen only in ballots (people no longer listed, or an unexpected pseudonym) get
+        // the next numbers, in order of first appearance, and never a name.
+        name = `Participant ${nextNumber}`;
+        nextNumber += 1;
+      }
       participantNames.set(id, name);
     }
     return name;
   };
-  for (const round of input.rounds) {
-    for (const p of round.consensus.participants) participantName(p.participantId);
-    for (const cell of round.consensus.cells) for (const s of cell.scores) participantName(s.participantId);
-  }
+  if (latest !== null) for (const id of participantIdsOf(latest)) participantName(id);
 
   const rank = (map: Map<string, number>, id: string) => map.get(id) ?? Number.MAX_SAFE_INTEGER;
   const chosenId =
@@ -124,6 +145,14 @@ export function createContext(input: DecisionRecordInput): RecordContext {
     leaderId,
     referenceId: chosenId ?? leaderId,
   };
+}
+
+/** Every participant id in a round, in order of first appearance. */
+function participantIdsOf(round: RecordRound): string[] {
+  const ids = new Set<string>();
+  for (const p of round.consensus.participants) ids.add(p.participantId);
+  for (const cell of round.consensus.cells) for (const s of cell.scores) ids.add(s.participantId);
+  return [...ids];
 }
 
 /** The option's weighted total in this consensus, if it has one. */
@@ -168,14 +197,13 @@ export function sourceLabel(ctx: RecordContext, sourceId: string): string {
   return `[${linkLabel(source.title) || 'Untitled source'}](<${href}>)`;
 }
 
-/** In anonymous records an author who is a participant becomes "Participant N", anyone else "a participant". */
+/**
+ * On a board that hides names an author is "a participant": never a "Participant N" label, which
+ * would tie a pseudonym to the author name everyone sees in the document.
+ */
 function authorLabel(ctx: RecordContext, authorName: string): string {
-  if (!ctx.input.anonymous) return escapeMarkdownInline(authorName) || 'a participant';
-  const key = normalizeInline(authorName).toLowerCase();
-  const match = ctx.input.participants.find(
-    (p) => key !== '' && normalizeInline(p.name).toLowerCase() === key,
-  );
-  return match === undefined ? 'a participant' : ctx.participantName(match.id);
+  if (ctx.input.anonymous) return 'a participant';
+  return escapeMarkdownInline(authorName) || 'a participant';
 }
 
 function attribution(ctx: RecordContext, evidence: EvidenceSnapshot): string {

@@ -361,7 +361,12 @@ export function moreInformationSection(ctx: RecordContext): string[] {
       'same scale, with the criteria weights normalized. Agreement is r_wg (James, Demaree & Wolf, 1984) with the ' +
       'bands of LeBreton & Senter (2008).',
   ];
-  if (input.anonymous) intro.push('Participants are anonymized.');
+  if (ctx.latest?.anonymous === true) {
+    intro.push(
+      'Participants are anonymized.',
+      `Round ${ctx.latest.number} was anonymous: its scores carry pseudonyms drawn for that round alone.`,
+    );
+  } else if (input.anonymous) intro.push('Evidence authors are not named.');
   if (input.boardUrl !== null && input.boardUrl.trim() !== '') {
     const href = safeHref(input.boardUrl);
     intro.push(

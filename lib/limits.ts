@@ -27,9 +27,32 @@ export const LIMITS = {
   MAX_PARTICIPANTS_PER_BOARD: 100,
   MIN_WEIGHT: 0,
   MAX_WEIGHT: 100,
-  /** Session commands one socket may send per window before being told to slow down. */
-  RATE_LIMIT_COMMANDS: 120,
-  RATE_LIMIT_WINDOW_MS: 10_000,
+  /** Evidence items on one board, all criteria together; `evidence:add` refuses more. */
+  MAX_EVIDENCE_PER_BOARD: 1000,
+
+  // Session-channel rate limits, as token buckets (server/rate-limit.ts): a burst at once,
+  // then a sustained rate. Every command counts, joins included; refusals are `rate_limited`
+  // with `retryAfterMs`. Sized for a 100-person board scoring at once and for a workshop
+  // behind one NAT (everyone shares one address).
+  /** Commands one connection may send at once… */
+  COMMAND_BURST_PER_CONNECTION: 120,
+  /** …and per second after that. */
+  COMMANDS_PER_SECOND_PER_CONNECTION: 12,
+  /** Commands one participant may send at once, all their connections together… */
+  COMMAND_BURST_PER_PARTICIPANT: 120,
+  COMMANDS_PER_SECOND_PER_PARTICIPANT: 10,
+  /** Commands one board accepts at once from all its participants (a whole room scoring)… */
+  COMMAND_BURST_PER_BOARD: 200,
+  COMMANDS_PER_SECOND_PER_BOARD: 40,
+  /** Commands from one client address at once, all connections and boards together… */
+  COMMAND_BURST_PER_ADDRESS: 600,
+  COMMANDS_PER_SECOND_PER_ADDRESS: 50,
+  /**
+   * New participants one client address may create at once: a whole workshop behind one NAT
+   * joins within a minute. Returning people (with their credentials) do not count.
+   */
+  NEW_PARTICIPANT_BURST_PER_ADDRESS: 40,
+  NEW_PARTICIPANTS_PER_MINUTE_PER_ADDRESS: 30,
 
   // ---- the document connection (/yjs) ----
   /** Messages one document connection may send: a burst, then a sustained rate. */

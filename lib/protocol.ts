@@ -23,6 +23,8 @@ export const EVENTS = {
   boardSetScale: 'board:set-scale',
   boardSetAutoReveal: 'board:set-auto-reveal',
   boardSetAnonymous: 'board:set-anonymous',
+  boardSetJoining: 'board:set-joining',
+  boardSetStructureEditors: 'board:set-structure-editors',
   boardLock: 'board:lock',
   boardUnlock: 'board:unlock',
   boardFinalize: 'board:finalize',
@@ -80,7 +82,12 @@ export const ERROR_CODES = {
   BAD_TOKEN: 'bad_token',
   NOT_JOINED: 'not_joined',
   BOARD_FULL: 'board_full',
+  /** The facilitator closed joining: only people who joined before may come back. */
+  JOINING_CLOSED: 'joining_closed',
+  /** Too many commands; the error carries `retryAfterMs`. */
   RATE_LIMITED: 'rate_limited',
+  /** The board holds as much of this as it may (e.g. LIMITS.MAX_EVIDENCE_PER_BOARD). */
+  LIMIT_REACHED: 'limit_reached',
   /** The command needs the facilitator key. */
   NOT_FACILITATOR: 'not_facilitator',
   /** Viewers cannot send commands that change anything. */
@@ -108,15 +115,20 @@ export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
 export interface ProtocolError {
   code: ErrorCode;
   message: string;
+  /**
+   * With `rate_limited`: milliseconds until the refused command would be accepted, if the
+   * client sends nothing else meanwhile.
+   */
+  retryAfterMs?: number;
 }
 
 /** Acknowledgement of every command. */
 export type Result<T> = { ok: true; data: T } | { ok: false; error: ProtocolError };
 
 export const ok = <T>(data: T): Result<T> => ({ ok: true, data });
-export const fail = (code: ErrorCode, message: string): Result<never> => ({
+export const fail = (code: ErrorCode, message: string, retryAfterMs?: number): Result<never> => ({
   ok: false,
-  error: { code, message },
+  error: retryAfterMs === undefined ? { code, message } : { code, message, retryAfterMs },
 });
 
 // ---- payload schemas -------------------------------------------------------------------
@@ -189,7 +201,13 @@ export type BallotPayload = z.infer<typeof ballotPayloadSchema>;
 
 export const ROUND_MODES = ['blind', 'open'] as const;
 export type RoundMode = (typeof ROUND_MODES)[number];
-export const roundStartPayloadSchema = z.object({ mode: z.enum(ROUND_MODES).default('blind') }).strict();
+export const roundStartPayloadSchema = z
+  .object({
+    mode: z.enum(ROUND_MODES).default('blind'),
+    /** Scores shown under pseudonyms, for good; default: the board's `anonymous` setting. */
+    anonymous: z.boolean().optional(),
+  })
+  .strict();
 export const roundRevealPayloadSchema = z.object({ roundId: idSchema }).strict();
 
 /** The two scales a facilitator may pick: 1–5 (default) or 0–10. */
@@ -202,6 +220,12 @@ export const setScalePayloadSchema = z
   .strict()
   .refine((s) => SCALES.some((x) => x.min === s.min && x.max === s.max), 'the scale is 1–5 or 0–10');
 export const togglePayloadSchema = z.object({ enabled: z.boolean() }).strict();
+/** `open: false` closes the board to newcomers; people who joined before may still come back. */
+export const setJoiningPayloadSchema = z.object({ open: z.boolean() }).strict();
+export const STRUCTURE_EDITORS = ['everyone', 'facilitator'] as const;
+export type StructureEditors = (typeof STRUCTURE_EDITORS)[number];
+/** Who may change options, criteria and weights in the document (enforced on /yjs). */
+export const setStructureEditorsPayloadSchema = z.object({ editors: z.enum(STRUCTURE_EDITORS) }).strict();
 export const participantRemovePayloadSchema = z.object({ participantId: idSchema }).strict();
 export const timerStartPayloadSchema = z
   .object({ seconds: z.number().int().min(10, 'at least 10 seconds').max(3600, 'at most an hour') })
@@ -246,7 +270,11 @@ export interface RosterEntry {
 }
 
 export interface ScoreView {
-  /** The scorer; on anonymous boards a stable pseudonym ("anon-1", …) instead of the id. */
+  /**
+   * The scorer. In an anonymous round, a pseudonym (`anon-1`, `anon-2`, …) instead of the id,
+   * except in `mine`: numbered in an order only the server can compute, and valid for that
+   * round only (`anon-1` of one round is not `anon-1` of another).
+   */
   participantId: string;
   criterionId: string;
   optionId: string;
@@ -254,15 +282,34 @@ export interface ScoreView {
   rationale: string;
 }
 
+/** How far one voter is in a round. */
+export interface ProgressEntry {
+  participantId: string;
+  /** Every cell of the board's current criteria × options is scored. */
+  done: boolean;
+  /** Cells scored; null in an anonymous round (a count could be matched to a pseudonym). */
+  scored: number | null;
+  /** The board's current cells. */
+  total: number;
+}
+
 export interface RoundView {
   id: string;
   number: number;
   mode: RoundMode;
   status: 'open' | 'revealed';
+  /** Fixed when the round starts: its scores carry pseudonyms, for good. */
+  anonymous: boolean;
   startedAt: string;
   revealedAt: string | null;
-  /** For everyone: how far each voter is (cells scored of the board's current cells). */
-  progress: { participantId: string; scored: number; total: number }[];
+  /**
+   * For everyone: how far each voter is. In an anonymous round only `done` (and an empty list
+   * once it is revealed, or while an open-mode anonymous round shows scores live).
+   */
+  progress: ProgressEntry[];
+  /** Voters (participants neither removed nor spectating) and how many of them are done. */
+  voters: number;
+  finished: number;
   /** This participant's own scores in this round. */
   mine: ScoreView[];
   /** Everyone's scores: only after the reveal, or live in an open round; otherwise null. */
@@ -274,9 +321,13 @@ export interface RoundView {
 export interface BoardSettingsView {
   scale: { min: number; max: number };
   autoReveal: boolean;
+  /** New rounds are anonymous by default (each round keeps its own flag). */
   anonymous: boolean;
   status: 'open' | 'locked' | 'finalized';
   finalizedAt: string | null;
+  /** Newcomers are refused (`joining_closed`); people who joined before may come back. */
+  joinClosed: boolean;
+  structureEditors: StructureEditors;
   /** A countdown everyone sees; endsAt is the server's clock (use serverNow to correct skew). */
   timer: { endsAt: string; seconds: number } | null;
 }
@@ -330,6 +381,8 @@ export interface ClientToServerEvents {
   [EVENTS.boardSetScale]: Command<z.input<typeof setScalePayloadSchema>>;
   [EVENTS.boardSetAutoReveal]: Command<z.input<typeof togglePayloadSchema>>;
   [EVENTS.boardSetAnonymous]: Command<z.input<typeof togglePayloadSchema>>;
+  [EVENTS.boardSetJoining]: Command<z.input<typeof setJoiningPayloadSchema>>;
+  [EVENTS.boardSetStructureEditors]: Command<z.input<typeof setStructureEditorsPayloadSchema>>;
   [EVENTS.boardLock]: Command<Record<string, never>>;
   [EVENTS.boardUnlock]: Command<Record<string, never>>;
   [EVENTS.boardFinalize]: Command<Record<string, never>>;

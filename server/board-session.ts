@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import * as Y from 'yjs';
 import type { ZodError } from 'zod';
 import { getCriteria, getOptions } from '@/lib/board-schema';
@@ -6,6 +7,7 @@ import {
   describeZodError,
   ERROR_CODES,
   type ErrorCode,
+  type ProgressEntry,
   type RosterEntry,
   type RoundView,
   type ScoreView,
@@ -40,6 +42,47 @@ export function shapeOfDoc(doc: Y.Doc): BoardShape {
   return { criterionIds: ids(getCriteria(doc)), optionIds: ids(getOptions(doc)) };
 }
 
+/**
+ * The pseudonyms of an anonymous round: its scorers ranked by HMAC-SHA256(installation secret,
+ * board, round, participant) and numbered `anon-1`, `anon-2`, … in that order. Without the
+ * secret, which never leaves the server, the numbering is a random permutation: it follows
+ * neither the roster nor the joining order, and it is drawn again for every round. The same
+ * function labels the decision record, so board and record agree.
+ */
+export function roundPseudonyms(
+  secret: Uint8Array,
+  boardId: string,
+  roundId: string,
+  participantIds: Iterable<string>,
+): Map<string, string> {
+  const ranked = [...new Set(participantIds)]
+    .map((id) => ({
+      id,
+      rank: createHmac('sha256', secret)
+        .update(`pseudonym\u0000${boardId}\u0000${roundId}\u0000${id}`)
+        .digest('hex'),
+    }))
+    .sort((a, b) => (a.rank < b.rank ? -1 : a.rank > b.rank ? 1 : 0));
+  return new Map(ranked.map((r, i) => [r.id, `anon-${i + 1}`]));
+}
+
+/** N of a pseudonym `anon-N`; anything else sorts last. */
+export function pseudonymNumber(id: string): number {
+  return Number(/^anon-(\d{1,6})$/.exec(id)?.[1] ?? Number.MAX_SAFE_INTEGER);
+}
+
+/** Orders the scores of an anonymous round by pseudonym, then cell: nothing about when they came in. */
+export function byPseudonymThenCell(
+  a: Pick<ScoreView, 'participantId' | 'criterionId' | 'optionId'>,
+  b: Pick<ScoreView, 'participantId' | 'criterionId' | 'optionId'>,
+): number {
+  return (
+    pseudonymNumber(a.participantId) - pseudonymNumber(b.participantId) ||
+    (a.criterionId < b.criterionId ? -1 : a.criterionId > b.criterionId ? 1 : 0) ||
+    (a.optionId < b.optionId ? -1 : a.optionId > b.optionId ? 1 : 0)
+  );
+}
+
 const cellKey = (criterionId: string, optionId: string) => `${criterionId}\u0000${optionId}`;
 const scoreKey = (s: Pick<ScoreRow, 'roundId' | 'participantId' | 'criterionId' | 'optionId'>) =>
   `${s.roundId}\u0000${s.participantId}\u0000${cellKey(s.criterionId, s.optionId)}`;
@@ -60,6 +103,8 @@ export class BoardSession {
     public rounds: RoundRow[],
     scores: ScoreRow[],
     readonly viewerKey: string,
+    /** The installation secret pseudonyms are drawn with (`BoardStore.serverSecret`). */
+    readonly pseudonymSecret: Uint8Array,
   ) {
     for (const s of scores) this.scores.set(scoreKey(s), s);
   }
@@ -75,6 +120,18 @@ export class BoardSession {
 
   get hasAnyScore(): boolean {
     return this.scores.size > 0;
+  }
+
+  /** Seats taken: participants not removed (removing someone frees their seat). */
+  get seatsTaken(): number {
+    let n = 0;
+    for (const p of this.participants) if (!p.removed) n++;
+    return n;
+  }
+
+  /** Every score of every round (for the decision record). */
+  allScores(): ScoreRow[] {
+    return [...this.scores.values()];
   }
 
   participant(id: string): ParticipantRow | undefined {
@@ -134,6 +191,8 @@ export class BoardSession {
       anonymous: this.settings.anonymous,
       status: this.settings.status,
       finalizedAt: this.settings.finalizedAt,
+      joinClosed: this.settings.joinClosed,
+      structureEditors: this.settings.structureEditors,
       timer: this.timer,
     };
   }
@@ -150,46 +209,78 @@ export class BoardSession {
       }));
   }
 
-  /** Stable pseudonyms for anonymous boards, by order of joining. */
-  private pseudonyms(): Map<string, string> {
-    return new Map(this.participants.map((p, i) => [p.id, `anon-${i + 1}`]));
-  }
-
   /**
    * The rounds as one client may see them. Other people's scores are included only for
    * a revealed round or an open-mode round — never for an unrevealed blind round.
+   *
+   * Anonymous rounds (the round's own flag, fixed when it started) must not let anything a
+   * client receives tie a pseudonym to a person: scores carry pseudonyms and come sorted by
+   * pseudonym and cell (not in the order they were cast); per-person progress says only who
+   * is done, never how many cells (a count could be matched to a pseudonym's number of scores),
+   * and is left out entirely once scores are visible (revealed, or an open-mode round shown
+   * live), where a "done" that flips as a pseudonym's last score appears would tie them.
    */
   roundViews(viewerParticipantId: string | null, shape: BoardShape): RoundView[] {
     const cells = new Set<string>();
     for (const c of shape.criterionIds) for (const o of shape.optionIds) cells.add(cellKey(c, o));
     const total = cells.size;
-    const names = this.settings.anonymous ? this.pseudonyms() : null;
-    const toView = (s: ScoreRow, own: boolean): ScoreView => ({
-      participantId: names && !own ? (names.get(s.participantId) ?? 'anon') : s.participantId,
-      criterionId: s.criterionId,
-      optionId: s.optionId,
-      value: s.value,
-      rationale: s.rationale,
-    });
+    const voters = this.voters();
     return this.rounds.map((round) => {
       const scores = this.roundScores(round.id);
       const visible = round.revealedAt !== null || round.mode === 'open';
-      const progress = this.progress(round.id, shape);
+      const counts = this.progress(round.id, shape);
+      const progress: ProgressEntry[] = voters.map((p) => {
+        const scored = counts.get(p.id) ?? 0;
+        return { participantId: p.id, done: total > 0 && scored >= total, scored, total };
+      });
+      const finished = progress.filter((p) => p.done).length;
+      const names = round.anonymous
+        ? this.pseudonymsOf(
+            round.id,
+            scores.map((s) => s.participantId),
+          )
+        : null;
+      const toView = (s: ScoreRow, own: boolean): ScoreView => ({
+        participantId: names && !own ? (names.get(s.participantId) ?? 'anon') : s.participantId,
+        criterionId: s.criterionId,
+        optionId: s.optionId,
+        value: s.value,
+        rationale: s.rationale,
+      });
+      let shown: ScoreView[] | null = null;
+      if (visible) {
+        shown = scores.map((s) => toView(s, false));
+        if (names) shown.sort(byPseudonymThenCell);
+      }
       return {
         id: round.id,
         number: round.number,
         mode: round.mode,
         status: round.revealedAt === null ? 'open' : 'revealed',
+        anonymous: round.anonymous,
         startedAt: round.startedAt,
         revealedAt: round.revealedAt,
-        progress: this.voters().map((p) => ({ participantId: p.id, scored: progress.get(p.id) ?? 0, total })),
+        progress: !round.anonymous ? progress : visible ? [] : progress.map((p) => ({ ...p, scored: null })),
+        voters: voters.length,
+        finished,
         mine: viewerParticipantId
           ? scores.filter((s) => s.participantId === viewerParticipantId).map((s) => toView(s, true))
           : [],
-        scores: visible ? scores.map((s) => toView(s, false)) : null,
+        scores: shown,
         orphanedScores: scores.filter((s) => !cells.has(cellKey(s.criterionId, s.optionId))).length,
       };
     });
+  }
+
+  /** Pseudonyms per round, recomputed only when the round's set of scorers changes. */
+  private readonly pseudonymCache = new Map<string, { scorers: string; names: Map<string, string> }>();
+  private pseudonymsOf(roundId: string, participantIds: string[]): Map<string, string> {
+    const scorers = [...new Set(participantIds)].sort().join(',');
+    const cached = this.pseudonymCache.get(roundId);
+    if (cached?.scorers === scorers) return cached.names;
+    const names = roundPseudonyms(this.pseudonymSecret, this.boardId, roundId, participantIds);
+    this.pseudonymCache.set(roundId, { scorers, names });
+    return names;
   }
 }
 

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { BoardDirectory } from './board-directory';
+import type { DocPolicy } from './board-room';
 import { clientAddress } from './client-address';
 import type { ServerConfig } from './config';
 import { DocSeal } from './doc-seal';
@@ -15,7 +16,7 @@ import {
 } from './http-api';
 import { type HttpRateLimitSettings, HttpRateLimits } from './http-rate-limits';
 import { createLogger, type Logger, redactSecrets } from './logger';
-import { isOriginAllowed } from './origin';
+import { isOriginAllowed, socketIoAllowRequest } from './origin';
 import { SessionServer } from './session-server';
 import { lockDataDir } from './storage/data-dir-lock';
 import { SqliteStore } from './storage/sqlite-store';
@@ -43,6 +44,14 @@ export interface ServerDeps {
   /** REST rate limits; defaults from HTTP_LIMITS (tests that create many boards lift them). */
   httpRateLimits?: Partial<HttpRateLimitSettings>;
 }
+
+/** The document policy of a board whose session is not loaded: read-only, structure frozen. */
+const CLOSED_POLICY: DocPolicy = {
+  writable: false,
+  roundOpen: true,
+  structureEditors: 'facilitator',
+  isFacilitator: () => false,
+};
 
 /** Project root: where next.config.ts and app/ live. */
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -104,14 +113,19 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
     connectionsCheckingInterval: timeouts.timeoutCheckIntervalMs,
   });
   const rateLimits = new HttpRateLimits(deps.httpRateLimits);
-  const session = new SessionServer(httpServer, store, directory, log, now);
+  const session = new SessionServer(httpServer, store, directory, log, now, {
+    publicUrl: config.publicUrl,
+    clientAddress: (req) => clientAddress(req, config),
+    allowRequest: socketIoAllowRequest(config),
+  });
   const yjs = new YjsServer(
     store,
     directory,
     seal,
     {
       onCommitted: (boardId, clocks) => session.noticeCommitted(boardId, clocks),
-      policy: (boardId) => session.docPolicy(boardId),
+      // Not loaded (cannot happen after `prepare`): nothing may be written.
+      policy: (boardId) => session.docPolicy(boardId) ?? CLOSED_POLICY,
       prepare: (boardId) => session.prepareBoard(boardId),
       onConnected: (boardId, participantId) => session.sendSavedNotice(boardId, { participantId }),
     },

@@ -1,6 +1,8 @@
-import { addEvidence, getDecision, readBoard } from '@/lib/board-schema';
+import * as Y from 'yjs';
+import { addEvidence, getCriteria, getDecision, readBoard } from '@/lib/board-schema';
 import type { BoardSnapshot } from '@/lib/board-types';
 import { computeConsensus } from '@/lib/consensus';
+import { LIMITS } from '@/lib/limits';
 import {
   ballotPayloadSchema,
   ERROR_CODES,
@@ -9,13 +11,16 @@ import {
   renamePayloadSchema,
   roundRevealPayloadSchema,
   roundStartPayloadSchema,
+  setJoiningPayloadSchema,
   setScalePayloadSchema,
+  setStructureEditorsPayloadSchema,
   spectatePayloadSchema,
   timerStartPayloadSchema,
   togglePayloadSchema,
 } from '@/lib/protocol';
 import { roundConsensusInput } from '@/lib/round-consensus';
 import { type BoardSession, type BoardShape, ensure, parse } from './board-session';
+import { renderRecordFile } from './decision-export';
 import { newSecret } from './secrets';
 import type { BoardSettings, BoardStore, ParticipantRow } from './storage/types';
 import type { YjsServer } from './yjs-server';
@@ -25,6 +30,8 @@ export interface CommandContext {
   boardId: string;
   /** The participant sending the command (never a viewer; checked by the caller). */
   me: ParticipantRow;
+  /** Where the board is served (for the viewer link in a record frozen by this command). */
+  baseUrl: string | null;
 }
 
 export interface CommandDeps {
@@ -115,6 +122,8 @@ export class SessionCommands {
     const e = parse(evidencePayloadSchema, payload);
     ensure(session.settings.status === 'open', ERROR_CODES.BOARD_LOCKED, 'the board is locked');
     const added = await this.deps.yjs.withDoc(boardId, (room) => {
+      // Counted on the raw arrays: entries a reader would skip still take room.
+      if (evidenceCount(room.doc) >= LIMITS.MAX_EVIDENCE_PER_BOARD) return 'full';
       const board = readBoard(room.doc);
       if (!board.criteria.some((c) => c.id === e.criterionId)) return 'no such criterion';
       if (e.optionId !== null && !board.options.some((o) => o.id === e.optionId)) return 'no such option';
@@ -134,11 +143,16 @@ export class SessionCommands {
       });
       return done ? null : 'no such criterion';
     });
+    ensure(
+      added !== 'full',
+      ERROR_CODES.LIMIT_REACHED,
+      `a board holds at most ${LIMITS.MAX_EVIDENCE_PER_BOARD} evidence items`,
+    );
     ensure(added === null, ERROR_CODES.UNKNOWN_CELL, added ?? '');
   }
 
   async startRound({ session, boardId }: CommandContext, payload: unknown): Promise<void> {
-    const { mode } = parse(roundStartPayloadSchema, payload);
+    const { mode, anonymous } = parse(roundStartPayloadSchema, payload);
     ensure(session.settings.status === 'open', ERROR_CODES.BOARD_LOCKED, 'the board is locked');
     ensure(
       !session.openRound,
@@ -152,7 +166,8 @@ export class SessionCommands {
       mode,
       startedAt: this.deps.now().toISOString(),
       revealedAt: null,
-      anonymous: session.settings.anonymous,
+      // Fixed for good: no later setting unmasks (or masks) this round.
+      anonymous: anonymous ?? session.settings.anonymous,
     };
     await this.deps.store.createRound(round);
     session.rounds.push(round);
@@ -176,6 +191,7 @@ export class SessionCommands {
 
   async setScale({ session, boardId }: CommandContext, payload: unknown): Promise<void> {
     const scale = parse(setScalePayloadSchema, payload);
+    ensure(session.settings.status !== 'finalized', ERROR_CODES.BOARD_LOCKED, 'the board is finalized');
     ensure(
       !session.hasAnyScore,
       ERROR_CODES.SCALE_LOCKED,
@@ -193,23 +209,97 @@ export class SessionCommands {
     await this.updateSettings(session, boardId, { [key]: enabled });
   }
 
-  async setStatus({ session, boardId }: CommandContext, status: BoardSettings['status']): Promise<void> {
-    const finalizedAt = status === 'finalized' ? this.deps.now().toISOString() : null;
-    if (status === 'finalized') {
-      ensure(!session.openRound, ERROR_CODES.ROUND_IN_PROGRESS, 'reveal the current round before finalizing');
-    }
-    await this.updateSettings(session, boardId, { status, finalizedAt });
-    this.deps.setWritable(boardId, status === 'open');
-    await this.deps.yjs.withDoc(boardId, (room) => {
-      const board = readBoard(room.doc);
-      // Finalizing without a chosen option chooses the matrix leader (the default).
-      const leaderId =
-        status === 'finalized' && !board.decision.chosenOptionId ? this.leaderOf(session, board) : null;
-      room.applyServerChange((doc) => {
-        // Mirror the status into the document so every Yjs reader sees it.
-        doc.getMap('meta').set('status', status);
-        if (leaderId) getDecision(doc).set('chosenOptionId', leaderId);
+  async setJoining({ session, boardId }: CommandContext, payload: unknown): Promise<void> {
+    const { open } = parse(setJoiningPayloadSchema, payload);
+    await this.updateSettings(session, boardId, { joinClosed: !open });
+  }
+
+  async setStructureEditors({ session, boardId }: CommandContext, payload: unknown): Promise<void> {
+    const { editors } = parse(setStructureEditorsPayloadSchema, payload);
+    await this.updateSettings(session, boardId, { structureEditors: editors });
+  }
+
+  async lock({ session, boardId }: CommandContext): Promise<void> {
+    ensure(
+      session.settings.status !== 'finalized',
+      ERROR_CODES.BOARD_LOCKED,
+      'the board is finalized; reopen it first',
+    );
+    await this.updateSettings(session, boardId, { status: 'locked', finalizedAt: null });
+    this.deps.setWritable(boardId, false);
+    await this.mirrorStatus(boardId, 'locked');
+  }
+
+  /** Reopens a locked or finalized board; a finalized board's frozen record is dropped. */
+  async unlock({ session, boardId }: CommandContext): Promise<void> {
+    const wasFinalized = session.settings.status === 'finalized';
+    await this.updateSettings(session, boardId, { status: 'open', finalizedAt: null });
+    this.deps.setWritable(boardId, true);
+    // After the status: a stale record is harmless (only a finalized board serves its record,
+    // and finalizing again replaces it); a finalized board without its record would not be.
+    if (wasFinalized) await this.deps.store.putRecord(boardId, null);
+    await this.mirrorStatus(boardId, 'open');
+  }
+
+  /**
+   * Finalizes: stops document edits, writes the status (and, with no option chosen, the matrix
+   * leader) into the document, renders the decision record from that document and the session,
+   * stores it, and only then commits the status. The record served for a finalized board is
+   * that file, whatever changes later. Any failure puts everything back and changes nothing.
+   */
+  async finalize({ session, boardId, baseUrl }: CommandContext): Promise<void> {
+    ensure(
+      session.settings.status !== 'finalized',
+      ERROR_CODES.BOARD_LOCKED,
+      'the board is already finalized',
+    );
+    ensure(!session.openRound, ERROR_CODES.ROUND_IN_PROGRESS, 'reveal the current round before finalizing');
+    const previous = session.settings.status;
+    const finalizedAt = this.deps.now().toISOString();
+    // From here no document edit can slip in between the snapshot and the status.
+    this.deps.setWritable(boardId, false);
+    let mirrored = false;
+    let stored = false;
+    try {
+      const snapshot = await this.deps.yjs.withDoc(boardId, (room) => {
+        const board = readBoard(room.doc);
+        // Finalizing without a chosen option chooses the matrix leader (the default).
+        const leaderId = board.decision.chosenOptionId ? null : this.leaderOf(session, board);
+        room.applyServerChange((doc) => {
+          doc.getMap('meta').set('status', 'finalized');
+          if (leaderId) getDecision(doc).set('chosenOptionId', leaderId);
+        });
+        return readBoard(room.doc);
       });
+      mirrored = true;
+      const record = renderRecordFile(
+        {
+          boardId,
+          viewerKey: session.viewerKey,
+          snapshot,
+          settings: { ...session.settings, status: 'finalized', finalizedAt },
+          participants: session.participants.map((p) => ({ id: p.id, name: p.name })),
+          rounds: session.rounds,
+          scores: session.allScores(),
+          pseudonymSecret: session.pseudonymSecret,
+        },
+        { baseUrl, now: this.deps.now() },
+      );
+      await this.deps.store.putRecord(boardId, { ...record, createdAt: finalizedAt });
+      stored = true;
+      await this.updateSettings(session, boardId, { status: 'finalized', finalizedAt });
+    } catch (err) {
+      this.deps.setWritable(boardId, previous === 'open');
+      if (stored) await this.deps.store.putRecord(boardId, null).catch(() => {});
+      if (mirrored) await this.mirrorStatus(boardId, previous).catch(() => {});
+      throw err;
+    }
+  }
+
+  /** Mirrors the status into the document so every Yjs reader sees it. */
+  private async mirrorStatus(boardId: string, status: BoardSettings['status']): Promise<void> {
+    await this.deps.yjs.withDoc(boardId, (room) => {
+      room.applyServerChange((doc) => doc.getMap('meta').set('status', status));
     });
   }
 
@@ -248,4 +338,14 @@ export class SessionCommands {
     await this.deps.store.updateSettings(boardId, patch);
     session.settings = { ...session.settings, ...patch };
   }
+}
+
+/** Evidence entries on the board, every criterion's raw array counted. */
+function evidenceCount(doc: Y.Doc): number {
+  let n = 0;
+  for (const criterion of getCriteria(doc).toArray()) {
+    const evidence = criterion instanceof Y.Map ? criterion.get('evidence') : undefined;
+    if (evidence instanceof Y.Array) n += evidence.length;
+  }
+  return n;
 }

@@ -1,5 +1,5 @@
-import type { Server as HttpServer } from 'node:http';
-import { Server, type Socket } from 'socket.io';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import { Server, type ServerOptions, type Socket } from 'socket.io';
 import { LIMITS } from '@/lib/limits';
 import {
   type ClientToServerEvents,
@@ -7,6 +7,7 @@ import {
   EVENTS,
   fail,
   type InterServerEvents,
+  type JoinPayload,
   type JoinResult,
   joinPayloadSchema,
   ok,
@@ -20,6 +21,7 @@ import type { BoardDirectory } from './board-directory';
 import type { DocPolicy } from './board-room';
 import { BoardSession, type BoardShape, CommandError, ensure, parse, shapeOfDoc } from './board-session';
 import { boardTag, type Logger } from './logger';
+import { KeyedRateLimiter, type RateLimit, type Take, TokenBucket } from './rate-limit';
 import { hashSecret, newSecret, secretMatches } from './secrets';
 import { type CommandContext, SessionCommands } from './session-commands';
 import type { BoardStore, ParticipantRow } from './storage/types';
@@ -32,6 +34,35 @@ type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEv
 export const SAVED_NOTICE_DELAY_MS = 25;
 /** Board sessions kept in memory; beyond this the least recently used idle ones are dropped. */
 export const MAX_CACHED_SESSIONS = 1000;
+
+export interface SessionServerOptions {
+  /** PUBLIC_URL: the base of the viewer link in a record frozen at finalizing. */
+  publicUrl?: string | null;
+  /** The client address a socket's limits are keyed by (honours a trusted proxy). */
+  clientAddress?: (req: IncomingMessage) => string;
+  /** Decides whether a connection's Origin may open the session channel. */
+  allowRequest?: ServerOptions['allowRequest'];
+}
+
+const perSecond = (capacity: number, refillPerSecond: number): RateLimit => ({ capacity, refillPerSecond });
+const CONNECTION_LIMIT = perSecond(
+  LIMITS.COMMAND_BURST_PER_CONNECTION,
+  LIMITS.COMMANDS_PER_SECOND_PER_CONNECTION,
+);
+
+/** `Host` as sent when the socket connected, if it looks like a host (for links only). */
+function handshakeBaseUrl(socket: IoSocket): string | null {
+  const host = socket.handshake.headers.host;
+  return typeof host === 'string' &&
+    /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/.test(host)
+    ? `http://${host}`
+    : null;
+}
+
+/** Where a connection stands with `board:join`: its board and role are set once. */
+interface JoinPhase {
+  phase: 'free' | 'joining' | 'joined';
+}
 
 const roomOf = (boardId: string) => `board:${boardId}`;
 const shapeKey = (shape: BoardShape) => `${shape.criterionIds.join(',')}|${shape.optionIds.join(',')}`;
@@ -46,8 +77,6 @@ export class SessionServer {
   private yjs!: YjsServer;
   private commands!: SessionCommands;
   private readonly sessions = new Map<string, Promise<BoardSession>>();
-  /** Sessions whose load finished, for the synchronous document policy. */
-  private readonly loaded = new Map<string, BoardSession>();
   private readonly savedTimers = new Map<string, NodeJS.Timeout>();
   /** Committed clocks not yet reported in a `doc:saved`, per board. */
   private readonly savedClocks = new Map<string, Map<number, number>>();
@@ -55,6 +84,23 @@ export class SessionServer {
   private readonly lastShape = new Map<string, string>();
   /** Serializes the commands of one board so read-check-write sequences do not interleave. */
   private readonly queues = new Map<string, Promise<unknown>>();
+  /** Sessions whose load finished: what `docPolicy` reads without waiting. */
+  private readonly loaded = new Map<string, BoardSession>();
+  private secret: Promise<Uint8Array> | null = null;
+
+  // Rate limits beyond one connection's (each connection has its own bucket).
+  private readonly addressLimit = new KeyedRateLimiter(
+    perSecond(LIMITS.COMMAND_BURST_PER_ADDRESS, LIMITS.COMMANDS_PER_SECOND_PER_ADDRESS),
+  );
+  private readonly participantLimit = new KeyedRateLimiter(
+    perSecond(LIMITS.COMMAND_BURST_PER_PARTICIPANT, LIMITS.COMMANDS_PER_SECOND_PER_PARTICIPANT),
+  );
+  private readonly boardLimit = new KeyedRateLimiter(
+    perSecond(LIMITS.COMMAND_BURST_PER_BOARD, LIMITS.COMMANDS_PER_SECOND_PER_BOARD),
+  );
+  private readonly newParticipantLimit = new KeyedRateLimiter(
+    perSecond(LIMITS.NEW_PARTICIPANT_BURST_PER_ADDRESS, LIMITS.NEW_PARTICIPANTS_PER_MINUTE_PER_ADDRESS / 60),
+  );
 
   constructor(
     httpServer: HttpServer,
@@ -62,12 +108,14 @@ export class SessionServer {
     private readonly directory: BoardDirectory,
     private readonly log: Logger,
     private readonly now: () => Date = () => new Date(),
+    private readonly options: SessionServerOptions = {},
   ) {
     this.io = new Server(httpServer, {
       maxHttpBufferSize: LIMITS.MAX_SOCKET_MESSAGE_BYTES,
       // Other upgrade paths (/yjs) are ours; engine.io must not destroy them.
       destroyUpgrade: false,
       serveClient: false,
+      ...(options.allowRequest ? { allowRequest: options.allowRequest } : {}),
     });
     this.io.on('connection', (socket) => this.onConnection(socket));
   }
@@ -104,57 +152,85 @@ export class SessionServer {
     let s = this.sessions.get(boardId);
     if (!s) {
       s = (async () => {
-        const [board, settings, participants, rounds, scores] = await Promise.all([
+        const [board, settings, participants, rounds, scores, secret] = await Promise.all([
           this.store.getBoard(boardId),
           this.store.getSettings(boardId),
           this.store.listParticipants(boardId),
           this.store.listRounds(boardId),
           this.store.listScores(boardId),
+          this.serverSecret(),
         ]);
         if (!board) throw new CommandError(ERROR_CODES.NOT_FOUND, 'no such board');
-        const session = new BoardSession(boardId, settings, participants, rounds, scores, board.viewerKey);
-        this.loaded.set(boardId, session);
-        return session;
+        return new BoardSession(boardId, settings, participants, rounds, scores, board.viewerKey, secret);
       })();
-      s.catch(() => this.sessions.delete(boardId));
+      const loading = s;
+      s.then(
+        (session) => {
+          // Only if this load is still the board's (the cache may have dropped it meanwhile).
+          if (this.sessions.get(boardId) !== loading) return;
+          this.loaded.set(boardId, session);
+          if (!this.writable.has(boardId)) this.writable.set(boardId, session.settings.status === 'open');
+        },
+        () => {
+          if (this.sessions.get(boardId) === loading) this.sessions.delete(boardId);
+        },
+      );
       this.sessions.set(boardId, s);
       this.trimCache();
     }
     return s;
   }
 
+  private serverSecret(): Promise<Uint8Array> {
+    if (!this.secret) {
+      this.secret = this.store.serverSecret();
+      this.secret.catch(() => {
+        this.secret = null;
+      });
+    }
+    return this.secret;
+  }
+
   private trimCache(): void {
     if (this.sessions.size <= MAX_CACHED_SESSIONS) return;
     for (const id of this.sessions.keys()) {
       if (this.sessions.size <= MAX_CACHED_SESSIONS) break;
-      const busy = (this.io.sockets.adapter.rooms.get(roomOf(id))?.size ?? 0) > 0 || this.yjs?.loadedRoom(id);
+      const busy =
+        (this.io.sockets.adapter.rooms.get(roomOf(id))?.size ?? 0) > 0 ||
+        this.yjs?.loadedRoom(id) ||
+        this.queues.has(id);
       if (!busy) {
         this.sessions.delete(id);
         this.loaded.delete(id);
+        this.writable.delete(id);
       }
     }
   }
 
-  /** Synchronous view for the document endpoint; `prepareBoard` loads it first. */
+  /**
+   * Whether the board accepts document edits: false while locked, finalized or being
+   * finalized. Set when the session loads and by every status command, before it commits.
+   */
   private readonly writable = new Map<string, boolean>();
   async prepareBoard(boardId: string): Promise<void> {
-    const s = await this.session(boardId);
-    this.writable.set(boardId, s.settings.status === 'open');
+    await this.session(boardId);
   }
   isWritable(boardId: string): boolean {
     return this.writable.get(boardId) ?? false;
   }
 
   /**
-   * What the document endpoint enforces on every update, read synchronously from the
-   * loaded session (`prepareBoard` loads it before the room answers anything).
+   * The document policy of a loaded board, synchronously (null until `prepareBoard` or any
+   * session use has loaded it). Read from the live session state, so it is current as soon as
+   * a command has changed it — before that command is acknowledged or broadcast.
    */
-  docPolicy(boardId: string): DocPolicy {
+  docPolicy(boardId: string): DocPolicy | null {
     const session = this.loaded.get(boardId);
+    if (!session) return null;
     return {
       writable: this.isWritable(boardId),
-      roundOpen: session?.openRound != null,
-      structureEditors: session?.settings.structureEditors ?? 'everyone',
+      roundOpen: session.openRound !== null,
+      structureEditors: session.settings.structureEditors,
       isFacilitator: (participantId) => this.hasFacilitatorSocket(boardId, participantId),
     };
   }
@@ -182,17 +258,28 @@ export class SessionServer {
     return next;
   }
 
+  private nowMs(): number {
+    return this.now().getTime();
+  }
+
   // ---- connections ----------------------------------------------------------------------
 
   private onConnection(socket: IoSocket): void {
     socket.data = { boardId: null, role: null, participantId: null };
-    const limiter = new RateLimiter(LIMITS.RATE_LIMIT_COMMANDS, LIMITS.RATE_LIMIT_WINDOW_MS);
+    const address = this.options.clientAddress?.(socket.request) ?? socket.handshake.address;
+    const connectionLimit = new TokenBucket(CONNECTION_LIMIT, this.nowMs());
+    const joining: JoinPhase = { phase: 'free' };
     const handle =
       <T>(handler: (payload: unknown) => Promise<Result<T>>) =>
       (payload: unknown, ack: unknown) => {
         const reply = typeof ack === 'function' ? (ack as (r: Result<T>) => void) : () => {};
-        if (!limiter.take(Date.now())) {
-          reply(fail(ERROR_CODES.RATE_LIMITED, 'too many commands; wait a few seconds'));
+        // Every command counts, joins and refused ones included, per connection and per address.
+        const now = this.nowMs();
+        const limited =
+          refusal(connectionLimit.take(now), 'this connection') ??
+          refusal(this.addressLimit.take(address, now), 'your network address');
+        if (limited) {
+          reply(limited);
           return;
         }
         handler(payload).then(reply, (err: unknown) => {
@@ -211,18 +298,27 @@ export class SessionServer {
         access: 'participant' | 'facilitator',
       ) =>
       (payload: unknown) => {
+        // Fixed at join, never changed after: the board and role this connection acts as.
         const { boardId, role, participantId } = socket.data;
         if (!boardId || !role) return Promise.resolve(fail(ERROR_CODES.NOT_JOINED, 'join a board first'));
-        if (role === 'viewer')
+        if (role === 'viewer' || !participantId)
           return Promise.resolve(fail(ERROR_CODES.READ_ONLY, 'viewers cannot change the board'));
         if (access === 'facilitator' && role !== 'facilitator') {
           return Promise.resolve(fail(ERROR_CODES.NOT_FACILITATOR, 'only the facilitator can do that'));
         }
+        // A person across all their tabs, and a whole board, are limited too: many sockets
+        // must not add up to more than one person's or one board's share of the server.
+        const now = this.nowMs();
+        const limited =
+          refusal(this.participantLimit.take(participantId, now), 'you') ??
+          refusal(this.boardLimit.take(boardId, now), 'this board');
+        if (limited) return Promise.resolve(limited);
+        const baseUrl = this.options.publicUrl ?? handshakeBaseUrl(socket);
         return this.inQueue(boardId, async () => {
           const session = await this.session(boardId);
-          const me = participantId ? session.participant(participantId) : undefined;
+          const me = session.participant(participantId);
           ensure(me && !me.removed, ERROR_CODES.REMOVED, 'you were removed from this board');
-          await run({ session, boardId, me }, payload);
+          await run({ session, boardId, me, baseUrl }, payload);
           await this.broadcastState(boardId);
           await this.maybeAutoReveal(boardId);
           return ok(await this.renderFor(socket));
@@ -231,7 +327,7 @@ export class SessionServer {
 
     socket.on(
       EVENTS.boardJoin,
-      handle((p) => this.join(socket, p)),
+      handle((p) => this.join(socket, joining, address, p)),
     );
     socket.on(EVENTS.participantRename, handle(command((c, p) => this.commands.rename(c, p), 'participant')));
     socket.on(
@@ -251,12 +347,17 @@ export class SessionServer {
       EVENTS.boardSetAnonymous,
       handle(command((c, p) => this.commands.setToggle(c, p, 'anonymous'), 'facilitator')),
     );
-    socket.on(EVENTS.boardLock, handle(command((c) => this.commands.setStatus(c, 'locked'), 'facilitator')));
-    socket.on(EVENTS.boardUnlock, handle(command((c) => this.commands.setStatus(c, 'open'), 'facilitator')));
     socket.on(
-      EVENTS.boardFinalize,
-      handle(command((c) => this.commands.setStatus(c, 'finalized'), 'facilitator')),
+      EVENTS.boardSetJoining,
+      handle(command((c, p) => this.commands.setJoining(c, p), 'facilitator')),
     );
+    socket.on(
+      EVENTS.boardSetStructureEditors,
+      handle(command((c, p) => this.commands.setStructureEditors(c, p), 'facilitator')),
+    );
+    socket.on(EVENTS.boardLock, handle(command((c) => this.commands.lock(c), 'facilitator')));
+    socket.on(EVENTS.boardUnlock, handle(command((c) => this.commands.unlock(c), 'facilitator')));
+    socket.on(EVENTS.boardFinalize, handle(command((c) => this.commands.finalize(c), 'facilitator')));
     socket.on(
       EVENTS.participantRemove,
       handle(command((c, p) => this.commands.removeParticipant(c, p), 'facilitator')),
@@ -273,15 +374,48 @@ export class SessionServer {
     });
   }
 
-  private async join(socket: IoSocket, payload: unknown): Promise<Result<JoinResult>> {
+  /**
+   * `board:join`. A connection joins once: it is marked as joining synchronously, before any
+   * await, so a second join sent in the same tick is refused instead of racing the first (two
+   * joins both passing an "already joined?" check let a viewer's socket be rendered as a
+   * participant of the viewed board, board id included). A failed join frees it again.
+   */
+  private async join(
+    socket: IoSocket,
+    joining: JoinPhase,
+    address: string,
+    payload: unknown,
+  ): Promise<Result<JoinResult>> {
+    if (joining.phase !== 'free') {
+      return fail(
+        ERROR_CODES.BAD_REQUEST,
+        joining.phase === 'joined'
+          ? 'this connection has already joined a board'
+          : 'this connection is already joining a board',
+      );
+    }
     const p = parse(joinPayloadSchema, payload);
-    if (socket.data.boardId)
-      return fail(ERROR_CODES.BAD_REQUEST, 'this connection has already joined a board');
+    joining.phase = 'joining';
+    try {
+      return await this.joinAs(socket, joining, address, p);
+    } finally {
+      if (joining.phase === 'joining') joining.phase = 'free';
+    }
+  }
 
+  private async joinAs(
+    socket: IoSocket,
+    joining: JoinPhase,
+    address: string,
+    p: JoinPayload,
+  ): Promise<Result<JoinResult>> {
+    const gone = () => fail(ERROR_CODES.BAD_REQUEST, 'the connection closed while joining');
     if (p.as === 'viewer') {
       const board = await this.directory.getBoardByViewerKey(p.viewerKey);
       if (!board) return fail(ERROR_CODES.NOT_FOUND, 'no board has this viewer link');
+      if (!socket.connected) return gone();
       socket.data = { boardId: board.id, role: 'viewer', participantId: null };
+      joining.phase = 'joined';
       await socket.join(roomOf(board.id));
       await this.broadcastState(board.id, socket.id);
       return ok({ state: await this.renderFor(socket, p.viewerKey) });
@@ -296,6 +430,8 @@ export class SessionServer {
 
     return this.inQueue(board.id, async () => {
       const session = await this.session(board.id);
+      // Re-checked after every await: nothing is stored for a connection that is gone.
+      if (!socket.connected) return gone();
       let participant: ParticipantRow | undefined;
       let credentials: JoinResult['credentials'];
       if (p.participantId !== undefined || p.token !== undefined) {
@@ -310,12 +446,18 @@ export class SessionServer {
           participant.name = p.name;
         }
       } else {
-        if (session.participants.length >= LIMITS.MAX_PARTICIPANTS_PER_BOARD) {
+        // Someone new. The facilitator key gets in even when joining is closed.
+        if (session.settings.joinClosed && !isFacilitator) {
+          return fail(ERROR_CODES.JOINING_CLOSED, 'the facilitator closed this board to new participants');
+        }
+        if (session.seatsTaken >= LIMITS.MAX_PARTICIPANTS_PER_BOARD) {
           return fail(
             ERROR_CODES.BOARD_FULL,
             `a board takes at most ${LIMITS.MAX_PARTICIPANTS_PER_BOARD} participants`,
           );
         }
+        const limited = refusal(this.newParticipantLimit.take(address, this.nowMs()), 'your network address');
+        if (limited) return limited;
         const token = newSecret();
         participant = {
           id: newSecret(),
@@ -330,11 +472,13 @@ export class SessionServer {
         session.participants.push(participant);
         credentials = { participantId: participant.id, token };
       }
+      if (!socket.connected) return gone();
       socket.data = {
         boardId: board.id,
         role: isFacilitator ? 'facilitator' : 'participant',
         participantId: participant.id,
       };
+      joining.phase = 'joined';
       await socket.join(roomOf(board.id));
       this.log.info('joined', { board: boardTag(board.id), role: socket.data.role });
       await this.broadcastState(board.id, socket.id);
@@ -485,20 +629,13 @@ interface RenderContext {
   viewerKey: string;
 }
 
-/** Fixed-window command limiter for one socket. */
-export class RateLimiter {
-  private windowStart = 0;
-  private count = 0;
-  constructor(
-    private readonly max: number,
-    private readonly windowMs: number,
-  ) {}
-  take(now: number): boolean {
-    if (now - this.windowStart >= this.windowMs) {
-      this.windowStart = now;
-      this.count = 0;
-    }
-    this.count++;
-    return this.count <= this.max;
-  }
+/** A `rate_limited` refusal with its retry hint, or null when the bucket allowed it. */
+function refusal(take: Take, who: string): Result<never> | null {
+  if (take.ok) return null;
+  const seconds = Math.max(1, Math.ceil(take.retryAfterMs / 1000));
+  return fail(
+    ERROR_CODES.RATE_LIMITED,
+    `too many commands from ${who}; try again in ${seconds} s`,
+    take.retryAfterMs,
+  );
 }

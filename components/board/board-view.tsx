@@ -218,6 +218,7 @@ export function BoardView({
                     }
                   : undefined
               }
+              onSetJoining={isFacilitator ? (open) => void send(EVENTS.boardSetJoining, { open }) : undefined}
             />
             {!isViewer && links.participant && (
               <SharePanel

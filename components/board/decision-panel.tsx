@@ -183,15 +183,6 @@ export function DecisionPanel({
               {status === 'finalized' ? 'Reopen board' : 'Unlock board'}
             </button>
           )}
-          <label className="inline-flex items-center gap-2 px-2">
-            <input
-              type="checkbox"
-              className="h-5 w-5"
-              checked={session.settings.anonymous}
-              onChange={(e) => void send(EVENTS.boardSetAnonymous, { enabled: e.target.checked })}
-            />
-            Hide names in the matrix and the record
-          </label>
         </div>
       )}
     </section>

@@ -6,9 +6,12 @@ import type { SessionState } from '@/lib/protocol';
 export function PresenceList({
   session,
   onRemove,
+  onSetJoining,
 }: {
   session: SessionState | null;
   onRemove?: (participantId: string, name: string) => void;
+  /** For the facilitator: open or close the board to new people. */
+  onSetJoining?: (open: boolean) => void;
 }) {
   if (!session) return null;
   const online = session.roster.filter((p) => p.online);
@@ -50,6 +53,23 @@ export function PresenceList({
       </ul>
       {away.length > 0 && (
         <p className="mt-2 text-sm text-slate-500">Away: {away.map((p) => p.name).join(', ')}</p>
+      )}
+      {onSetJoining ? (
+        <label className="mt-3 flex items-center gap-2 border-t border-slate-100 pt-3 text-sm">
+          <input
+            type="checkbox"
+            className="h-5 w-5"
+            checked={!session.settings.joinClosed}
+            onChange={(e) => onSetJoining(e.target.checked)}
+          />
+          New people can join (people who joined before can always come back)
+        </label>
+      ) : (
+        session.settings.joinClosed && (
+          <p className="mt-2 text-sm text-slate-500" data-testid="joining-closed">
+            Closed to new people.
+          </p>
+        )
       )}
     </section>
   );

@@ -23,10 +23,11 @@ export function RoundBar({
   const me = session.roster.find((p) => p.id === session.you?.participantId);
   const names = new Map(session.roster.map((p) => [p.id, p]));
   const anyScore = session.rounds.some(
-    (r) => r.progress.some((p) => p.scored > 0) || (r.scores?.length ?? 0) > 0,
+    (r) => r.finished > 0 || r.progress.some((p) => (p.scored ?? 0) > 0) || (r.scores?.length ?? 0) > 0,
   );
   const totalCells = board.criteria.length * board.options.length;
-  const finished = open ? open.progress.filter((p) => p.total > 0 && p.scored >= p.total).length : 0;
+  const finished = open ? `${open.finished} of ${open.voters} finished.` : '';
+  const anonymous = open?.anonymous ? ' Anonymous: scores show under pseudonyms, for good.' : '';
 
   return (
     <section
@@ -40,14 +41,14 @@ export function RoundBar({
             {!round
               ? 'No scoring round yet'
               : open
-                ? `Round ${open.number} · ${open.mode === 'blind' ? 'blind' : 'open'} · scoring`
-                : `Round ${round.number} revealed`}
+                ? `Round ${open.number} · ${open.mode === 'blind' ? 'blind' : 'open'}${open.anonymous ? ' · anonymous' : ''} · scoring`
+                : `Round ${round.number}${round.anonymous ? ' · anonymous' : ''} revealed`}
           </h2>
           <p className="text-sm text-slate-600">
             {open
               ? open.mode === 'blind'
-                ? `Scores stay hidden until the reveal. ${finished} of ${open.progress.length} finished.`
-                : `Scores show live. ${finished} of ${open.progress.length} finished.`
+                ? `Scores stay hidden until the reveal. ${finished}${anonymous}`
+                : `Scores show live. ${finished}${anonymous}`
               : isFacilitator
                 ? 'Start a round when the criteria and weights are ready.'
                 : 'The facilitator starts the next round.'}
@@ -87,18 +88,19 @@ export function RoundBar({
         </div>
       </div>
 
-      {open && (
+      {open && open.progress.length > 0 && (
         <ul className="flex flex-wrap gap-2" aria-label="Who has finished" data-testid="progress-list">
           {open.progress.map((p) => {
             const person = names.get(p.participantId);
-            const done = p.total > 0 && p.scored >= p.total;
+            const done = p.done;
             return (
               <li
                 key={p.participantId}
                 className={`rounded-full px-3 py-1 text-sm ring-1 ${done ? 'bg-emerald-50 ring-emerald-300' : 'bg-slate-50 ring-slate-200'} ${person?.online ? '' : 'opacity-60'}`}
               >
                 {done ? '✓ ' : ''}
-                {person?.name ?? 'Someone'} {done ? 'finished' : `${p.scored}/${p.total}`}
+                {person?.name ?? 'Someone'}{' '}
+                {done ? 'finished' : p.scored === null ? 'not finished' : `${p.scored}/${p.total}`}
                 {person && !person.online ? ' (away)' : ''}
               </li>
             );
@@ -128,6 +130,15 @@ export function RoundBar({
                 onChange={(e) => void send(EVENTS.boardSetAutoReveal, { enabled: e.target.checked })}
               />
               Reveal automatically when everyone present has finished
+            </label>
+            <label className="inline-flex items-center gap-2">
+              <input
+                type="checkbox"
+                className="h-5 w-5"
+                checked={session.settings.anonymous}
+                onChange={(e) => void send(EVENTS.boardSetAnonymous, { enabled: e.target.checked })}
+              />
+              Anonymous rounds: hide who gave which score (from the next round on; a round keeps its setting)
             </label>
             <label className="inline-flex items-center gap-2">
               Scale

@@ -66,28 +66,35 @@ export class TestEnv {
   server!: AppServer;
   readonly dataDir = tempDataDir();
   private readonly disposers: (() => void | Promise<void>)[] = [];
+  private deps: Omit<ServerDeps, 'log'> = {};
 
   /** The store a test holds (see held-store.ts), when started with `heldStore: true`. */
   held: HeldStore | null = null;
 
+  /**
+   * `options.now` replaces the server's clock (e.g. a `TestClock`), also across `restart()`;
+   * `heldStore` puts the real store behind a HeldStore the test controls.
+   */
   static async start(
     overrides: Partial<ServerConfig> = {},
-    options: { heldStore?: boolean; log?: Logger } = {},
+    options: Omit<ServerDeps, 'log' | 'store'> & { heldStore?: boolean; log?: Logger } = {},
   ): Promise<TestEnv> {
     const env = new TestEnv();
-    const deps: ServerDeps = { ...testDeps(), ...(options.log ? { log: options.log } : {}) };
-    if (options.heldStore) {
+    const { heldStore, log, ...deps } = options;
+    env.deps = deps;
+    const all: ServerDeps = { ...testDeps(), ...deps, ...(log ? { log } : {}) };
+    if (heldStore) {
       env.held = new HeldStore(new SqliteStore(path.join(env.dataDir, 'decision-board.sqlite')));
-      deps.store = env.held.store;
+      all.store = env.held.store;
     }
-    env.server = await createServer(testConfig(env.dataDir, overrides), deps);
+    env.server = await createServer(testConfig(env.dataDir, overrides), all);
     return env;
   }
 
   async restart(): Promise<void> {
     const port = this.server.port;
     await this.server.close();
-    this.server = await createServer(testConfig(this.dataDir, { port }), testDeps());
+    this.server = await createServer(testConfig(this.dataDir, { port }), { ...testDeps(), ...this.deps });
   }
 
   get url(): string {
@@ -155,11 +162,17 @@ export class TestEnv {
     return { doc, provider, credentials };
   }
 
-  socket(): TestSocket {
+  /**
+   * A Socket.IO client. `localAddress` (any 127.x.y.z on Linux) makes it connect from another
+   * loopback address, to test limits per client address.
+   */
+  socket(options: { localAddress?: string } = {}): TestSocket {
     const socket: TestSocket = ioClient(this.url, {
       transports: ['websocket'],
       reconnectionDelay: 50,
       reconnectionDelayMax: 200,
+      // Passed through to the `ws` client by engine.io-client.
+      ...(options.localAddress ? ({ localAddress: options.localAddress } as object) : {}),
     });
     this.disposers.push(() => {
       socket.disconnect();

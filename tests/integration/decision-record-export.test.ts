@@ -149,10 +149,12 @@ async function playRound(
   facilitatorKey: string,
   names: [string, string, string] = ['Fran', 'Alice', 'Bob'],
   rationales: [string, string, string] = ['', 'Batteries included admin', 'One language everywhere'],
+  options: { anonymous?: boolean } = {},
 ) {
   const fac = await joinBoard(env, boardId, names[0], { facilitatorKey });
   const alice = await joinBoard(env, boardId, names[1]);
   const bob = await joinBoard(env, boardId, names[2]);
+  if (options.anonymous) expectOk(await fac.send(EVENTS.boardSetAnonymous, { enabled: true }));
   const roundId = await startRound(fac);
   await scoreAll(fac, roundId, (_c, o) => (o === 'django' ? 4 : 2), rationales[0]);
   await scoreAll(alice, roundId, (_c, o) => (o === 'django' ? 5 : 3), rationales[1]);
@@ -358,14 +360,16 @@ describe('GET /api/boards/<id>/decision.md', () => {
     expect(markdown).not.toContain(board.facilitatorKey);
   });
 
-  it('an anonymous board: no participant display name appears anywhere in the record', async () => {
+  it('an anonymous round: no display name appears in the record, not even after anonymity is switched off, and evidence is never attributed to a pseudonym', async () => {
     const names: [string, string, string] = ['Fenwickia', 'Aureliana', 'Bartholomeus'];
     const board = await env.createBoard();
-    const { fac, alice } = await playRound(board.id, board.facilitatorKey, names, [
-      'Fast enough for us',
-      'Batteries included admin',
-      'One language everywhere',
-    ]);
+    const { fac, alice } = await playRound(
+      board.id,
+      board.facilitatorKey,
+      names,
+      ['Fast enough for us', 'Batteries included admin', 'One language everywhere'],
+      { anonymous: true },
+    );
     expectOk(
       await alice.send(EVENTS.evidenceAdd, {
         criterionId: 'cost',
@@ -374,30 +378,51 @@ describe('GET /api/boards/<id>/decision.md', () => {
         url: 'https://example.com/hosting',
       }),
     );
-    // Named board first: the names are there (so the check below can fail).
-    const named = await recordOf(board.id);
-    for (const name of names) expect(named.markdown).toContain(name);
-    expect(named.markdown).toContain(`added by ${names[1]}`);
-
-    expectOk(await fac.send(EVENTS.boardSetAnonymous, { enabled: true }));
     const anon = await recordOf(board.id);
     const lower = anon.markdown.toLowerCase();
     for (const name of names) expect(lower).not.toContain(name.toLowerCase());
     expect(anon.markdown).toContain('Participants are anonymized.');
-    expect(anon.markdown).toMatch(/added by Participant [123]/);
+    expect(anon.markdown).toContain('added by a participant, [example.com]');
+    expect(anon.markdown).not.toMatch(/added by Participant/);
     const people = section(anon.root, '### Consensus matrix').filter((b) => b.type === 'table')[2]!;
     expect(
       tableRows(people)
         .map((r) => r[0])
         .sort(),
     ).toEqual(['Participant 1', 'Participant 2', 'Participant 3']);
-    // Rationales stay, attributed to the labels.
+    // Rationales stay, attributed to the pseudonyms.
     expect(anon.markdown).toMatch(/Participant [123] gave 5: "Batteries included admin"/);
+    // Each person's label is their pseudonym on the board (the UI shows anon-N as "Participant N").
+    const rationales = ['Fast enough for us', 'Batteries included admin', 'One language everywhere'];
+    const onBoard = rationales.map((r) =>
+      fac
+        .latest()
+        .rounds[0]!.scores!.find((s) => s.rationale === r)!
+        .participantId.replace('anon-', 'Participant '),
+    );
+    const inRecord = (md: string) =>
+      rationales.map((r) => new RegExp(`(Participant \\d+) gave \\d+: "${r}"`).exec(md)?.[1]);
+    expect(inRecord(anon.markdown)).toEqual(onBoard);
 
-    // Still anonymous once finalized.
+    // Switching anonymity off names evidence authors again (the document names them anyway),
+    // but the anonymous round stays anonymous, before and after finalizing.
+    expectOk(await fac.send(EVENTS.boardSetAnonymous, { enabled: false }));
+    const withoutEvidence = (md: string) =>
+      md
+        .split('\n')
+        .filter((line) => !line.includes('added by'))
+        .join('\n')
+        .toLowerCase();
+    const off = await recordOf(board.id);
+    expect(off.markdown).toContain(`added by ${names[1]}`);
+    for (const name of names) expect(withoutEvidence(off.markdown)).not.toContain(name.toLowerCase());
+    expect(inRecord(off.markdown)).toEqual(onBoard);
+    expect(section(off.root, '### Dissent').map(textOf)).toEqual(
+      section(anon.root, '### Dissent').map(textOf),
+    );
     expectOk(await fac.send(EVENTS.boardFinalize, {}));
     const final = await recordOf(board.id);
-    for (const name of names) expect(final.markdown.toLowerCase()).not.toContain(name.toLowerCase());
+    for (const name of names) expect(withoutEvidence(final.markdown)).not.toContain(name.toLowerCase());
   });
 
   it('hostile text typed into the document and ballots cannot inject HTML, headings or table cells', async () => {
@@ -508,6 +533,55 @@ describe('GET /api/boards/<id>/decision.md', () => {
     ]);
     const noteText = section(root, '### Discussion notes').map(textOf);
     expect(noteText).toEqual(['# notes', '| a | b |\n|---|---|\n| c | d |', '<script>alert(1)</script>']);
+  });
+});
+
+describe('a finalized board’s record is frozen', () => {
+  it('renames, joins and the anonymity toggle change nothing in what the endpoints and npm run export serve', async () => {
+    const board = await env.createBoard();
+    const { fac, alice, bob } = await playRound(board.id, board.facilitatorKey);
+    expectOk(await fac.send(EVENTS.boardFinalize, {}));
+    const frozen = (await fetchRecord(`/api/boards/${board.id}/decision.md`)).body;
+    expect(frozen).toContain('Bob preferred "Node.js"');
+    expect((await env.server.store.getRecord(board.id))?.markdown).toBe(frozen);
+
+    expectOk(await bob.send(EVENTS.participantRename, { name: 'Robert' }));
+    expectOk(await alice.send(EVENTS.participantRename, { name: 'Alicia' }));
+    await joinBoard(env, board.id, 'Dora');
+    expectOk(await fac.send(EVENTS.boardSetAnonymous, { enabled: true }));
+
+    const { res, body } = await fetchRecord(`/api/boards/${board.id}/decision.md`);
+    expect(body).toBe(frozen);
+    expect(res.headers.get('content-disposition')).toContain(
+      `filename="${(await env.server.store.getRecord(board.id))?.fileName}"`,
+    );
+    expect((await fetchRecord(`/api/view/${board.viewerKey}/decision.md`)).body).toBe(frozen);
+    // Even with another PUBLIC_URL, the command line prints the file as it was frozen.
+    const cli = await runExport([board.id], {
+      DATA_DIR: env.dataDir,
+      PUBLIC_URL: 'https://elsewhere.example',
+    });
+    expect(cli.code).toBe(0);
+    expect(cli.stdout).toBe(frozen);
+  });
+
+  it('reopening drops the frozen record, the record follows the board again, and finalizing again freezes the new state', async () => {
+    const board = await env.createBoard();
+    const { fac, bob } = await playRound(board.id, board.facilitatorKey);
+    expectOk(await fac.send(EVENTS.boardFinalize, {}));
+    expectOk(await bob.send(EVENTS.participantRename, { name: 'Robert' }));
+    expect((await recordOf(board.id)).markdown).toContain('Bob preferred');
+
+    expectOk(await fac.send(EVENTS.boardUnlock, {}));
+    expect(await env.server.store.getRecord(board.id)).toBeNull();
+    const reopened = await recordOf(board.id);
+    expect(reopened.fields.get('status')).toBe('proposed');
+    expect(reopened.markdown).toContain('Robert preferred');
+
+    expectOk(await fac.send(EVENTS.boardFinalize, {}));
+    expect((await env.server.store.getRecord(board.id))?.markdown).toContain('Robert preferred');
+    expectOk(await bob.send(EVENTS.participantRename, { name: 'Bobby' }));
+    expect((await recordOf(board.id)).markdown).toContain('Robert preferred');
   });
 });
 

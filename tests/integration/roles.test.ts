@@ -209,6 +209,71 @@ describe('roles: the facilitator', () => {
     expectOk(await again.send(EVENTS.boardUnlock, {}));
   });
 
+  it('a finalized board refuses whatever would change its outcome with board_locked, and still allows renames, removal and closing joining', async () => {
+    const board = await env.createBoard();
+    const fac = await joinBoard(env, board.id, 'Fran', { facilitatorKey: board.facilitatorKey });
+    const alice = await joinBoard(env, board.id, 'Alice');
+    const bob = await joinBoard(env, board.id, 'Bob');
+    const roundId = expectOk(await fac.send<SessionState>(EVENTS.roundStart, { mode: 'blind' })).rounds[0]!
+      .id;
+    expectOk(
+      await alice.send(EVENTS.ballotCast, { roundId, criterionId: 'cost', optionId: 'node', value: 5 }),
+    );
+    expectOk(await fac.send(EVENTS.roundReveal, { roundId }));
+    expectOk(await fac.send(EVENTS.boardFinalize, {}));
+    const settingsBefore = await env.server.store.getSettings(board.id);
+    for (const [member, event, payload] of [
+      [alice, EVENTS.ballotCast, { roundId, criterionId: 'cost', optionId: 'node', value: 1 }],
+      [alice, EVENTS.evidenceAdd, { criterionId: 'cost', optionId: null, text: 'late claim' }],
+      [fac, EVENTS.roundStart, { mode: 'blind' }],
+      [fac, EVENTS.boardSetScale, { min: 0, max: 10 }],
+      [fac, EVENTS.boardLock, {}],
+      [fac, EVENTS.boardFinalize, {}],
+    ] as const) {
+      expect(await member.send(event, payload), event).toMatchObject({
+        ok: false,
+        error: { code: 'board_locked' },
+      });
+    }
+    expect(await env.server.store.getSettings(board.id)).toEqual(settingsBefore);
+    expect(await env.server.store.listRounds(board.id)).toHaveLength(1);
+
+    expectOk(await alice.send(EVENTS.participantRename, { name: 'Alicia' }));
+    expectOk(await fac.send(EVENTS.boardSetJoining, { open: false }));
+    expectOk(await fac.send(EVENTS.boardSetAnonymous, { enabled: true }));
+    expectOk(await fac.send(EVENTS.participantRemove, { participantId: bob.id }));
+    expect((await env.server.store.getSettings(board.id)).status).toBe('finalized');
+  });
+
+  it('a finalize whose record cannot be stored changes nothing: the board stays open, editable and unfinalized', async () => {
+    const board = await env.createBoard();
+    const fac = await joinBoard(env, board.id, 'Fran', { facilitatorKey: board.facilitatorKey });
+    const store = env.server.store;
+    const putRecord = store.putRecord.bind(store);
+    // The storage fails once, exactly where the record is written.
+    store.putRecord = async () => {
+      store.putRecord = putRecord;
+      throw new Error('disk full');
+    };
+    expect(await fac.send(EVENTS.boardFinalize, {})).toMatchObject({
+      ok: false,
+      error: { code: 'internal' },
+    });
+    expect((await store.getSettings(board.id)).status).toBe('open');
+    expect(await store.getRecord(board.id)).toBeNull();
+    expect(env.server.session.docPolicy(board.id)?.writable).toBe(true);
+    const { doc } = await env.provider(board.id);
+    expect(readBoard(doc).status).toBe('open');
+    setMetaText(doc, 'title', 'Still editable');
+    await waitFor(
+      () => env.server.yjs.loadedRoom(board.id)?.doc.getMap('meta').get('title') === 'Still editable',
+      'edit',
+    );
+    // And the next attempt works.
+    expectOk(await fac.send(EVENTS.boardFinalize, {}));
+    expect(await store.getRecord(board.id)).not.toBeNull();
+  });
+
   it('a removed participant is disconnected, cannot re-join and cannot vote', async () => {
     const board = await env.createBoard();
     const fac = await joinBoard(env, board.id, 'Fran', { facilitatorKey: board.facilitatorKey });

@@ -707,9 +707,23 @@ describe('renderDecisionRecord: outcome', () => {
   });
 });
 
+/** The input with its latest round anonymous: participant ids replaced by that round's pseudonyms. */
+function withAnonymousLatestRound(
+  input: DecisionRecordInput,
+  pseudonyms: Record<string, string>,
+): DecisionRecordInput {
+  const rounds = [...input.rounds];
+  let json = JSON.stringify(rounds.at(-1));
+  for (const [id, pseudonym] of Object.entries(pseudonyms))
+    json = json.replaceAll(`"${id}"`, `"${pseudonym}"`);
+  rounds[rounds.length - 1] = { ...(JSON.parse(json) as RecordRound), anonymous: true };
+  return { ...input, rounds };
+}
+const PSEUDONYMS = { 'p-ana': 'anon-3', 'p-ben': 'anon-1', 'p-chen': 'anon-2' };
+
 describe('renderDecisionRecord: anonymity', () => {
-  it('no participant name appears anywhere when the record is anonymous', () => {
-    const input = djangoNodeInput({ anonymous: true });
+  it('no participant name appears anywhere when the latest round is anonymous on a board that hides names', () => {
+    const input = withAnonymousLatestRound(djangoNodeInput({ anonymous: true }), PSEUDONYMS);
     // Free text is reproduced as typed, so keep the facilitator's fields and notes free of names here.
     input.board.decision = {
       ...input.board.decision,
@@ -722,21 +736,30 @@ describe('renderDecisionRecord: anonymity', () => {
       expect(markdown).not.toContain(p.name);
       for (const part of p.name.split(' ')) expect(markdown).not.toMatch(new RegExp(`\\b${part}\\b`));
     }
-    expect(markdown).toContain('Participant 1 gave 3: "fine once queries are tuned"');
-    expect(markdown).toContain('* Participant 2 preferred "Node.js"');
-    // Participant evidence by a participant is attributed to their anonymous label.
-    expect(markdown).toContain('(added by Participant 2, [channels.readthedocs.io]');
+    // The round's pseudonyms, not the participants order: Ana is anon-3, Ben anon-1.
+    expect(markdown).toContain('Participant 3 gave 3: "fine once queries are tuned"');
+    expect(markdown).toContain('* Participant 1 preferred "Node.js"');
+    // Evidence by a participant is never attributed to a pseudonym.
+    expect(markdown).toContain('(added by a participant, [channels.readthedocs.io]');
+    expect(markdown).not.toMatch(/added by Participant/);
     expect(markdown).toContain('Participants are anonymized.');
   });
 
-  it('anonymous labels follow the participants order, not the ballot order', () => {
-    const input = djangoNodeInput({ anonymous: true, participants: [...PARTICIPANTS].reverse() });
-    expect(renderDecisionRecord(input)).toContain('* Participant 2 preferred "Node.js"');
-    const swapped = djangoNodeInput({
-      anonymous: true,
-      participants: [PARTICIPANTS[1]!, PARTICIPANTS[0]!, PARTICIPANTS[2]!],
-    });
-    expect(renderDecisionRecord(swapped)).toContain('* Participant 1 preferred "Node.js"');
+  it('an anonymous round is labelled by its pseudonyms whatever the participants order', () => {
+    const a = renderDecisionRecord(withAnonymousLatestRound(djangoNodeInput(), PSEUDONYMS));
+    const b = renderDecisionRecord(
+      withAnonymousLatestRound(djangoNodeInput({ participants: [...PARTICIPANTS].reverse() }), PSEUDONYMS),
+    );
+    expect(a).toContain('* Participant 1 preferred "Node.js"');
+    expect(b).toBe(a);
+  });
+
+  it('a named round keeps its names when the board hides names; only evidence authors are hidden', () => {
+    const markdown = renderDecisionRecord(djangoNodeInput({ anonymous: true }));
+    expect(markdown).toContain('* Ben Okafor preferred "Node.js"');
+    expect(markdown).toContain('(added by a participant, [channels.readthedocs.io]');
+    expect(markdown).toContain('Evidence authors are not named.');
+    expect(markdown).not.toContain('Participants are anonymized.');
   });
 });
 

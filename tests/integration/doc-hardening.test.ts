@@ -278,6 +278,28 @@ describe('[L] every update is checked against the board schema before it is stor
   });
 });
 
+describe('[R] who may change the structure', () => {
+  it('when only the facilitator may, a participant’s structural edit is refused and the facilitator’s goes through', async () => {
+    await start();
+    const board = await env.createBoard();
+    const fac = await joinBoard(env, board.id, 'Fran', { facilitatorKey: board.facilitatorKey });
+    expectOk(await fac.send(EVENTS.boardSetStructureEditors, { editors: 'facilitator' }));
+    const participant = await env.provider(board.id);
+    const closed = new Promise<{ code: number }>((resolve) =>
+      participant.provider.once('closed', (e: { code: number }) => resolve(e)),
+    );
+    updateCriterion(participant.doc, 'cost', { weight: 9 });
+    expect((await closed).code).toBe(YJS_CLOSE.UPDATE_REFUSED);
+    const facDoc = await env.provider(board.id, { credentials: { participantId: fac.id, token: fac.token } });
+    const watcher = await env.provider(board.id);
+    updateCriterion(facDoc.doc, 'cost', { weight: 8 });
+    await waitFor(
+      () => readBoard(watcher.doc).criteria.find((c) => c.id === 'cost')?.weight === 8,
+      'weight saved',
+    );
+  });
+});
+
 describe('[L] memory and time per connection are bounded', () => {
   it('a viewer asking for the whole board again and again without reading is cut off', async () => {
     await start();

@@ -20,11 +20,14 @@ describe('the document policy the session channel gives the document endpoint', 
 
     const fac = await joinBoard(env, board.id, 'Fran', { facilitatorKey: board.facilitatorKey });
     const alice = await joinBoard(env, board.id, 'Alice');
-    expect(session.docPolicy(board.id)).toEqual({
+    expect(session.docPolicy(board.id)).toMatchObject({
       writable: true,
       roundOpen: false,
       structureEditors: 'everyone',
     });
+    // Facilitators are the people holding the role on a connection now.
+    expect(session.docPolicy(board.id)!.isFacilitator(fac.id)).toBe(true);
+    expect(session.docPolicy(board.id)!.isFacilitator(alice.id)).toBe(false);
 
     const roundId = expectOk(await fac.send<SessionState>(EVENTS.roundStart, { mode: 'blind' })).rounds[0]!
       .id;
@@ -52,7 +55,7 @@ describe('the document policy the session channel gives the document endpoint', 
     expect((await env.server.store.getSettings(board.id)).structureEditors).toBe('facilitator');
 
     expectOk(await fac.send(EVENTS.boardFinalize, {}));
-    expect(session.docPolicy(board.id)).toEqual({
+    expect(session.docPolicy(board.id)).toMatchObject({
       writable: false,
       roundOpen: false,
       structureEditors: 'facilitator',
@@ -64,7 +67,7 @@ describe('the document policy the session channel gives the document endpoint', 
     await env.restart();
     expect(env.server.session.docPolicy(board.id)).toBeNull();
     await env.server.session.prepareBoard(board.id);
-    expect(env.server.session.docPolicy(board.id)).toEqual({
+    expect(env.server.session.docPolicy(board.id)).toMatchObject({
       writable: false,
       roundOpen: false,
       structureEditors: 'facilitator',

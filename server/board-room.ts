@@ -121,6 +121,8 @@ export class BoardRoom {
   private pendingTouched = new Set<number>();
   private batchScheduled = false;
   private lastSeq = 0;
+  /** The committed document's version (see BoardStore.documentVersion): grows with every commit. */
+  version = 0;
   private updatesSinceSnapshot = 0;
   private storedBytes = 0;
   private failed = false;
@@ -150,9 +152,10 @@ export class BoardRoom {
   }
 
   private async load(): Promise<void> {
-    const [stored, owners] = await Promise.all([
+    const [stored, owners, version] = await Promise.all([
       this.store.loadDocument(this.boardId),
       this.store.listDocClients(this.boardId),
+      this.store.documentVersion(this.boardId),
       this.hooks.prepare(this.boardId),
     ]);
     if (this.destroyed) return;
@@ -167,6 +170,7 @@ export class BoardRoom {
       if (!this.owners.has(client)) this.owners.set(client, NOBODY);
     }
     this.lastSeq = stored.lastSeq;
+    this.version = version;
     this.updatesSinceSnapshot = stored.updates.length;
     this.storedBytes = stored.storedBytes;
     // A long tail of updates (e.g. the process died before compacting) is folded now, so
@@ -365,6 +369,7 @@ export class BoardRoom {
       claims,
     );
     if (this.failed) return;
+    this.version = this.lastSeq;
     for (const [client, clock] of clocks) this.committed.set(client, clock);
     for (const p of batch) {
       this.storedBytes += p.update.byteLength;
@@ -506,6 +511,11 @@ export class BoardRoom {
       conn.socket.close(YJS_CLOSE.STORAGE_FAILED, 'storage failed');
     }
     this.hooks.onFailed(this);
+  }
+
+  /** Updates applied to the document but not committed yet. */
+  get hasPending(): boolean {
+    return this.pending.length > 0;
   }
 
   get isFailed(): boolean {

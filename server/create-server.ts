@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { BoardDirectory } from './board-directory';
 import type { DocPolicy } from './board-room';
+import { BoardSnapshots } from './board-snapshots';
 import { clientAddress } from './client-address';
 import type { ServerConfig } from './config';
 import { DocSeal } from './doc-seal';
@@ -65,24 +66,17 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
   const now = deps.now ?? (() => new Date());
   // One server per data directory: refuse to start rather than share the store.
   const dirLock = deps.store ? null : lockDataDir(config.dataDir);
-  let store: BoardStore;
-  try {
-    store =
-      deps.store ??
-      new SqliteStore(path.join(config.dataDir, 'decision-board.sqlite'), {
-        synchronous: config.sqliteSynchronous,
-      });
-  } catch (err) {
-    dirLock?.release();
-    throw err;
-  }
+  const file = path.join(config.dataDir, 'decision-board.sqlite');
+  let store: BoardStore | null = null;
   let seal: DocSeal;
   try {
+    store = deps.store ?? new SqliteStore(file, { synchronous: config.sqliteSynchronous });
     seal = new DocSeal(await store.serverSecret());
   } catch (err) {
-    await store.close();
+    await store?.close().catch(() => {});
     dirLock?.release();
-    throw err;
+    const message = err instanceof Error ? err.message : String(err);
+    throw new Error(deps.store ? message : `cannot open the store ${file}: ${message}`);
   }
   const directory = new BoardDirectory(store, loadTemplates(), seal);
 
@@ -138,6 +132,7 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
     directory,
     store,
     yjs,
+    snapshots: new BoardSnapshots(store, yjs),
     log,
     publicUrl: config.publicUrl,
     now,

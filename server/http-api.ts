@@ -1,6 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import * as Y from 'yjs';
-import { readBoard } from '@/lib/board-schema';
 import { HTTP_LIMITS, LIMITS } from '@/lib/limits';
 import {
   type CreateBoardResponse,
@@ -10,12 +8,12 @@ import {
   type ErrorCode,
 } from '@/lib/protocol';
 import { type BoardDirectory, UnknownTemplateError } from './board-directory';
+import type { BoardSnapshots } from './board-snapshots';
 import { clientAddress } from './client-address';
 import { exportDecisionRecord } from './decision-export';
 import type { HttpRateLimits } from './http-rate-limits';
 import { type Logger, redactSecrets } from './logger';
 import { retryAfterSeconds, type Take } from './rate-limit';
-import { docFromStored } from './storage/stored-doc';
 import type { BoardStore } from './storage/types';
 import type { YjsServer } from './yjs-server';
 
@@ -53,6 +51,8 @@ export interface ApiDeps {
   publicUrl: string | null;
   now: () => Date;
   rateLimits: HttpRateLimits;
+  /** Committed board snapshots, read once per document version. */
+  snapshots: BoardSnapshots;
   /** Reverse proxies trusted to append to X-Forwarded-For (config TRUST_PROXY). */
   trustProxyHops: number;
   bodyReadTimeoutMs: number;
@@ -140,6 +140,14 @@ export function apiRoutePattern(path: string): string {
 async function route(req: IncomingMessage, res: ServerResponse, path: string, deps: ApiDeps): Promise<void> {
   if (path === '/healthz') {
     requireMethod(req, ['GET', 'HEAD']);
+    // Healthy means what we acknowledge is really stored: the storage must answer.
+    try {
+      await deps.store.checkHealth();
+    } catch (err) {
+      deps.log.error('health check: storage failed', { error: redactSecrets(String(err)) });
+      sendJson(res, 503, { status: 'storage_failed', loadedBoards: deps.yjs.loadedRoomCount });
+      return;
+    }
     sendJson(res, 200, { status: 'ok', loadedBoards: deps.yjs.loadedRoomCount });
     return;
   }
@@ -197,17 +205,10 @@ async function route(req: IncomingMessage, res: ServerResponse, path: string, de
         ? await deps.directory.getBoard(key)
         : await deps.directory.getBoardByViewerKey(key);
     if (!board) throw new HttpError(404, ERROR_CODES.NOT_FOUND, 'no board with this link');
-    const file = await exportDecisionRecord(
-      deps.store,
-      async (boardId) => {
-        const doc = await loadDoc(deps, boardId);
-        const snapshot = readBoard(doc);
-        doc.destroy();
-        return snapshot;
-      },
-      board.id,
-      { baseUrl: deps.publicUrl ?? `http://${req.headers.host ?? 'localhost'}`, now: deps.now() },
-    );
+    const file = await exportDecisionRecord(deps.store, (boardId) => deps.snapshots.read(boardId), board.id, {
+      baseUrl: deps.publicUrl ?? `http://${req.headers.host ?? 'localhost'}`,
+      now: deps.now(),
+    });
     if (!file) throw new HttpError(404, ERROR_CODES.NOT_FOUND, 'no board with this id');
     const body = Buffer.from(file.markdown, 'utf8');
     res.writeHead(200, {
@@ -231,15 +232,17 @@ async function route(req: IncomingMessage, res: ServerResponse, path: string, de
     );
     const board = await deps.directory.getBoard(id);
     if (!board) throw new HttpError(404, ERROR_CODES.NOT_FOUND, 'no board with this id');
-    const doc = await loadDoc(deps, board.id);
-    const snapshot = readBoard(doc);
-    doc.destroy();
-    const participants = await deps.store.listParticipants(board.id);
+    const [snapshot, participants, settings] = await Promise.all([
+      deps.snapshots.read(board.id),
+      deps.store.listParticipants(board.id),
+      deps.store.getSettings(board.id),
+    ]);
     sendJson(res, 200, {
       id: board.id,
       title: snapshot.title,
       question: snapshot.question,
-      status: snapshot.status,
+      // The session channel owns the status; the document only mirrors it.
+      status: settings.status,
       createdAt: board.createdAt,
       templateId: board.templateId,
       options: snapshot.options,
@@ -260,18 +263,6 @@ async function route(req: IncomingMessage, res: ServerResponse, path: string, de
     return;
   }
   throw new HttpError(404, ERROR_CODES.NOT_FOUND, 'no such endpoint');
-}
-
-/** The board's current document: the live one if loaded, else read from storage. */
-export async function loadDoc(deps: Pick<ApiDeps, 'store' | 'yjs'>, boardId: string): Promise<Y.Doc> {
-  const live = deps.yjs.loadedRoom(boardId);
-  if (live) {
-    await live.ready;
-    const doc = new Y.Doc();
-    Y.applyUpdate(doc, Y.encodeStateAsUpdate(live.doc));
-    return doc;
-  }
-  return docFromStored(await deps.store.loadDocument(boardId));
 }
 
 function requireMethod(req: IncomingMessage, methods: string[]): void {

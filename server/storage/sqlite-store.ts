@@ -18,6 +18,11 @@ import {
 /** The database file was removed or replaced under the running server: nothing can be saved. */
 export class StorageLostError extends Error {}
 
+/** SQLite errors that say the storage itself is broken (not a refused row). */
+const BROKEN_STORAGE = /^SQLITE_(CORRUPT|NOTADB|IOERR|FULL|READONLY|CANTOPEN|PROTOCOL)/;
+/** How long a storage failure keeps the health check failing after it was seen. */
+export const STORAGE_FAILURE_MEMORY_MS = 60_000;
+
 /**
  * The embedded store: one SQLite file in WAL mode. better-sqlite3 is synchronous, so every
  * method has committed by the time it returns; the Promise wrapper keeps the port uniform
@@ -33,6 +38,8 @@ export class SqliteStore implements BoardStore {
   /** The file's identity when opened: a write to a deleted or replaced file would be lost. */
   private readonly fileId: { dev: number; ino: number } | null;
   private secret: Uint8Array | null = null;
+  /** The last failure that showed the storage broken, for the health check. */
+  private lastFailure: { at: number; message: string } | null = null;
 
   constructor(
     private readonly file: string,
@@ -50,6 +57,7 @@ export class SqliteStore implements BoardStore {
       const st = fs.statSync(file);
       this.fileId = { dev: st.dev, ino: st.ino };
     }
+    this.watchFailures();
     this.stmts = {
       insertBoard: this.db.prepare(
         'INSERT INTO boards (id, facilitator_key_hash, viewer_key_hash, viewer_key, template_id, created_at) VALUES (?, ?, ?, ?, ?, ?)',
@@ -243,12 +251,42 @@ export class SqliteStore implements BoardStore {
     return this.secret;
   }
 
+  /**
+   * Fails while the file is missing or replaced, cannot be read or locked for writing, or
+   * when any call saw the storage broken (corrupt, full, read-only, I/O error) in the last
+   * STORAGE_FAILURE_MEMORY_MS: a probe of a few pages cannot see every corrupt page.
+   */
   async checkHealth(): Promise<void> {
     this.assertIntact();
     this.db.prepare('SELECT count(*) FROM sqlite_master').get();
     // Takes (and gives back) the write lock: a read-only or locked file fails here.
     this.db.exec('BEGIN IMMEDIATE');
     this.db.exec('ROLLBACK');
+    if (this.lastFailure && Date.now() - this.lastFailure.at < STORAGE_FAILURE_MEMORY_MS) {
+      throw new Error(`storage failed recently: ${this.lastFailure.message}`);
+    }
+  }
+
+  /** Wraps every port method so a failure that shows broken storage is remembered. */
+  private watchFailures(): void {
+    const proto = SqliteStore.prototype as unknown as Record<string, unknown>;
+    for (const name of Object.getOwnPropertyNames(SqliteStore.prototype)) {
+      const method = proto[name];
+      if (name === 'constructor' || name === 'checkHealth' || typeof method !== 'function') continue;
+      if (name.startsWith('assert') || name === 'migrate' || name === 'watchFailures') continue;
+      const self = this as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+      self[name] = async (...args: unknown[]) => {
+        try {
+          return await (method as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+        } catch (err) {
+          const code = (err as { code?: unknown }).code;
+          if (err instanceof StorageLostError || (typeof code === 'string' && BROKEN_STORAGE.test(code))) {
+            this.lastFailure = { at: Date.now(), message: err instanceof Error ? err.message : String(err) };
+          }
+          throw err;
+        }
+      };
+    }
   }
 
   async addParticipant(p: ParticipantRow): Promise<void> {

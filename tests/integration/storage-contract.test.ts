@@ -704,6 +704,20 @@ describe('SqliteStore file', () => {
     await expect(store.upsertScore(scoreRow('board-a'))).rejects.toThrow(/missing/);
   });
 
+  it('a failure that shows the storage broken (a corrupt page) makes the health check fail for a while', async () => {
+    const first = new SqliteStore(file);
+    for (let i = 0; i < 40; i++) await first.createBoard(boardRow(`board-${i}`), bytes(i, 4000));
+    await first.close();
+    const fd = fs.openSync(file, 'r+');
+    const len = fs.fstatSync(fd).size;
+    for (let off = 4096; off < len; off += 4096) fs.writeSync(fd, Buffer.alloc(2048, 0x5a), 0, 2048, off);
+    fs.closeSync(fd);
+    const store = new SqliteStore(file);
+    open.push(store);
+    await expect(store.loadDocument('board-20')).rejects.toThrow(/malformed/);
+    await expect(store.checkHealth()).rejects.toThrow(/storage failed recently/);
+  });
+
   it('a version 1 file is migrated: rounds of an anonymous board stay anonymous, others are not', async () => {
     const v1 = new Database(file);
     v1.exec(SQLITE_V1_FOR_TESTS);

@@ -54,11 +54,10 @@ export interface CommandDeps {
 export class SessionCommands {
   constructor(private readonly deps: CommandDeps) {}
 
-  async rename({ session, boardId, me }: CommandContext, payload: unknown): Promise<void> {
+  async rename({ boardId, me }: CommandContext, payload: unknown): Promise<void> {
     const { name } = parse(renamePayloadSchema, payload);
     await this.deps.store.renameParticipant(boardId, me.id, name);
     me.name = name;
-    void session;
   }
 
   async spectate({ boardId, me }: CommandContext, payload: unknown): Promise<void> {
@@ -323,11 +322,10 @@ export class SessionCommands {
     await this.deps.disconnectParticipant(boardId, participantId);
   }
 
-  async startTimer({ session, boardId }: CommandContext, payload: unknown): Promise<void> {
+  async startTimer({ session }: CommandContext, payload: unknown): Promise<void> {
     const { seconds } = parse(timerStartPayloadSchema, payload);
     const endsAt = new Date(this.deps.now().getTime() + seconds * 1000).toISOString();
     session.timer = { endsAt, seconds };
-    void boardId;
   }
 
   async stopTimer({ session }: CommandContext): Promise<void> {

@@ -20,6 +20,7 @@ import {
 import type { BoardDirectory } from './board-directory';
 import type { DocPolicy } from './board-room';
 import { BoardSession, type BoardShape, CommandError, ensure, parse, shapeOfDoc } from './board-session';
+import { fireAndForget } from './fire-and-forget';
 import { boardTag, type Logger } from './logger';
 import { KeyedRateLimiter, type RateLimit, type Take, TokenBucket } from './rate-limit';
 import { hashSecret, newSecret, secretMatches } from './secrets';
@@ -252,9 +253,13 @@ export class SessionServer {
     const next = prev.then(task, task);
     const settled = next.catch(() => {});
     this.queues.set(boardId, settled);
-    void settled.then(() => {
-      if (this.queues.get(boardId) === settled) this.queues.delete(boardId);
-    });
+    // `settled` never rejects: forgetting the queue's tail cannot fail.
+    settled.then(
+      () => {
+        if (this.queues.get(boardId) === settled) this.queues.delete(boardId);
+      },
+      () => {},
+    );
     return next;
   }
 
@@ -367,10 +372,14 @@ export class SessionServer {
     socket.on('disconnect', () => {
       const { boardId } = socket.data;
       if (!boardId) return;
-      void this.inQueue(boardId, async () => {
-        await this.broadcastState(boardId);
-        await this.maybeAutoReveal(boardId);
-      }).catch((err: unknown) => this.log.error('after disconnect', { error: String(err) }));
+      fireAndForget(
+        this.inQueue(boardId, async () => {
+          await this.broadcastState(boardId);
+          await this.maybeAutoReveal(boardId);
+        }),
+        this.log,
+        'after disconnect',
+      );
     });
   }
 
@@ -615,7 +624,8 @@ export class SessionServer {
     this.savedTimers.clear();
     this.savedClocks.clear();
     await new Promise<void>((resolve) => {
-      this.io.close(() => resolve());
+      // io.close() also returns a promise; the callback is the one that waits for the HTTP server.
+      this.io.close(() => resolve()).catch(() => resolve());
     });
   }
 }

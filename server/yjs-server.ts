@@ -6,6 +6,7 @@ import { YJS_CLOSE } from '@/lib/protocol';
 import type { BoardDirectory } from './board-directory';
 import { BoardRoom, type Connection, type DocAccess, RoomFailedError, type RoomHooks } from './board-room';
 import type { DocSeal } from './doc-seal';
+import { fireAndForget } from './fire-and-forget';
 import type { Logger } from './logger';
 import { boardTag } from './logger';
 import { KeyedRateLimiter, TokenBucket } from './rate-limit';
@@ -267,7 +268,11 @@ export class YjsServer {
    */
   private drop(room: BoardRoom): void {
     if (this.rooms.get(room.boardId) === room) this.rooms.delete(room.boardId);
-    void room.settled().then(() => room.destroy());
+    fireAndForget(
+      room.settled().then(() => room.destroy()),
+      this.log,
+      'yjs: dropping a failed room',
+    );
   }
 
   private release(room: BoardRoom, ws: WebSocket): void {
@@ -278,12 +283,16 @@ export class YjsServer {
   /** Drops an idle room from memory once its pending commits are done. */
   private maybeEvict(room: BoardRoom): void {
     if (room.connections.size > 0 || room.pins > 0) return;
-    void room.settled().then(() => {
-      if (room.connections.size === 0 && room.pins === 0 && this.rooms.get(room.boardId) === room) {
-        this.rooms.delete(room.boardId);
-        room.destroy();
-      }
-    });
+    fireAndForget(
+      room.settled().then(() => {
+        if (room.connections.size === 0 && room.pins === 0 && this.rooms.get(room.boardId) === room) {
+          this.rooms.delete(room.boardId);
+          room.destroy();
+        }
+      }),
+      this.log,
+      'yjs: evicting an idle room',
+    );
   }
 
   /**

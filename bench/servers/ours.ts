@@ -38,7 +38,10 @@ process.on('SIGTERM', () => {
   if (stopping) return;
   stopping = true;
   // A normal exit, so that --cpu-prof can write its profile.
-  server.close().finally(() => process.exit(0));
+  server.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
 });
 process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'));
 

@@ -214,7 +214,8 @@ class UpdateCheck {
   private readonly deletedLive = new Map<Container, number>();
   private readonly rootContainers = new Map<string, Container>();
   /** Options and criteria this update creates: each must carry an id. */
-  private readonly newElements: { item: Y.Item; role: 'option' | 'criterion' }[] = [];
+  private readonly newElements: { item: Y.Item; role: 'option' | 'criterion'; list: SharedType | null }[] =
+    [];
 
   constructor(
     private readonly decoded: { structs: Struct[]; ds: DeleteSet },
@@ -502,7 +503,11 @@ class UpdateCheck {
           throw new Refused('schema', `${container.role} holds maps only`);
         }
         this.inserted.set(container, (this.inserted.get(container) ?? 0) + liveLength);
-        this.newElements.push({ item, role: container.role === 'options' ? 'option' : 'criterion' });
+        this.newElements.push({
+          item,
+          role: container.role === 'options' ? 'option' : 'criterion',
+          list: container.type,
+        });
         return;
       }
       case 'evidence': {
@@ -578,12 +583,32 @@ class UpdateCheck {
 
   /** Options and criteria created by the update carry an id (the schema checked its form). */
   private checkNewMaps(): void {
-    for (const { item, role } of this.newElements) {
+    const taken = new Map<SharedType | null, Set<string>>();
+    for (const { item, role, list } of this.newElements) {
       const container = this.newContainers.get(item);
-      if (typeof (container && this.newMapValues.get(container)?.get('id')) !== 'string') {
-        throw new Refused('schema', `a new ${role} needs an id`);
+      const id = container && this.newMapValues.get(container)?.get('id');
+      if (typeof id !== 'string') throw new Refused('schema', `a new ${role} needs an id`);
+      // Ids are unique among what stays: a move deletes the original in the same update.
+      let ids = taken.get(list);
+      if (!ids) {
+        ids = this.remainingIds(list);
+        taken.set(list, ids);
       }
+      if (ids.has(id)) throw new Refused('schema', `there is already a ${role} with the id "${id}"`);
+      ids.add(id);
     }
+  }
+
+  /** Ids of the maps of a list that are live and not deleted by this update. */
+  private remainingIds(list: SharedType | null): Set<string> {
+    const ids = new Set<string>();
+    for (let item = list?._start ?? null; item !== null; item = item.right) {
+      if (item.deleted || Y.isDeleted(this.decoded.ds, item.id)) continue;
+      if (!(item.content instanceof Y.ContentType) || !(item.content.type instanceof Y.Map)) continue;
+      const id = item.content.type.get('id');
+      if (typeof id === 'string') ids.add(id);
+    }
+    return ids;
   }
 
   /** The id of the criterion a container belongs to (for seal scopes). */

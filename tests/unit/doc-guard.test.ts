@@ -206,6 +206,11 @@ describe('the document guard refuses what breaks the schema, and says why', () =
       /must be an id/,
     ],
     [
+      'a second option with an id already taken',
+      (d) => addOption(d, { id: 'node', name: 'Node again', description: '' }),
+      /already/,
+    ],
+    [
       'changing the id of an existing option',
       (d) => getOptions(d).get(0).set('id', 'other'),
       /cannot change/,

@@ -283,6 +283,13 @@ describe('the document guard refuses what breaks the schema, and says why', () =
     expect(Y.encodeStateAsUpdate(server)).toEqual(before);
   });
 
+  it('a server-only key is refused even where it is not set yet (no old value to replace)', () => {
+    getMeta(server).delete('templateId');
+    const d = replica();
+    getMeta(d).set('templateId', 'blank');
+    expectRefused(check(diff(d)), 'schema', /written by the server/);
+  });
+
   it('a claim copied under another criterion is refused: its seal binds it to its criterion', () => {
     const d = replica();
     const claim = (getCriteria(d).get(0).get('evidence') as Y.Array<unknown>).get(0);
@@ -386,6 +393,15 @@ describe('client ids and gaps', () => {
     const second = Y.encodeStateAsUpdate(d, sv);
     expectRefused(check(second), 'gap');
     expect(readBoard(server).title).toBe(template.title);
+  });
+
+  it('an update whose clocks start past what the server has (a skipped update) is refused as a gap', () => {
+    const d = replica(9191);
+    setMetaText(d, 'title', 'never sent');
+    const sv = Y.encodeStateVector(d);
+    // Notes were empty: this item needs no neighbour, only its earlier clocks.
+    getNotes(d).insert(0, 'depends only on the clock');
+    expectRefused(check(Y.encodeStateAsUpdate(d, sv)), 'gap');
   });
 
   it('deleting content the server does not have is refused as a gap', () => {

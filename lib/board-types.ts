@@ -11,13 +11,30 @@ export interface OptionSnapshot {
   description: string;
 }
 
-/** Where a piece of evidence came from: an article (template) or a participant. */
+/**
+ * Where a piece of evidence came from:
+ * - `source`: a claim from one of the board's articles, with its section in that article;
+ * - `participant`: something a participant added (optionally with a link);
+ * - `editorial`: the board's own check on one or more claims (`checks`, evidence ids), for claims
+ *   that are doubtful in themselves, with what the check rests on (`basis`). It is never a claim of
+ *   an article and is shown apart from them.
+ *
+ * Entries are plain JSON objects in the document; readers ignore fields they do not know (the
+ * server may add a signature, for example).
+ */
 export type EvidenceOrigin =
-  | { type: 'source'; sourceId: string }
-  | { type: 'participant'; authorName: string; url?: string | undefined };
+  | {
+      type: 'source';
+      sourceId: string;
+      /** Where the claim is in its article: the section heading(s), e.g. "Key Comparison Points › Performance". */
+      locator?: string | undefined;
+    }
+  | { type: 'participant'; authorName: string; url?: string | undefined }
+  | { type: 'editorial'; basis: string; checks: string[] };
 
 /** One claim about one option (or about both, `optionId: null`) on one criterion. */
 export interface EvidenceSnapshot {
+  /** Stable: template claims keep the id the template gives them (e.g. "showdown-3"). */
   id: string;
   /** The option the claim is about; `null` when it compares the options. */
   optionId: string | null;
@@ -25,10 +42,14 @@ export interface EvidenceSnapshot {
   origin: EvidenceOrigin;
 }
 
-/** One side of a contested point: what a source claims. */
+/** One side of a contested point: a claim of a source. */
 export interface ContestedSide {
   sourceId: string;
   claim: string;
+  /** The evidence id of the claim this side quotes (absent on boards made before claims had ids). */
+  claimId?: string | undefined;
+  /** The claim's section in its article, as on the evidence entry. */
+  locator?: string | undefined;
 }
 
 /** Where the sources disagree on a criterion. */

@@ -30,6 +30,8 @@ function Attribution({
       </span>
     );
   }
+  if (evidence.origin.type === 'editorial')
+    return <span className="text-slate-500">— the board's own check</span>;
   const href = safeHttpUrl(evidence.origin.url);
   return (
     <span className="text-slate-500">

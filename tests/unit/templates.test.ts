@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -60,13 +60,23 @@ function checksOf(
   );
 }
 
-/** Case, spacing and final punctuation do not make two claims different. */
+/** Case, spacing, accents and punctuation do not make two claims different (see `words`). */
 function normalized(text: string): string {
+  return words(text).join(' ');
+}
+
+/**
+ * Words for comparing texts: case, accents, punctuation and quote styles do not matter
+ * ("Django’s" = "django's" = "djangos"; "cross-site" = "cross site"; "10,000" = "10 000").
+ */
+function words(text: string): string[] {
   return text
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
     .toLowerCase()
-    .replace(/\s+/g, ' ')
-    .replace(/[.!?]+$/, '')
-    .trim();
+    .replace(/['’‘`´]/g, '')
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((w) => w !== '');
 }
 
 /** The smallest template the schema accepts with one claim, for building bad variants. */
@@ -328,6 +338,186 @@ describe('the Django vs Node.js template', () => {
         .join(' ');
     expect(claimAbout('node')).toMatch(/10,000\s*[–-]\s*50,000 requests per second/);
     expect(claimAbout('django')).toMatch(/1,000\s*[–-]\s*5,000 requests per second/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Fidelity to the articles themselves. The five seed articles live outside the repository
+// (../shared/seeds next to the repository or its main checkout, or SEEDS_DIR); where they are absent these checks
+// are skipped with a message, and the rest of the suite still runs.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The checkout this repository belongs to: itself, or for a git worktree (whose ".git" is a file
+ * "gitdir: <main>/.git/worktrees/<name>") the main checkout, next to which ../shared lives too.
+ */
+function mainCheckoutOf(root: string): string {
+  const dotGit = path.join(root, '.git');
+  if (!existsSync(dotGit) || !statSync(dotGit).isFile()) return root;
+  const gitdir = /^gitdir:\s*(.+)$/m.exec(readFileSync(dotGit, 'utf8'))?.[1]?.trim();
+  const marker = `${path.sep}.git${path.sep}worktrees${path.sep}`;
+  return gitdir?.includes(marker) ? gitdir.slice(0, gitdir.indexOf(marker)) : root;
+}
+const SEEDS_DIR =
+  process.env.SEEDS_DIR ??
+  [REPO_ROOT, mainCheckoutOf(REPO_ROOT)]
+    .map((root) => path.resolve(root, '../shared/seeds'))
+    .find((dir) => existsSync(dir)) ??
+  path.resolve(REPO_ROOT, '../shared/seeds');
+const SEEDS_PRESENT = existsSync(SEEDS_DIR);
+const SEEDS_ABSENT_MESSAGE = `seed articles not found at ${SEEDS_DIR} (set SEEDS_DIR to check against them)`;
+/** Which seed file holds the article each source id of the default template names. */
+const SEED_FILE_OF_SOURCE: Record<string, string> = {
+  showdown: '000_1bd3b7b34f45fd5a.txt',
+  titans: '001_bd26c0783f43d06b.txt',
+  suitability: '002_e341095d85db5f1b.txt',
+  planeks: '003_9e91e96a485c9df6.txt',
+  site24x7: '004_766e955279bfa040.txt',
+};
+/** Claims are in our own words: this many consecutive words shared with an article is a copy. */
+const MAX_SHARED_RUN_WORDS = 9;
+
+/** The first run of more than MAX_SHARED_RUN_WORDS words of `text` that `source` also contains, or null. */
+function sharedRun(text: string, sourceRuns: Set<string>): string | null {
+  const w = words(text);
+  const n = MAX_SHARED_RUN_WORDS + 1;
+  for (let i = 0; i + n <= w.length; i++) {
+    const run = w.slice(i, i + n).join(' ');
+    if (sourceRuns.has(run)) return run;
+  }
+  return null;
+}
+
+function runsOf(source: string): Set<string> {
+  const w = words(source);
+  const n = MAX_SHARED_RUN_WORDS + 1;
+  const runs = new Set<string>();
+  for (let i = 0; i + n <= w.length; i++) runs.add(w.slice(i, i + n).join(' '));
+  return runs;
+}
+
+/** The lines of an article that can be headings: trimmed, without Markdown "#" or "**". */
+function headingLines(article: string): string[] {
+  return article.split(/\r?\n/).map((line) =>
+    line
+      .trim()
+      .replace(/^#+\s*/, '')
+      .replace(/^\*\*(.*)\*\*$/, '$1')
+      .trim(),
+  );
+}
+
+/**
+ * Why a locator does not lead into its article, or null when it does: each part of
+ * "Section › Subsection" must be a line of the article, after the previous part. A part that
+ * starts with "(" is our own pointer to an untitled stretch; a trailing "(…)" is a note.
+ */
+function locatorProblem(locator: string, article: string): string | null {
+  const lines = headingLines(article);
+  let from = 0;
+  for (const part of locator.split(' › ')) {
+    if (part.startsWith('(')) continue;
+    const heading = part.replace(/\s*\([^)]*\)$/, '').trim();
+    const at = lines.indexOf(heading, from);
+    if (at < 0) return `no heading "${heading}"${from > 0 ? ' after the previous part' : ''}`;
+    from = at + 1;
+  }
+  return null;
+}
+
+describe('the text of every template against the seed articles', () => {
+  const seeds = SEEDS_PRESENT
+    ? readdirSync(SEEDS_DIR)
+        .filter((f) => f.endsWith('.txt'))
+        .sort()
+        .map((file) => ({ file, text: readFileSync(path.join(SEEDS_DIR, file), 'utf8') }))
+    : [];
+  const seedRuns = seeds.map(({ file, text }) => ({ file, runs: runsOf(text) }));
+
+  /** Every sentence a template writes in its own voice (source titles and locators are quotations). */
+  function ownWords(template: BoardTemplate): { where: string; text: string }[] {
+    return [
+      { where: 'context', text: template.context },
+      { where: 'question', text: template.question },
+      ...template.options.map((o) => ({ where: `option ${o.key}`, text: o.description })),
+      ...template.criteria.flatMap((c) => [
+        { where: `criterion ${c.key}`, text: c.description },
+        ...c.evidence.map((e) => ({ where: e.id ?? c.key, text: e.text })),
+        ...c.evidence.flatMap((e) =>
+          isEditorialCheck(e) ? [{ where: `${e.id ?? c.key} basis`, text: e.editorial.basis }] : [],
+        ),
+        ...(c.contested ? [{ where: `${c.key} contested`, text: c.contested.summary }] : []),
+      ]),
+    ];
+  }
+
+  it.for(templateFiles)(
+    '$file shares no run of 10 or more consecutive words with any seed article',
+    ({ raw }, ctx) => {
+      ctx.skip(!SEEDS_PRESENT, SEEDS_ABSENT_MESSAGE);
+      expect(seeds.length).toBeGreaterThanOrEqual(5);
+      const copies = ownWords(boardTemplateSchema.parse(raw)).flatMap(({ where, text }) =>
+        seedRuns.flatMap(({ file, runs }) => {
+          const run = sharedRun(text, runs);
+          return run === null ? [] : [`${where} repeats ${file}: "${run}"`];
+        }),
+      );
+      expect(copies).toEqual([]);
+    },
+  );
+
+  it("every claim's locator names headings of its own article, in order", (ctx) => {
+    ctx.skip(!SEEDS_PRESENT, SEEDS_ABSENT_MESSAGE);
+    const template = loadTemplate(DEFAULT_TEMPLATE_ID);
+    const problems = claimsOf(template).flatMap(({ claim }) => {
+      const file = SEED_FILE_OF_SOURCE[claim.source];
+      if (file === undefined) return [`${claim.id}: no seed article for source "${claim.source}"`];
+      const problem = locatorProblem(claim.locator ?? '', readFileSync(path.join(SEEDS_DIR, file), 'utf8'));
+      return problem === null ? [] : [`${claim.id} (${claim.locator}): ${problem}`];
+    });
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('the copy and locator checks themselves', () => {
+  const article =
+    '# Title\n## Key Points\n### Speed\nNode.js, with its non-blocking I/O model, handles thousands of concurrent ' +
+    'connections without blocking the event loop.\n### Cost\nIt depends.\n';
+
+  it('ignore case, punctuation and quote styles when comparing words', () => {
+    expect(words('Django’s “cross-site” 10,000 req/sec!')).toEqual([
+      'djangos',
+      'cross',
+      'site',
+      '10',
+      '000',
+      'req',
+      'sec',
+    ]);
+  });
+
+  it('find a run of ten words copied with other punctuation and case, and nothing shorter', () => {
+    const runs = runsOf(article);
+    expect(
+      sharedRun('Says NODE.JS — with its non-blocking I/O model — handles thousands of users.', runs),
+    ).toBe('node js with its non blocking i o model handles');
+    expect(sharedRun('Says Node.js, with its non-blocking I/O model, copes well.', runs)).toBeNull();
+  });
+
+  it('accept a locator whose parts are headings in order, with notes in parentheses', () => {
+    expect(locatorProblem('Key Points › Speed', article)).toBeNull();
+    expect(locatorProblem('Key Points › Cost (last line)', article)).toBeNull();
+    expect(locatorProblem('(untitled opening), the first paragraph', article)).toBeNull();
+  });
+
+  it('refuse a locator with a heading the article lacks, or parts out of order', () => {
+    expect(locatorProblem('Key Points › Security', article)).toBe(
+      'no heading "Security" after the previous part',
+    );
+    expect(locatorProblem('Speed › Key Points', article)).toBe(
+      'no heading "Key Points" after the previous part',
+    );
+    expect(locatorProblem('Performance', article)).toBe('no heading "Performance"');
   });
 });
 

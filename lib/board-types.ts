@@ -113,3 +113,19 @@ export interface BoardSnapshot {
   notes: string;
   decision: DecisionDraft;
 }
+
+// Evidence is written by any document client, so its optional fields are read defensively: a
+// field of the wrong type counts as absent rather than breaking the board or the record.
+
+/** Where to check a source claim or contested side in its article, or null when not known. */
+export function locatorOf(item: { origin?: unknown; locator?: unknown }): string | null {
+  const origin = item.origin as { locator?: unknown } | undefined;
+  const locator = origin !== undefined && origin !== null ? origin.locator : item.locator;
+  return typeof locator === 'string' && locator.trim() !== '' ? locator : null;
+}
+
+/** The evidence ids an editorial check is about (only the well-formed ones). */
+export function checkedIds(origin: EvidenceOrigin): string[] {
+  if (origin.type !== 'editorial' || !Array.isArray(origin.checks)) return [];
+  return origin.checks.filter((id): id is string => typeof id === 'string' && id !== '');
+}

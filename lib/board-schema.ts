@@ -155,6 +155,7 @@ export function initBoardFromTemplate(doc: Y.Doc, template: BoardTemplate, creat
       template.sources.map((s) => ({
         id: s.id,
         title: s.title,
+        ...(s.shortTitle ? { shortTitle: s.shortTitle } : {}),
         ...(s.publisher ? { publisher: s.publisher } : {}),
         ...(s.url ? { url: s.url } : {}),
         ...(s.date ? { date: s.date } : {}),

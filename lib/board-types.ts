@@ -72,6 +72,8 @@ export interface CriterionSnapshot {
 export interface SourceSnapshot {
   id: string;
   title: string;
+  /** A short name shown after each claim; the full title is shown where there is room. */
+  shortTitle?: string | undefined;
   publisher?: string | undefined;
   url?: string | undefined;
   date?: string | undefined;

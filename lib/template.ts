@@ -13,6 +13,8 @@ const text = (max: number) => z.string().trim().min(1).max(max);
 export const templateSourceSchema = z.strictObject({
   id: key,
   title: text(LIMITS.MAX_TITLE_CHARS),
+  /** A short name for the article where its title would be repeated after every claim ("Showdown"). */
+  shortTitle: text(LIMITS.MAX_NAME_CHARS).optional(),
   publisher: text(LIMITS.MAX_NAME_CHARS).optional(),
   url: z.url({ protocol: /^https?$/ }).optional(),
   date: z.iso.date().optional(),

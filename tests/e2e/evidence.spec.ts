@@ -3,11 +3,10 @@ import { WebSocket } from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import { addEvidence } from '@/lib/board-schema';
+import type { EvidenceSnapshot } from '@/lib/board-types';
 import { expect, joinAs, person, test } from './fixtures';
 
-const TITANS = 'Unveiling the Backend Titans: A Deep Dive into Django and Node.js';
 const SHOWDOWN = 'Node.js vs. Django: Backend Framework Showdown';
-const PLANEKS = 'Python Django vs Node JS (PLANEKS)';
 
 async function createBoard(url: string): Promise<{ id: string; links: { participant: string } }> {
   const res = await fetch(`${url}/api/boards`, {
@@ -47,38 +46,40 @@ test('evidence: the articles’ claims and their disagreement are shown, and a p
 
   // Collapsed by default: the claims are not visible until opened.
   const closed = alice.getByTestId('evidence-learning-curve');
-  await expect(closed.locator('summary')).toContainText('Evidence (10)');
+  await expect(closed.locator('summary')).toContainText('Evidence (12)');
   await expect(closed.locator('summary')).toContainText('⚠ Sources disagree');
-  await expect(closed.getByText("Rates Django's learning curve as gentler than Node.js's.")).toBeHidden();
-  // A criterion the sources agree on carries no marker.
-  await expect(alice.getByTestId('evidence-cost').locator('summary')).not.toContainText('Sources disagree');
+  await expect(closed.locator('#evidence-planeks-14')).toBeHidden();
+  // Criteria whose sources agree carry no marker.
+  for (const agreed of ['cost', 'ecosystem', 'data-heavy-fit'])
+    await expect(alice.getByTestId(`evidence-${agreed}`).locator('summary')).not.toContainText(
+      'Sources disagree',
+    );
 
   const panel = await openEvidence(alice, 'learning-curve');
   const contested = panel.getByTestId('contested-summary');
   await expect(contested).toBeVisible();
   await expect(contested).toContainText('Sources disagree: Which is easier to learn?');
-  await expect(contested).toContainText("Its summary table rates Django's ease of use 'High'");
+  await expect(contested).toContainText("Its summary table rates ease of use 'High' for Django");
   await expect(contested.getByRole('listitem')).toHaveCount(6);
 
-  // The articles' claims, per option, each with its source's title.
+  // The articles' claims, per option, each with its article's short name.
   const django = column(panel, 'Django');
   const node = column(panel, 'Node.js');
   const both = column(panel, 'Comparing both');
-  await expect(django.getByRole('listitem')).toHaveCount(3);
+  await expect(django.getByRole('listitem')).toHaveCount(4);
   await expect(node.getByRole('listitem')).toHaveCount(6);
-  await expect(both.getByRole('listitem')).toHaveCount(1);
+  await expect(both.getByRole('listitem')).toHaveCount(2);
   await expect(
-    django
-      .getByRole('listitem')
-      .filter({ hasText: "Credits Python's readability with giving Django a gentle curve" }),
-  ).toContainText(`— ${TITANS}`);
+    django.getByRole('listitem').filter({ hasText: 'Builds Django on Python, which it calls readable' }),
+  ).toContainText('— Backend Titans');
   await expect(
-    node.getByRole('listitem').filter({ hasText: 'Gives Node.js a slight lead on ease of use' }),
-  ).toContainText(`— ${SHOWDOWN}`);
-  await expect(both.getByRole('listitem')).toHaveText(
-    `Rates Django's learning curve as gentler than Node.js's. — ${PLANEKS}`,
+    node.getByRole('listitem').filter({ hasText: 'Gives Node.js a slight edge on learning' }),
+  ).toContainText('— Showdown');
+  await expect(both.getByRole('listitem').last()).toHaveText(
+    'Says Django has a fairly gentle learning curve compared with Node.js. — PLANEKS',
+    { useInnerText: true },
   );
-  await expect(node).not.toContainText('Credits Python');
+  await expect(node).not.toContainText('Builds Django on Python');
   await expect(panel.getByText('Nothing added yet.')).toBeVisible();
 
   // Alice adds her own claim about Node.js, with an https link.
@@ -96,7 +97,7 @@ test('evidence: the articles’ claims and their disagreement are shown, and a p
   await expect(node.getByRole('listitem')).toHaveCount(6);
 
   // Bob sees it under "From participants", attributed to Alice, with a safe link.
-  await expect(bob.getByTestId('evidence-learning-curve').locator('summary')).toContainText('Evidence (11)');
+  await expect(bob.getByTestId('evidence-learning-curve').locator('summary')).toContainText('Evidence (13)');
   const bobPanel = await openEvidence(bob, 'learning-curve');
   const fromPeople = bobPanel.getByTestId('participant-evidence');
   await expect(fromPeople.getByRole('listitem')).toHaveCount(1);
@@ -139,7 +140,7 @@ test('evidence: the articles’ claims and their disagreement are shown, and a p
   await expect(fromPeople).toContainText('Sentinel claim after the refusal. — added by Alice');
   await expect(fromPeople).not.toContainText('Click me');
   await expect(mine).not.toContainText('Click me');
-  await expect(bobPanel.locator('summary')).toContainText('Evidence (12)');
+  await expect(bobPanel.locator('summary')).toContainText('Evidence (14)');
   await expect(fromPeople.getByRole('link')).toHaveCount(1);
   await expect(bob.locator('a[href^="javascript:"]')).toHaveCount(0);
   await expect(alice.locator('a[href^="javascript:"]')).toHaveCount(0);
@@ -165,7 +166,9 @@ test('evidence written straight into the document with a javascript: link is sho
         optionId: 'node',
         text: 'Forged claim with a script link.',
         origin: { type: 'participant', authorName: 'Mallory', url: 'javascript:alert(document.domain)' },
-      }),
+        // A field the UI does not know (the server will sign entries) changes nothing.
+        sig: 'c2lnbmF0dXJl',
+      } as EvidenceSnapshot),
     ).toBe(true);
 
     const page = await person(browser);
@@ -189,19 +192,91 @@ test('evidence written straight into the document with a javascript: link is sho
   }
 });
 
-test('the evidence panel is readable on a phone', async ({ browser, server }) => {
+test('a claim’s id and section show on hover and on keyboard focus, and the board’s own check is marked apart from the claims', async ({
+  browser,
+  server,
+}) => {
   const board = await createBoard(server.url);
-  const phone = await person(browser);
-  await phone.setViewportSize({ width: 390, height: 844 });
+  const page = await person(browser);
+  await page.goto(board.links.participant);
+  await joinAs(page, 'Dana');
+
+  const summary = page.getByTestId('evidence-performance').locator('summary');
+  await expect(summary).toContainText('✎ 2 board checks');
+  const panel = await openEvidence(page, 'performance');
+  const jit = column(panel, 'Django').getByRole('listitem').filter({ hasText: 'just-in-time (JIT)' });
+  const citation = jit.getByTestId('claim-citation');
+  const card = jit.getByTestId('claim-locator');
+  await expect(citation).toHaveText('— Showdown');
+  await expect(card).toBeHidden();
+
+  // Hover: the card names the claim, its article and the section to check it in.
+  await citation.hover();
+  await expect(card).toBeVisible();
+  await expect(card).toContainText('Claim showdown-3');
+  await expect(card).toContainText(SHOWDOWN);
+  await expect(card).toContainText('Section: Key Comparison Points › Performance');
+  await page.mouse.move(0, 0);
+  await expect(card).toBeHidden();
+
+  // Keyboard: reaching the citation with Tab shows the same card.
+  await citation.focus();
+  await page.keyboard.press('Shift+Tab');
+  await page.keyboard.press('Tab');
+  await expect(citation).toBeFocused();
+  await expect(card).toBeVisible();
+  await page.keyboard.press('Tab');
+  await expect(card).toBeHidden();
+
+  // Contested sides cite their claims the same way.
+  const side = panel
+    .getByTestId('contested-summary')
+    .getByRole('listitem')
+    .filter({ hasText: 'Backend Titans' });
+  await side.getByTestId('claim-citation').hover();
+  await expect(side.getByTestId('claim-locator')).toContainText('Claim titans-1');
+  await expect(side.getByTestId('claim-locator')).toContainText(
+    'Section: Performance Metrics and Throughput',
+  );
+
+  // The board's own checks: in their own box, said to be ours, with what they check and rest on.
+  const checks = panel.getByTestId('editorial-checks');
+  await expect(checks).toContainText('The board’s own checks');
+  await expect(checks).toContainText('not claims of the articles');
+  const jitCheck = checks.getByRole('listitem').filter({ hasText: 'Doubtful: CPython' });
+  await expect(jitCheck).toContainText('off by default');
+  await expect(jitCheck).toContainText(`Checks claim showdown-3 (${SHOWDOWN})`);
+  await expect(jitCheck).toContainText('Rests on: Python documentation, “What’s New In Python 3.13”');
+  await expect(jitCheck).not.toContainText('— Showdown');
+  for (const heading of ['Django', 'Node.js', 'Comparing both'])
+    await expect(column(panel, heading)).not.toContainText('Doubtful');
+  // The claim it checks points to it.
+  const mark = jit.getByRole('link', { name: '✎ board check' });
+  await expect(mark).toHaveAttribute('href', '#evidence-check-1');
+  await mark.click();
+  await expect(jitCheck).toBeInViewport();
+});
+
+test('the evidence panel is readable on a phone, and a tap shows where to check a claim', async ({
+  browser,
+  server,
+}) => {
+  const board = await createBoard(server.url);
+  const context = await browser.newContext({
+    viewport: { width: 390, height: 844 },
+    hasTouch: true,
+    isMobile: true,
+  });
+  const phone = await context.newPage();
   await phone.goto(board.links.participant);
   await joinAs(phone, 'Pat');
 
   const panel = await openEvidence(phone, 'learning-curve');
   await expect(panel.getByTestId('contested-summary')).toBeVisible();
   const claims = [
-    column(panel, 'Django').getByRole('listitem').filter({ hasText: "Credits Python's readability" }),
-    column(panel, 'Node.js').getByRole('listitem').filter({ hasText: 'Gives Node.js a slight lead' }),
-    column(panel, 'Comparing both').getByRole('listitem'),
+    column(panel, 'Django').getByRole('listitem').filter({ hasText: 'Builds Django on Python' }),
+    column(panel, 'Node.js').getByRole('listitem').filter({ hasText: 'Gives Node.js a slight edge' }),
+    column(panel, 'Comparing both').getByRole('listitem').last(),
   ];
   for (const claim of claims) {
     await claim.scrollIntoViewIfNeeded();
@@ -214,10 +289,25 @@ test('the evidence panel is readable on a phone', async ({ browser, server }) =>
     expect(box!.width).toBeGreaterThan(150);
   }
   await expect(column(panel, 'Node.js').getByRole('listitem')).toHaveCount(6);
+
+  // A tap on the article's name opens the card, inside the screen; a second tap closes it.
+  const claim = claims[0]!;
+  const card = claim.getByTestId('claim-locator');
+  await claim.getByTestId('claim-citation').tap();
+  await expect(card).toBeVisible();
+  await expect(card).toContainText('Claim titans-14');
+  await expect(card).toContainText('Section: Linguistic Foundations and Learning Curves');
+  const cardBox = await card.boundingBox();
+  expect(cardBox!.x).toBeGreaterThanOrEqual(0);
+  expect(cardBox!.x + cardBox!.width).toBeLessThanOrEqual(390);
+  await claim.getByTestId('claim-citation').tap();
+  await expect(card).toBeHidden();
+
   const form = panel.getByRole('form', { name: 'Add evidence' });
   await form.getByLabel('Evidence text').scrollIntoViewIfNeeded();
   await expect(form.getByLabel('Evidence text')).toBeVisible();
   await expect(form.getByRole('button', { name: 'Add evidence' })).toBeVisible();
   const overflow = await phone.evaluate(() => document.documentElement.scrollWidth);
   expect(overflow).toBeLessThanOrEqual(390);
+  await context.close();
 });

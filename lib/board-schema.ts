@@ -12,7 +12,13 @@ import type {
 } from './board-types';
 import { DECISION_STATUSES } from './board-types';
 import { LIMITS } from './limits';
-import type { BoardTemplate } from './template';
+import {
+  type BoardTemplate,
+  isEditorialCheck,
+  type TemplateEvidence,
+  templateEvidenceId,
+  templateEvidenceIndex,
+} from './template';
 import { sanitizeLine, sanitizeText } from './text-safety';
 
 /**
@@ -133,9 +139,33 @@ export function clampWeight(weight: number): number {
   return Math.min(LIMITS.MAX_WEIGHT, Math.max(LIMITS.MIN_WEIGHT, Math.round(weight)));
 }
 
+/** A template's claim or editorial check as a plain evidence entry (no undefined fields). */
+function templateEvidenceSnapshot(
+  criterionKey: string,
+  index: number,
+  e: TemplateEvidence,
+): EvidenceSnapshot {
+  const id = templateEvidenceId(criterionKey, index, e);
+  if (isEditorialCheck(e)) {
+    return {
+      id,
+      optionId: e.option,
+      text: e.text,
+      origin: { type: 'editorial', basis: e.editorial.basis, checks: [...e.editorial.checks] },
+    };
+  }
+  return {
+    id,
+    optionId: e.option,
+    text: e.text,
+    origin: { type: 'source', sourceId: e.source, ...(e.locator ? { locator: e.locator } : {}) },
+  };
+}
+
 /**
  * Writes a template into an empty document, in one transaction. Option and criterion ids
- * are the template keys (stable, unique within a board).
+ * are the template keys (stable, unique within a board); evidence ids are the template's claim
+ * ids; a contested point's sides quote the claims it lists, with their ids and locators.
  */
 export function initBoardFromTemplate(
   doc: Y.Doc,
@@ -143,6 +173,7 @@ export function initBoardFromTemplate(
   createdAt: string,
   seal?: ValueSealer,
 ): void {
+  const claims = templateEvidenceIndex(template.criteria);
   doc.transact(() => {
     const meta = getMeta(doc);
     meta.set('title', clamp(template.title, LIMITS.MAX_TITLE_CHARS));
@@ -158,6 +189,7 @@ export function initBoardFromTemplate(
       template.sources.map((s) => ({
         id: s.id,
         title: s.title,
+        ...(s.shortTitle ? { shortTitle: s.shortTitle } : {}),
         ...(s.publisher ? { publisher: s.publisher } : {}),
         ...(s.url ? { url: s.url } : {}),
         ...(s.date ? { date: s.date } : {}),
@@ -171,22 +203,24 @@ export function initBoardFromTemplate(
           description: c.description,
           weight: c.weight,
           evidence: c.evidence.map((e, i) =>
-            sealed<EvidenceSnapshot>(
-              {
-                id: `${c.key}-${i + 1}`,
-                optionId: e.option,
-                text: e.text,
-                origin: { type: 'source', sourceId: e.source },
-              },
-              evidenceSealScope(c.key),
-              seal,
-            ),
+            sealed(templateEvidenceSnapshot(c.key, i, e), evidenceSealScope(c.key), seal),
           ),
           contested: c.contested
             ? sealed<ContestedSnapshot>(
                 {
                   summary: c.contested.summary,
-                  sides: c.contested.sides.map((s) => ({ sourceId: s.source, claim: s.claim })),
+                  sides: c.contested.claims.flatMap((claimId) => {
+                    const found = claims.get(claimId)?.item;
+                    if (found === undefined || isEditorialCheck(found)) return [];
+                    return [
+                      {
+                        sourceId: found.source,
+                        claim: found.text,
+                        claimId,
+                        ...(found.locator ? { locator: found.locator } : {}),
+                      },
+                    ];
+                  }),
                 },
                 contestedSealScope(c.key),
                 seal,

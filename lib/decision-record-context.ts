@@ -3,9 +3,15 @@
  * and the facts every section needs, computed once, plus lookups into a round's consensus and the
  * text for sources and evidence.
  */
-import type { BoardSnapshot, EvidenceSnapshot } from './board-types';
+import {
+  type BoardSnapshot,
+  type ContestedSide,
+  checkedIds,
+  type EvidenceSnapshot,
+  locatorOf,
+} from './board-types';
 import type { ConsensusResult, OptionTotal, Scale } from './consensus-types';
-import { formatStat, mean, quoted } from './decision-record-format';
+import { formatStat, mean, NO_VALUE, quoted } from './decision-record-format';
 import { escapeMarkdownInline, linkLabel, safeHref } from './markdown-escape';
 
 /** One revealed round and the consensus computed from its ballots. */
@@ -206,11 +212,33 @@ function authorLabel(ctx: RecordContext, authorName: string): string {
   return escapeMarkdownInline(authorName) || 'a participant';
 }
 
+/** "claim showdown-3" and, when known, its section: how a reader finds a claim in its article. */
+export function claimCitation(id: string | undefined, locator: string | null): string {
+  const parts: string[] = [];
+  const escapedId = escapeMarkdownInline(id ?? '');
+  if (escapedId !== '') parts.push(`claim ${escapedId}`);
+  const escapedLocator = escapeMarkdownInline(locator ?? '');
+  if (escapedLocator !== '') parts.push(`section “${escapedLocator}”`);
+  return parts.join(', ');
+}
+
+/** A contested side: its source, its claim, and where to check it. */
+export function contestedSideItem(ctx: RecordContext, side: ContestedSide): string {
+  const claim = escapeMarkdownInline(typeof side.claim === 'string' ? side.claim : '') || NO_VALUE;
+  const citation = claimCitation(
+    typeof side.claimId === 'string' ? side.claimId : undefined,
+    locatorOf(side),
+  );
+  return `${sourceLabel(ctx, side.sourceId)}: ${claim}${citation === '' ? '' : ` (${citation})`}`;
+}
+
 function attribution(ctx: RecordContext, evidence: EvidenceSnapshot): string {
   const { origin } = evidence;
   switch (origin.type) {
-    case 'source':
-      return `source: ${sourceLabel(ctx, origin.sourceId)}`;
+    case 'source': {
+      const citation = claimCitation(evidence.id, locatorOf(evidence));
+      return `${citation === '' ? '' : `${citation}; `}source: ${sourceLabel(ctx, origin.sourceId)}`;
+    }
     case 'participant': {
       const author = `added by ${authorLabel(ctx, origin.authorName)}`;
       if (origin.url === undefined || origin.url.trim() === '') return author;
@@ -218,12 +246,34 @@ function attribution(ctx: RecordContext, evidence: EvidenceSnapshot): string {
       if (href === null) return `${author}, address (not a web link): ${escapeMarkdownInline(origin.url)}`;
       return `${author}, [${linkLabel(new URL(href).hostname) || 'link'}](<${href}>)`;
     }
+    case 'editorial': {
+      const basis = escapeMarkdownInline(typeof origin.basis === 'string' ? origin.basis : '');
+      return `rests on: ${basis || 'nothing stated'}`;
+    }
     default:
       return 'unknown origin';
   }
 }
 
-/** One evidence bullet, "Criterion: text (attribution)", or null when the text is empty. */
+/**
+ * The lead of an editorial check, so that it reads as the board's own note before its text:
+ * "editorial check check-1 on claim showdown-3, the board's own note and not a source's claim".
+ */
+function editorialLead(evidence: EvidenceSnapshot): string {
+  const id = escapeMarkdownInline(evidence.id);
+  const checked = checkedIds(evidence.origin)
+    .map(escapeMarkdownInline)
+    .filter((c) => c !== '');
+  const on =
+    checked.length === 0 ? '' : ` on ${checked.length === 1 ? 'claim' : 'claims'} ${checked.join(', ')}`;
+  return `Editorial check${id === '' ? '' : ` ${id}`}${on}, the board's own note and not a source's claim`;
+}
+
+/**
+ * One evidence bullet, "Criterion: text (attribution)" — for an editorial check
+ * "Criterion: Editorial check … on claim …, the board's own note …: text (rests on: …)" — or
+ * null when the text is empty.
+ */
 export function evidenceItem(
   ctx: RecordContext,
   criterionId: string,
@@ -231,5 +281,6 @@ export function evidenceItem(
 ): string | null {
   const text = escapeMarkdownInline(evidence.text);
   if (text === '') return null;
-  return `${ctx.criterionName(criterionId)}: ${text} (${attribution(ctx, evidence)})`;
+  const lead = evidence.origin.type === 'editorial' ? `${editorialLead(evidence)}: ` : '';
+  return `${ctx.criterionName(criterionId)}: ${lead}${text} (${attribution(ctx, evidence)})`;
 }

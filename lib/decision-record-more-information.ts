@@ -7,6 +7,7 @@
 import type { ConsensusResult, ParticipantPreference } from './consensus-types';
 import {
   anyScored,
+  contestedSideItem,
   evidenceItem,
   meanAgreement,
   preferenceCount,
@@ -338,9 +339,7 @@ function sharedEvidenceSubsection(ctx: RecordContext): string[] {
     const { contested } = criterion;
     if (contested !== null) {
       const summary = escapeMarkdownInline(contested.summary);
-      const sides = contested.sides.map(
-        (side) => `  * ${sourceLabel(ctx, side.sourceId)}: ${escapeMarkdownInline(side.claim) || NO_VALUE}`,
-      );
+      const sides = contested.sides.map((side) => `  * ${contestedSideItem(ctx, side)}`);
       const head = `Sources disagree on ${ctx.criterionName(criterion.id)}${summary === '' ? '' : `: ${summary}`}`;
       items.push(sides.length > 0 ? `${head}\n${sides.join('\n')}` : head);
     }

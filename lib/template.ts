@@ -13,21 +13,48 @@ const text = (max: number) => z.string().trim().min(1).max(max);
 export const templateSourceSchema = z.strictObject({
   id: key,
   title: text(LIMITS.MAX_TITLE_CHARS),
+  /** A short name for the article where its title would be repeated after every claim ("Showdown"). */
+  shortTitle: text(LIMITS.MAX_NAME_CHARS).optional(),
   publisher: text(LIMITS.MAX_NAME_CHARS).optional(),
   url: z.url({ protocol: /^https?$/ }).optional(),
   date: z.iso.date().optional(),
 });
 
+/** A claim taken from one of the template's articles. */
 export const templateClaimSchema = z.strictObject({
+  /**
+   * Stable id, unique in the template and never reused (e.g. "showdown-3"); participants and the
+   * decision record cite claims by it. Optional for hand-made templates: a missing id becomes
+   * "<criterion key>-<position>", which changes when claims are reordered.
+   */
+  id: key.optional(),
   /** The option key the claim is about, or null when it compares the options. */
   option: key.nullable(),
   text: text(LIMITS.MAX_EVIDENCE_CHARS),
   source: key,
+  /** Where the claim is in its article: the section heading, parent sections first, joined by " › ". */
+  locator: text(LIMITS.MAX_TITLE_CHARS).optional(),
 });
 
+/** The board's own note on claims that are doubtful in themselves; never a claim of an article. */
+export const templateEditorialCheckSchema = z.strictObject({
+  id: key.optional(),
+  option: key.nullable(),
+  text: text(LIMITS.MAX_EVIDENCE_CHARS),
+  editorial: z.strictObject({
+    /** What the check rests on (a reference a participant can look up). */
+    basis: text(LIMITS.MAX_EVIDENCE_CHARS),
+    /** Ids of the claims it checks. */
+    checks: z.array(key).min(1),
+  }),
+});
+
+export const templateEvidenceSchema = z.union([templateClaimSchema, templateEditorialCheckSchema]);
+
+/** A disagreement, told in `summary`, between the claims listed in `claims` (ids, at least two). */
 export const templateContestedSchema = z.strictObject({
   summary: text(LIMITS.MAX_EVIDENCE_CHARS),
-  sides: z.array(z.strictObject({ source: key, claim: text(LIMITS.MAX_EVIDENCE_CHARS) })).min(2),
+  claims: z.array(key).min(2),
 });
 
 export const templateCriterionSchema = z.strictObject({
@@ -35,7 +62,7 @@ export const templateCriterionSchema = z.strictObject({
   name: text(LIMITS.MAX_NAME_CHARS),
   description: z.string().trim().max(LIMITS.MAX_DESCRIPTION_CHARS),
   weight: z.number().int().min(LIMITS.MIN_WEIGHT).max(LIMITS.MAX_WEIGHT),
-  evidence: z.array(templateClaimSchema).default([]),
+  evidence: z.array(templateEvidenceSchema).default([]),
   contested: templateContestedSchema.nullable().default(null),
 });
 
@@ -76,34 +103,70 @@ export const boardTemplateSchema = z
       'sources',
       t.sources.map((s) => s.id),
     );
+    const claims = templateEvidenceIndex(t.criteria);
+    const ids = t.criteria.flatMap((c) => c.evidence.map((e, i) => templateEvidenceId(c.key, i, e)));
+    ids.forEach((id, i) => {
+      if (ids.indexOf(id) !== i)
+        ctx.addIssue({ code: 'custom', path: ['criteria'], message: `evidence id "${id}" is used twice` });
+    });
+    /** Each id must name a claim from an article (not an editorial check), once. */
+    const checkClaimIds = (list: string[], path: (string | number)[]) => {
+      list.forEach((id, i) => {
+        const found = claims.get(id);
+        if (found === undefined || isEditorialCheck(found.item))
+          ctx.addIssue({ code: 'custom', path: [...path, i], message: `no claim "${id}"` });
+        if (list.indexOf(id) !== i)
+          ctx.addIssue({ code: 'custom', path: [...path, i], message: `claim "${id}" is listed twice` });
+      });
+    };
     t.criteria.forEach((c, ci) => {
       c.evidence.forEach((e, ei) => {
+        const path = ['criteria', ci, 'evidence', ei];
         if (e.option !== null && !optionKeys.has(e.option)) {
           ctx.addIssue({
             code: 'custom',
-            path: ['criteria', ci, 'evidence', ei, 'option'],
+            path: [...path, 'option'],
             message: `unknown option "${e.option}"`,
           });
         }
-        if (!sourceIds.has(e.source)) {
+        if (isEditorialCheck(e)) checkClaimIds(e.editorial.checks, [...path, 'editorial', 'checks']);
+        else if (!sourceIds.has(e.source)) {
           ctx.addIssue({
             code: 'custom',
-            path: ['criteria', ci, 'evidence', ei, 'source'],
+            path: [...path, 'source'],
             message: `unknown source "${e.source}"`,
           });
         }
       });
-      c.contested?.sides.forEach((s, si) => {
-        if (!sourceIds.has(s.source)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['criteria', ci, 'contested', 'sides', si, 'source'],
-            message: `unknown source "${s.source}"`,
-          });
-        }
-      });
+      if (c.contested) checkClaimIds(c.contested.claims, ['criteria', ci, 'contested', 'claims']);
     });
   });
 
 export type BoardTemplate = z.infer<typeof boardTemplateSchema>;
 export type TemplateCriterion = BoardTemplate['criteria'][number];
+export type TemplateEvidence = z.infer<typeof templateEvidenceSchema>;
+export type TemplateClaim = z.infer<typeof templateClaimSchema>;
+export type TemplateEditorialCheck = z.infer<typeof templateEditorialCheckSchema>;
+
+export function isEditorialCheck(e: TemplateEvidence): e is TemplateEditorialCheck {
+  return 'editorial' in e;
+}
+
+/** The evidence id a template item gets on a board: its own id, else "<criterion key>-<position>". */
+export function templateEvidenceId(criterionKey: string, index: number, e: TemplateEvidence): string {
+  return e.id ?? `${criterionKey}-${index + 1}`;
+}
+
+/** Every evidence item of a template by its evidence id (ids are unique in a valid template). */
+export function templateEvidenceIndex(
+  criteria: readonly { key: string; evidence: readonly TemplateEvidence[] }[],
+): Map<string, { criterionKey: string; item: TemplateEvidence }> {
+  const index = new Map<string, { criterionKey: string; item: TemplateEvidence }>();
+  for (const c of criteria) {
+    c.evidence.forEach((item, i) => {
+      const id = templateEvidenceId(c.key, i, item);
+      if (!index.has(id)) index.set(id, { criterionKey: c.key, item });
+    });
+  }
+  return index;
+}

@@ -1,35 +1,25 @@
 'use client';
 
 import type { ReactNode } from 'react';
-import type { CriterionSnapshot, EvidenceSnapshot, OptionSnapshot, SourceSnapshot } from '@/lib/board-types';
+import {
+  type CriterionSnapshot,
+  checkedIds,
+  type EvidenceSnapshot,
+  locatorOf,
+  type OptionSnapshot,
+  type SourceSnapshot,
+} from '@/lib/board-types';
+import { ClaimCitation } from './claim-citation';
+import { EditorialChecks } from './editorial-checks';
+import { safeHttpUrl } from './safe-url';
 
-/** Only http(s) links become anchors; anything else is shown as text. */
-export function safeHttpUrl(url: string | undefined): string | null {
-  if (!url) return null;
-  try {
-    const u = new URL(url);
-    return u.protocol === 'http:' || u.protocol === 'https:' ? u.toString() : null;
-  } catch {
-    return null;
-  }
-}
+type Sources = Map<string, SourceSnapshot>;
 
-function Attribution({
-  evidence,
-  sources,
-}: {
-  evidence: EvidenceSnapshot;
-  sources: Map<string, SourceSnapshot>;
-}) {
-  if (evidence.origin.type === 'source') {
-    const s = sources.get(evidence.origin.sourceId);
-    return (
-      <span className="text-slate-500">
-        — {s ? s.title : evidence.origin.sourceId}
-        {s?.publisher ? ` (${s.publisher})` : ''}
-      </span>
-    );
-  }
+/** DOM id of an evidence entry, for links from a claim to the board's check on it. */
+export const evidenceAnchor = (evidenceId: string) => `evidence-${evidenceId}`;
+
+function ParticipantAttribution({ evidence }: { evidence: EvidenceSnapshot }) {
+  if (evidence.origin.type !== 'participant') return null;
   const href = safeHttpUrl(evidence.origin.url);
   return (
     <span className="text-slate-500">
@@ -46,28 +36,43 @@ function Attribution({
   );
 }
 
-function EvidenceList({
-  items,
+/** An article's claim: its text, where to check it, and a pointer to the board's check on it. */
+function SourceClaim({
+  evidence,
   sources,
+  checkedBy,
 }: {
-  items: EvidenceSnapshot[];
-  sources: Map<string, SourceSnapshot>;
+  evidence: EvidenceSnapshot;
+  sources: Sources;
+  checkedBy: string[];
 }) {
-  if (items.length === 0) return <p className="text-sm text-slate-400">No claims.</p>;
+  if (evidence.origin.type !== 'source') return null;
   return (
-    <ul className="list-disc space-y-1 pl-5 text-sm">
-      {items.map((e) => (
-        <li key={e.id}>
-          {e.text} <Attribution evidence={e} sources={sources} />
-        </li>
+    <li className="relative" id={evidenceAnchor(evidence.id)}>
+      {evidence.text}{' '}
+      <ClaimCitation
+        sourceId={evidence.origin.sourceId}
+        source={sources.get(evidence.origin.sourceId)}
+        claimId={evidence.id}
+        locator={locatorOf(evidence)}
+      />
+      {checkedBy.map((checkId) => (
+        <a
+          key={checkId}
+          href={`#${evidenceAnchor(checkId)}`}
+          className="ml-1 inline-block rounded-full bg-violet-100 px-2 text-xs font-semibold text-violet-900 ring-1 ring-violet-300"
+        >
+          ✎ board check
+        </a>
       ))}
-    </ul>
+    </li>
   );
 }
 
 /**
- * A criterion's evidence per option, collapsed by default. Articles' claims and
- * participants' claims are shown apart; contested criteria carry a visible marker.
+ * A criterion's evidence, collapsed by default: the articles' claims per option, each citing its
+ * article and section; where they disagree; the board's own editorial checks, kept apart from the
+ * claims they check; and what participants added. Unknown fields on entries are ignored.
  */
 export function EvidencePanel({
   criterion,
@@ -80,9 +85,12 @@ export function EvidencePanel({
   sources: SourceSnapshot[];
   addForm?: ReactNode;
 }) {
-  const bySource = new Map(sources.map((s) => [s.id, s]));
+  const bySource: Sources = new Map(sources.map((s) => [s.id, s]));
   const fromSources = criterion.evidence.filter((e) => e.origin.type === 'source');
+  const checks = criterion.evidence.filter((e) => e.origin.type === 'editorial');
   const fromPeople = criterion.evidence.filter((e) => e.origin.type === 'participant');
+  const checksOf = (claimId: string) =>
+    checks.filter((c) => checkedIds(c.origin).includes(claimId)).map((c) => c.id);
   const columns: { key: string; label: string; optionId: string | null }[] = [
     ...options.map((o) => ({ key: o.id, label: o.name || 'Unnamed option', optionId: o.id })),
     { key: '__both', label: 'Comparing both', optionId: null },
@@ -103,19 +111,37 @@ export function EvidencePanel({
             ⚠ Sources disagree
           </span>
         )}
+        {checks.length > 0 && (
+          <span className="rounded-full bg-violet-100 px-2 py-0.5 text-xs font-semibold text-violet-900 ring-1 ring-violet-300">
+            ✎ {checks.length === 1 ? '1 board check' : `${checks.length} board checks`}
+          </span>
+        )}
       </summary>
       <div className="space-y-3 px-3 pb-3">
+        {fromSources.length > 0 && (
+          <p className="text-xs text-slate-500">
+            Hover, tap or focus an article’s name to see the claim’s id and the section to check it in.
+          </p>
+        )}
         {criterion.contested && (
           <div
             className="rounded-md bg-amber-50 p-3 text-sm ring-1 ring-amber-200"
             data-testid="contested-summary"
           >
-            <p className="font-semibold text-amber-900">Sources disagree: {criterion.contested.summary}</p>
-            <ul className="mt-1 list-disc pl-5">
+            <p>
+              <span className="font-semibold text-amber-900">Sources disagree: </span>
+              {criterion.contested.summary}
+            </p>
+            <ul className="mt-2 list-disc space-y-1 pl-5">
               {criterion.contested.sides.map((s) => (
-                <li key={`${s.sourceId}-${s.claim}`}>
+                <li key={`${s.sourceId}-${s.claimId ?? s.claim}`} className="relative">
                   {s.claim}{' '}
-                  <span className="text-slate-500">— {bySource.get(s.sourceId)?.title ?? s.sourceId}</span>
+                  <ClaimCitation
+                    sourceId={s.sourceId}
+                    source={bySource.get(s.sourceId)}
+                    claimId={typeof s.claimId === 'string' ? s.claimId : undefined}
+                    locator={locatorOf(s)}
+                  />
                 </li>
               ))}
             </ul>
@@ -127,13 +153,25 @@ export function EvidencePanel({
               const items = fromSources.filter((e) => e.optionId === col.optionId);
               if (col.optionId === null && items.length === 0) return null;
               return (
-                <div key={col.key}>
+                // Claims comparing the options read across both columns.
+                <div key={col.key} className={col.optionId === null ? 'md:col-span-2' : undefined}>
                   <h4 className="mb-1 text-sm font-semibold">{col.label}</h4>
-                  <EvidenceList items={items} sources={bySource} />
+                  {items.length === 0 ? (
+                    <p className="text-sm text-slate-400">No claims.</p>
+                  ) : (
+                    <ul className="list-disc space-y-1 pl-5 text-sm">
+                      {items.map((e) => (
+                        <SourceClaim key={e.id} evidence={e} sources={bySource} checkedBy={checksOf(e.id)} />
+                      ))}
+                    </ul>
+                  )}
                 </div>
               );
             })}
           </div>
+        )}
+        {checks.length > 0 && (
+          <EditorialChecks checks={checks} evidence={criterion.evidence} sources={bySource} />
         )}
         <div>
           <h4 className="mb-1 text-sm font-semibold">From participants</h4>
@@ -146,7 +184,7 @@ export function EvidencePanel({
                   {e.optionId && (
                     <strong>{options.find((o) => o.id === e.optionId)?.name ?? 'Removed option'}: </strong>
                   )}
-                  {e.text} <Attribution evidence={e} sources={bySource} />
+                  {e.text} <ParticipantAttribution evidence={e} />
                 </li>
               ))}
             </ul>

@@ -68,16 +68,23 @@ describe('the template’s evidence in the board document', () => {
     for (const tc of template.criteria) {
       const c = snap.criteria.find((x) => x.id === tc.key)!;
       expect(tc.evidence.length, `${tc.key} has claims in the template`).toBeGreaterThan(0);
-      // Every claim, in order, with its option (or null) and its source id.
-      expect(c.evidence.map((e) => ({ optionId: e.optionId, text: e.text, origin: e.origin }))).toEqual(
+      // Every claim and editorial check, in order, with its id, option (or null) and origin.
+      expect(
+        c.evidence.map((e) => ({ id: e.id, optionId: e.optionId, text: e.text, origin: e.origin })),
+      ).toEqual(
         tc.evidence.map((e) => ({
+          id: e.id,
           optionId: e.option,
           text: e.text,
-          origin: { type: 'source', sourceId: e.source },
+          origin:
+            'editorial' in e
+              ? { type: 'editorial', basis: e.editorial.basis, checks: e.editorial.checks }
+              : { type: 'source', sourceId: e.source, locator: e.locator },
         })),
       );
       for (const e of c.evidence) {
-        expect(e.origin.type === 'source' && sourceIds.has(e.origin.sourceId)).toBe(true);
+        if (e.origin.type === 'source') expect(sourceIds.has(e.origin.sourceId)).toBe(true);
+        else expect(e.origin.type).toBe('editorial');
         expect(e.optionId === null || ['django', 'node'].includes(e.optionId)).toBe(true);
         expect(e.id).toMatch(/\S/);
       }
@@ -85,12 +92,20 @@ describe('the template’s evidence in the board document', () => {
       // Every claim and contested marker is sealed by the server (see server/doc-seal.ts).
       for (const e of c.evidence) expect((e as { sig?: unknown }).sig).toMatch(/^[A-Za-z0-9_-]{22}$/);
       if (c.contested) expect((c.contested as { sig?: unknown }).sig).toMatch(/^[A-Za-z0-9_-]{22}$/);
-      // Contested markers, exactly as in the template.
+      // Contested markers: each side quotes the claim it cites, with the claim's source and section.
+      const templateClaims = new Map(
+        template.criteria.flatMap((x) =>
+          x.evidence.flatMap((e) => ('source' in e ? [[e.id, e] as const] : [])),
+        ),
+      );
       expect(c.contested && { summary: c.contested.summary, sides: c.contested.sides }).toEqual(
         tc.contested
           ? {
               summary: tc.contested.summary,
-              sides: tc.contested.sides.map((s) => ({ sourceId: s.source, claim: s.claim })),
+              sides: tc.contested.claims.map((id) => {
+                const cited = templateClaims.get(id)!;
+                return { sourceId: cited.source, claim: cited.text, claimId: id, locator: cited.locator };
+              }),
             }
           : null,
       );
@@ -103,7 +118,7 @@ describe('the template’s evidence in the board document', () => {
     const optionIds = new Set(snap.criteria.flatMap((c) => c.evidence.map((e) => e.optionId)));
     expect(optionIds).toEqual(new Set(['django', 'node', null]));
 
-    for (const key of ['learning-curve', 'scalability', 'performance', 'ecosystem']) {
+    for (const key of ['learning-curve', 'scalability', 'performance', 'development-speed']) {
       const c = snap.criteria.find((x) => x.id === key)!;
       expect(c.contested, `${key} is contested`).not.toBeNull();
       expect(c.contested!.summary.length, `${key} has a summary`).toBeGreaterThan(20);
@@ -205,7 +220,7 @@ describe('evidence:add', () => {
       ...after,
       criteria: after.criteria.map((c) => ({
         ...c,
-        evidence: c.evidence.filter((e) => e.origin.type === 'source'),
+        evidence: c.evidence.filter((e) => e.origin.type !== 'participant'),
       })),
     }).toEqual(before);
 

@@ -278,22 +278,33 @@ function djangoNodeBoard(): BoardSnapshot {
         description: 'Throughput and latency of the order API under peak load.',
         evidence: [
           {
-            id: 'e1',
+            id: 'kinsta-1',
             optionId: 'node',
             text: 'Non-blocking I/O handles many concurrent requests with little memory.',
-            origin: { type: 'source', sourceId: 'kinsta' },
+            origin: { type: 'source', sourceId: 'kinsta', locator: 'Performance › Concurrency' },
           },
           {
-            id: 'e2',
+            id: 'stxnext-1',
             optionId: 'django',
             text: 'Fast enough for CRUD-heavy APIs when queries are tuned.',
             origin: { type: 'source', sourceId: 'stxnext' },
+          },
+          {
+            id: 'check-1',
+            optionId: 'django',
+            text: 'Doubtful: the benchmark behind this ran without a database.',
+            origin: { type: 'editorial', basis: 'The STX Next benchmark appendix', checks: ['stxnext-1'] },
           },
         ],
         contested: {
           summary: 'whether raw speed matters for a database-bound service',
           sides: [
-            { sourceId: 'kinsta', claim: 'Node.js is clearly faster for I/O-bound workloads.' },
+            {
+              sourceId: 'kinsta',
+              claim: 'Node.js is clearly faster for I/O-bound workloads.',
+              claimId: 'kinsta-2',
+              locator: 'Performance',
+            },
             {
               sourceId: 'stxnext',
               claim: 'The database, not the framework, is the bottleneck for typical apps.',
@@ -321,10 +332,10 @@ function djangoNodeBoard(): BoardSnapshot {
         description: 'How fast we ship the back office and the API.',
         evidence: [
           {
-            id: 'e4',
+            id: 'stxnext-2',
             optionId: null,
             text: 'Django ships an admin interface; Node.js needs one built or bought.',
-            origin: { type: 'source', sourceId: 'stxnext' },
+            origin: { type: 'source', sourceId: 'stxnext', locator: 'Admin' },
           },
         ],
       }),
@@ -502,7 +513,13 @@ function hostileInput(): DecisionRecordInput {
     criterion(`c${i}`, text, i % 5, {
       description: SINK,
       evidence: [
-        { id: `e${i}a`, optionId: 'o1', text, origin: { type: 'source', sourceId: 's1' } },
+        { id: `e${i}a`, optionId: 'o1', text, origin: { type: 'source', sourceId: 's1', locator: text } },
+        {
+          id: text,
+          optionId: i % 2 === 0 ? 'o1' : null,
+          text: SINK,
+          origin: { type: 'editorial', basis: SINK, checks: [text, SINK] },
+        },
         {
           id: `e${i}b`,
           optionId: i % 2 === 0 ? 'o2' : null,
@@ -527,7 +544,7 @@ function hostileInput(): DecisionRecordInput {
       contested: {
         summary: SINK,
         sides: [
-          { sourceId: 's1', claim: text },
+          { sourceId: 's1', claim: text, claimId: text, locator: SINK },
           { sourceId: 'missing', claim: SINK },
         ],
       },
@@ -636,13 +653,92 @@ describe('renderDecisionRecord: MADR 4 layout', () => {
     expect(markdown).toContain('* Learning curve — weight 2 (17%)');
   });
 
-  it('states contested points with each side and its source', () => {
+  it('states contested points with each side, its source, and the claim id and section to check it', () => {
     const markdown = renderDecisionRecord(djangoNodeInput());
     expect(markdown).toContain(
       '* Sources disagree on Performance: whether raw speed matters for a database-bound service\n' +
         '  * [Django vs Node.js: Which One Is Better for Web Development?](<https://kinsta.com/blog/django-vs-node/>): ' +
-        'Node.js is clearly faster for I/O-bound workloads.',
+        'Node.js is clearly faster for I/O-bound workloads. (claim kinsta-2, section “Performance”)\n' +
+        // A side from a board made before claims had ids: just the source and the claim.
+        '  * [Django vs. Node.js: Which Is Better for Your Project?](<https://www.stxnext.com/blog/django-vs-nodejs>): ' +
+        'The database, not the framework, is the bottleneck for typical apps.\n',
     );
+  });
+
+  it('lists each claim of a source with its id and, when known, the section of the article to check it in', () => {
+    const markdown = renderDecisionRecord(djangoNodeInput());
+    expect(markdown).toContain(
+      '* Performance: Non-blocking I/O handles many concurrent requests with little memory. ' +
+        '(claim kinsta-1, section “Performance › Concurrency”; source: ' +
+        '[Django vs Node.js: Which One Is Better for Web Development?](<https://kinsta.com/blog/django-vs-node/>))',
+    );
+    expect(markdown).toContain(
+      '* Performance: Fast enough for CRUD-heavy APIs when queries are tuned. (claim stxnext-1; source: ',
+    );
+    expect(markdown).toContain(
+      '* Development speed: Django ships an admin interface; Node.js needs one built or bought. ' +
+        '(claim stxnext-2, section “Admin”; source: ',
+    );
+  });
+
+  it("marks an editorial check as the board's own note, with the claim it checks and what it rests on", () => {
+    const markdown = renderDecisionRecord(djangoNodeInput());
+    expect(markdown).toContain(
+      "* Performance: Editorial check check-1 on claim stxnext-1, the board's own note and not a source's claim: " +
+        'Doubtful: the benchmark behind this ran without a database. (rests on: The STX Next benchmark appendix)',
+    );
+    // Listed with the option's evidence right after the claim it checks, never attributed to a source.
+    const django = markdown.slice(markdown.indexOf('### Django'), markdown.indexOf('### Node.js'));
+    expect(django.indexOf('Editorial check check-1')).toBeGreaterThan(django.indexOf('claim stxnext-1;'));
+    expect(markdown).not.toMatch(/Doubtful: the benchmark[^\n]*source:/);
+  });
+
+  it('ignores fields it does not know, such as a server signature on evidence and contested points', () => {
+    const plain = renderDecisionRecord(djangoNodeInput());
+    const board = djangoNodeBoard();
+    const signed = {
+      ...board,
+      criteria: board.criteria.map((c) => ({
+        ...c,
+        evidence: c.evidence.map((e) => ({ ...e, sig: 'c2lnbmF0dXJl' })),
+        contested: c.contested === null ? null : { ...c.contested, sig: 'c2lnbmF0dXJl', extra: { any: 1 } },
+      })),
+    };
+    expect(renderDecisionRecord(djangoNodeInput({ board: signed }))).toBe(plain);
+  });
+
+  it('treats a locator, claim id or checks list of the wrong type as absent instead of failing', () => {
+    const board = djangoNodeBoard();
+    const [performance] = board.criteria;
+    const forged = {
+      ...board,
+      criteria: [
+        {
+          ...performance!,
+          evidence: [
+            {
+              id: 'x-1',
+              optionId: 'node',
+              text: 'Forged claim.',
+              origin: { type: 'source', sourceId: 'kinsta', locator: 42 },
+            },
+            {
+              id: 'x-2',
+              optionId: 'node',
+              text: 'Forged check.',
+              origin: { type: 'editorial', basis: 7, checks: 'x-1' },
+            },
+          ],
+          contested: { summary: 's', sides: [{ sourceId: 'kinsta', claim: 'c', claimId: 9, locator: {} }] },
+        },
+      ],
+    } as unknown as BoardSnapshot;
+    const markdown = renderDecisionRecord(djangoNodeInput({ board: forged }));
+    expect(markdown).toContain('* Performance: Forged claim. (claim x-1; source: ');
+    expect(markdown).toContain(
+      "* Performance: Editorial check x-2, the board's own note and not a source's claim: Forged check. (rests on: nothing stated)",
+    );
+    expect(markdown).toMatch(/\): c\n/);
   });
 });
 

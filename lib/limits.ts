@@ -74,7 +74,7 @@ export const LIMITS = {
   MAX_AWARENESS_IDS_PER_CONNECTION: 4,
   MAX_AWARENESS_STATE_CHARS: 2048,
   /** New document connections per client address: a burst, then a sustained rate. */
-  YJS_CONNECTS_BURST: 60,
+  YJS_CONNECTS_BURST: 120,
   YJS_CONNECTS_PER_SECOND: 2,
 } as const;
 

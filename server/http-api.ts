@@ -251,7 +251,9 @@ async function route(req: IncomingMessage, res: ServerResponse, path: string, de
         name,
         description,
         weight,
-        evidenceCount: evidence.length,
+        // Claims (of the articles and of participants); the board's own checks apart.
+        evidenceCount: evidence.filter((e) => e.origin.type !== 'editorial').length,
+        editorialChecks: evidence.filter((e) => e.origin.type === 'editorial').length,
         contested: contested !== null,
       })),
       counts: {

@@ -39,6 +39,15 @@ describe('REST API', () => {
     expect(summary.options.map((o: { name: string }) => o.name)).toEqual(['Django', 'Node.js']);
     expect(summary.counts.criteria).toBe(12);
     expect(summary.criteria[0]).toMatchObject({ id: 'performance', name: 'Performance' });
+    // The board's own editorial checks are counted apart from the articles' claims.
+    const template = env.server.directory.templates.get('django-vs-node')!;
+    const all = template.criteria.flatMap((c) => c.evidence);
+    const checks = all.filter((e) => 'editorial' in e).length;
+    type Row = { evidenceCount: number; editorialChecks: number };
+    const rows = summary.criteria as Row[];
+    expect(checks).toBeGreaterThan(0);
+    expect(rows.reduce((n, c) => n + c.editorialChecks, 0)).toBe(checks);
+    expect(rows.reduce((n, c) => n + c.evidenceCount, 0)).toBe(all.length - checks);
   });
 
   it('the blank template has two empty options and no criteria; a title can be given', async () => {

@@ -583,25 +583,34 @@ export class SessionServer {
     }
     for (const [client, clock] of clocks) pending.set(client, Math.max(clock, pending.get(client) ?? 0));
     if (this.savedTimers.has(boardId)) return;
-    const timer = setTimeout(() => {
-      this.savedTimers.delete(boardId);
-      const delta = this.savedClocks.get(boardId);
-      this.savedClocks.delete(boardId);
-      if (delta && delta.size > 0) {
-        this.io.to(roomOf(boardId)).emit(EVENTS.docSaved, { stateVector: Object.fromEntries(delta) });
-      }
-      // The cells of a round are the document's criteria × options: when those change,
-      // progress changes for everyone.
-      const room = this.yjs.loadedRoom(boardId);
-      if (!room) return;
-      const rendered = this.lastShape.get(boardId);
-      if (rendered !== undefined && rendered !== shapeKey(shapeOfDoc(room.doc))) {
-        this.inQueue(boardId, () => this.broadcastState(boardId)).catch((err: unknown) =>
-          this.log.error('after commit', { error: String(err) }),
-        );
-      }
-    }, SAVED_NOTICE_DELAY_MS);
-    this.savedTimers.set(boardId, timer);
+    this.savedTimers.set(
+      boardId,
+      setTimeout(() => this.flushSaved(boardId), SAVED_NOTICE_DELAY_MS),
+    );
+  }
+
+  /** Sends a board's coalesced `doc:saved` now (the timer's work; tests flush explicitly). */
+  flushSaved(boardId: string): void {
+    const timer = this.savedTimers.get(boardId);
+    if (timer) clearTimeout(timer);
+    this.savedTimers.delete(boardId);
+    const delta = this.savedClocks.get(boardId);
+    this.savedClocks.delete(boardId);
+    if (delta && delta.size > 0) {
+      this.io.to(roomOf(boardId)).emit(EVENTS.docSaved, { stateVector: Object.fromEntries(delta) });
+    }
+    // The cells of a round are the document's criteria × options: when those change,
+    // progress changes for everyone.
+    const room = this.yjs.loadedRoom(boardId);
+    if (!room) return;
+    const rendered = this.lastShape.get(boardId);
+    if (rendered !== undefined && rendered !== shapeKey(shapeOfDoc(room.doc))) {
+      fireAndForget(
+        this.inQueue(boardId, () => this.broadcastState(boardId)),
+        this.log,
+        'after commit',
+      );
+    }
   }
 
   /** Every committed clock of the board, to one socket or to one participant's sockets. */

@@ -5,7 +5,13 @@ import { WebSocket } from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import { readBoard, setMetaText, updateCriterion } from '@/lib/board-schema';
-import { type CreateBoardResponse, EVENTS, type JoinResult, type Result } from '@/lib/protocol';
+import {
+  type CreateBoardResponse,
+  type DocSavedPayload,
+  EVENTS,
+  type JoinResult,
+  type Result,
+} from '@/lib/protocol';
 import { command, docParams, type TestSocket, tempDataDir, waitFor } from '../helpers/server';
 import { type ServerProcess, startServerProcess } from '../helpers/server-process';
 
@@ -14,15 +20,26 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-/** Joins the board as a new participant, then opens its document with those credentials. */
-async function connect(url: string, room: string) {
+/**
+ * Joins the board as a new participant, then opens its document with those credentials.
+ * With `keepSession`, the session socket stays open and records the committed clocks it is
+ * told of (`doc:saved`).
+ */
+async function connect(url: string, room: string, options: { keepSession?: boolean } = {}) {
   const socket: TestSocket = ioClient(url, { transports: ['websocket'] });
+  const saved = new Map<number, number>();
+  socket.on(EVENTS.docSaved, (p: DocSavedPayload) => {
+    for (const [c, clock] of Object.entries(p.stateVector)) {
+      saved.set(Number(c), Math.max(clock, saved.get(Number(c)) ?? 0));
+    }
+  });
   const joined = await command<Result<JoinResult>>(socket, EVENTS.boardJoin, {
     as: 'participant',
     boardId: room,
     name: 'Writer',
   });
-  socket.disconnect();
+  if (options.keepSession) cleanups.push(() => void socket.disconnect());
+  else socket.disconnect();
   if (!joined.ok || !joined.data.credentials) throw new Error('join failed');
   const doc = new Y.Doc();
   const provider = new WebsocketProvider(`${url.replace(/^http/, 'ws')}/yjs`, room, doc, {
@@ -35,10 +52,52 @@ async function connect(url: string, room: string) {
     provider.destroy();
     doc.destroy();
   });
-  return { doc, provider };
+  return { doc, provider, socket, saved };
+}
+
+/** True when every (client id, clock) of the document's state vector is in `saved`. */
+function allSaved(doc: Y.Doc, saved: Map<number, number>): boolean {
+  for (const [client, clock] of Y.decodeStateVector(Y.encodeStateVector(doc))) {
+    if ((saved.get(client) ?? 0) < clock) return false;
+  }
+  return true;
 }
 
 describe('crash recovery of a real server process', () => {
+  it('[D5] after kill -9 with every client gone (nothing can be re-uploaded), everything reported saved is there', async () => {
+    const dataDir = tempDataDir();
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    let server: ServerProcess = await startServerProcess({ port, dataDir, ui: false });
+    cleanups.push(async () => {
+      await server.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    });
+    const res = await fetch(`${server.url}/api/boards`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ template: 'django-vs-node' }),
+    });
+    const board = (await res.json()) as CreateBoardResponse;
+    const a = await connect(server.url, board.id, { keepSession: true });
+    await waitFor(() => a.provider.synced, 'synced');
+    for (let i = 0; i < 50; i++) {
+      updateCriterion(a.doc, 'security', { description: `edit ${i}` });
+      if (i % 10 === 9) await new Promise((r) => setImmediate(r));
+    }
+    setMetaText(a.doc, 'title', 'Saved before the crash');
+    await waitFor(() => allSaved(a.doc, a.saved), 'every edit reported saved', 10_000);
+    const reportedSaved = readBoard(a.doc);
+    // Everyone goes away first: no client is left to upload the board again after the restart.
+    a.provider.destroy();
+    a.socket.disconnect();
+
+    await server.kill9();
+    server = await startServerProcess({ port, dataDir, ui: false });
+    const fresh = await connect(server.url, board.id);
+    await waitFor(() => fresh.provider.synced, 'fresh client synced', 10_000);
+    expect(readBoard(fresh.doc)).toEqual(reportedSaved);
+  });
+
   it('after kill -9, everything another client had received is still there', async () => {
     const dataDir = tempDataDir();
     const port = 20000 + Math.floor(Math.random() * 20000);

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { io as ioClient } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { ERROR_CODES } from '@/lib/protocol';
@@ -171,6 +172,36 @@ describe('Origin of WebSocket upgrades to /yjs', () => {
       });
     });
   });
+});
+
+describe('Origin of the Socket.IO session channel', () => {
+  /** Resolves with 'connected' or the connect error's message. */
+  function connectWith(origin: string | undefined, transport: 'websocket' | 'polling'): Promise<string> {
+    const socket = ioClient(env.url, {
+      transports: [transport],
+      reconnection: false,
+      ...(origin ? { extraHeaders: { origin } } : {}),
+    });
+    return new Promise((resolve) => {
+      socket.on('connect', () => {
+        socket.disconnect();
+        resolve('connected');
+      });
+      socket.on('connect_error', (err) => {
+        socket.disconnect();
+        resolve(err.message);
+      });
+    });
+  }
+
+  it.each(['websocket', 'polling'] as const)(
+    'over %s, a browser on a foreign origin cannot connect; same-origin and no-Origin clients can',
+    async (transport) => {
+      expect(await connectWith('https://evil.example', transport)).not.toBe('connected');
+      expect(await connectWith(env.url, transport)).toBe('connected');
+      expect(await connectWith(undefined, transport)).toBe('connected');
+    },
+  );
 });
 
 describe('the API error log', () => {

@@ -104,7 +104,8 @@ export function useBoardConnection(target: JoinTarget | null): BoardConnection {
   /** What the server reported as committed, and what it relayed (only committed state is). */
   // biome-ignore lint/correctness/useExhaustiveDependencies: one record per document, on purpose
   const committed = useMemo(() => new Map<number, number>(), [doc]);
-  const [saved, setSaved] = useState(true);
+  /** Unknown (so not "saved") until this browser's copy of the document has loaded. */
+  const [saved, setSaved] = useState(false);
 
   // `target` is rebuilt on every render; re-join only when what it says changes.
   const targetKey = JSON.stringify(target);
@@ -121,18 +122,32 @@ export function useBoardConnection(target: JoinTarget | null): BoardConnection {
   // Each document lives until it is replaced (a new room or a fresh start).
   useEffect(() => () => doc.destroy(), [doc]);
 
-  // This browser's copy first (instant, offline): IndexedDB.
+  // This browser's copy first (instant, offline): IndexedDB. Whatever the document receives,
+  // from there, from the person or from the server, the saved state is computed again.
   const persistence = useRef<IndexeddbPersistence | null>(null);
+  const provider = useRef<WebsocketProvider | null>(null);
   useEffect(() => {
     if (!room) return;
+    const onUpdate = (update: Uint8Array, origin: unknown) => {
+      // What the server relays or answers with is committed already.
+      if (origin !== null && origin === provider.current) {
+        mergeClocks(committed, Y.parseUpdateMeta(update).to);
+      }
+      setSaved(allCommitted(doc, committed));
+    };
+    doc.on('update', onUpdate);
     const p = new IndexeddbPersistence(`decision-board:${room}`, doc);
     persistence.current = p;
-    p.once('synced', () => setDocReady(true));
+    p.once('synced', () => {
+      setSaved(allCommitted(doc, committed));
+      setDocReady(true);
+    });
     return () => {
+      doc.off('update', onUpdate);
       persistence.current = null;
       void p.destroy();
     };
-  }, [room, doc]);
+  }, [room, doc, committed]);
 
   // Then the server. A participant's connection carries its credentials, so it opens once
   // this browser has joined the board (first visit) or right away (it has them).
@@ -146,22 +161,17 @@ export function useBoardConnection(target: JoinTarget | null): BoardConnection {
         ? { participant: credentials.participantId, token: credentials.token }
         : {};
     const wsUrl = `${window.location.protocol === 'https:' ? 'wss' : 'ws'}://${window.location.host}/yjs`;
-    const provider = new WebsocketProvider(wsUrl, room, doc, { maxBackoffTime: 5000, params });
-    const onUpdate = (update: Uint8Array, origin: unknown) => {
-      // What the server relays or answers with is committed already.
-      if (origin === provider) mergeClocks(committed, Y.parseUpdateMeta(update).to);
-      setSaved(allCommitted(doc, committed));
-    };
-    doc.on('update', onUpdate);
-    provider.on('status', ({ status }: { status: string }) => {
+    const ws = new WebsocketProvider(wsUrl, room, doc, { maxBackoffTime: 5000, params });
+    provider.current = ws;
+    ws.on('status', ({ status }: { status: string }) => {
       setWsConnected(status === 'connected');
       if (status === 'connected') setEverConnected(true);
     });
-    provider.on('sync', (synced: boolean) => {
+    ws.on('sync', (synced: boolean) => {
       if (synced) setDocReady(true);
     });
     // Final refusals (4400–4499): the provider stops reconnecting and tells us why.
-    provider.on('closed', ({ code, reason }: { code: number; reason: string }) => {
+    ws.on('closed', ({ code, reason }: { code: number; reason: string }) => {
       const notice = refusalNotice(code, reason);
       if (notice) {
         // Our copy holds a change the server will never take: start over from the server's.
@@ -176,8 +186,8 @@ export function useBoardConnection(target: JoinTarget | null): BoardConnection {
       }
     });
     return () => {
-      doc.off('update', onUpdate);
-      provider.destroy();
+      provider.current = null;
+      ws.destroy();
       setWsConnected(false);
     };
   }, [room, doc, credentialsKey]);

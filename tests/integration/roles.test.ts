@@ -295,6 +295,56 @@ describe('roles: the facilitator', () => {
     expect(rejoin).toMatchObject({ ok: false, error: { code: 'removed' } });
   });
 
+  it('[R4] a ballot a removed participant sent while its removal was running is not stored', async () => {
+    await env.cleanup();
+    env = await TestEnv.start({}, { heldStore: true });
+    const board = await env.createBoard();
+    const fac = await joinBoard(env, board.id, 'Fran', { facilitatorKey: board.facilitatorKey });
+    const bob = await joinBoard(env, board.id, 'Bob');
+    const roundId = expectOk(await fac.send<SessionState>(EVENTS.roundStart, { mode: 'blind' })).rounds.at(
+      -1,
+    )!.id;
+    // The removal is under way (its write held); Bob is still connected and casts a ballot,
+    // which the board's queue runs after the removal.
+    env.held!.hold('removeParticipant');
+    const removal = fac.send(EVENTS.participantRemove, { participantId: bob.id });
+    await waitFor(() => env.held!.waitingOn('removeParticipant') === 1, 'removal under way');
+    bob.socket.emit(
+      EVENTS.ballotCast,
+      { roundId, criterionId: 'cost', optionId: 'node', value: 5 },
+      () => {},
+    );
+    // A refused second join answers at once: when it is back, Bob's ballot is in the queue.
+    await bob.send(EVENTS.boardJoin, { as: 'viewer', viewerKey: board.viewerKey });
+    env.held!.release('removeParticipant');
+    expectOk(await removal);
+    // A later command of the same board runs after Bob's ballot in the queue.
+    expectOk(await fac.send(EVENTS.ballotCast, { roundId, criterionId: 'cost', optionId: 'node', value: 2 }));
+    const scores = await env.server.store.listScores(board.id);
+    expect(scores.map((s) => s.participantId)).toEqual([fac.id]);
+  });
+
+  it('[P2] a viewer never receives anyone’s scores in a blind round, its own "mine" included', async () => {
+    const board = await env.createBoard();
+    const fac = await joinBoard(env, board.id, 'Fran', { facilitatorKey: board.facilitatorKey });
+    const viewer = await joinViewer(board.viewerKey);
+    const roundId = expectOk(await fac.send<SessionState>(EVENTS.roundStart, { mode: 'blind' })).rounds.at(
+      -1,
+    )!.id;
+    expectOk(await fac.send(EVENTS.ballotCast, { roundId, criterionId: 'cost', optionId: 'node', value: 4 }));
+    // The viewer is told the facilitator scored one cell: it got a state rendered after the ballot.
+    await waitFor(
+      () => viewer.states.some((s) => s.rounds.at(-1)?.progress.some((p) => p.scored === 1)),
+      'viewer saw the progress',
+    );
+    for (const state of viewer.states) {
+      for (const round of state.rounds) {
+        expect(round.mine).toEqual([]);
+        if (round.status === 'open') expect(round.scores).toBeNull();
+      }
+    }
+  });
+
   it('on an anonymous board the revealed scores carry pseudonyms, not participant ids', async () => {
     const board = await env.createBoard();
     const fac = await joinBoard(env, board.id, 'Fran', { facilitatorKey: board.facilitatorKey });

@@ -1045,6 +1045,23 @@ describe('escaping', () => {
     )
     .map((parts) => parts.join(''));
 
+  it.each([
+    [
+      '[M2] a "!" right before an autolinked address (it would make the link an image)',
+      'Look!https://evil.example/x.png',
+    ],
+    ['[M2] a trailing "#" after a space (a heading would eat it as its closing sequence)', 'Pick C #'],
+    ['[M2] a trailing run of "#"', 'Choose ###'],
+    ['[M2] a lone "#"', '#'],
+  ])('%s reads back as itself in a paragraph, a list item and a heading, with no image', (_what, text) => {
+    const escaped = escapeMarkdownInline(text);
+    for (const markdown of [escaped, `* ${escaped}`, `### ${escaped}`]) {
+      const root = parse(markdown);
+      expect(textOf(root)).toBe(expectedInline(text));
+      expect(JSON.stringify(root)).not.toMatch(/"type":"image"/);
+    }
+  });
+
   it('round-trips any text through a paragraph, a list item, a heading and a table cell', () => {
     fc.assert(
       fc.property(markdownish, (text) => {

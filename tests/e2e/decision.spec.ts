@@ -12,7 +12,7 @@ async function scoreEverything(page: Page, pick: (i: number) => number) {
       .click();
 }
 
-test('a facilitator and two participants run a round, finalize, and download the decision record; the viewer link is read-only', async ({
+test('[M3][R1] a facilitator and two participants run a round, finalize, and download the decision record; the viewer link is read-only', async ({
   browser,
   server,
 }) => {

@@ -175,7 +175,7 @@ test('evidence: the articles’ claims and their disagreement are shown, and a p
   expect(dialogs).toBe(0);
 });
 
-test('evidence forged through the document is refused by the server and never reaches a browser', async ({
+test('[L3] evidence forged through the document is refused by the server and never reaches a browser', async ({
   browser,
   server,
 }) => {
@@ -208,7 +208,7 @@ test('evidence forged through the document is refused by the server and never re
   }
 });
 
-test('forged evidence already stored (from before the server checked) is shown as text, never as a link', async ({
+test('[L8][E3] forged evidence already stored (from before the server checked) is shown as text, never as a link', async ({
   browser,
   server,
 }) => {
@@ -248,7 +248,7 @@ test('forged evidence already stored (from before the server checked) is shown a
   expect(dialogs).toBe(0);
 });
 
-test('a claim’s id and section show on hover and on keyboard focus, and the board’s own check is marked apart from the claims', async ({
+test('[E1][E2] a claim’s id and section show on hover and on keyboard focus, and the board’s own check is marked apart from the claims', async ({
   browser,
   server,
 }) => {

@@ -14,7 +14,7 @@ async function scoreEverything(page: Page, pick: (i: number) => number) {
   }
 }
 
-test('three people score a blind round, the facilitator reveals, and all three see the same matrix', async ({
+test('[P1][C1] three people score a blind round, the facilitator reveals, and all three see the same matrix', async ({
   browser,
   server,
 }) => {

@@ -26,7 +26,7 @@ function nonceOf(csp: string): string {
   return /'nonce-([^']+)'/.exec(csp)?.[1] ?? '';
 }
 
-test('pages carry a per-request nonce CSP and no-referrer, and a board works under it without a single violation', async ({
+test('[L10] pages carry a per-request nonce CSP and no-referrer, and a board works under it without a single violation', async ({
   browser,
   server,
 }) => {

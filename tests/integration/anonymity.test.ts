@@ -45,7 +45,7 @@ function pseudonymOf(m: Member, roundId: string): string {
 }
 
 describe('anonymous rounds', () => {
-  it('pseudonyms follow neither the roster nor the joining order, and differ from round to round', async () => {
+  it('[P3] pseudonyms follow neither the roster nor the joining order, and differ from round to round', async () => {
     const board = await env.createBoard();
     const fac = await joinBoard(env, board.id, 'Fran', { facilitatorKey: board.facilitatorKey });
     const people: Member[] = [];
@@ -87,7 +87,7 @@ describe('anonymous rounds', () => {
     expect(people.map((p) => pseudonymOf(p, fac.latest().rounds.at(-1)!.id))).toEqual(second);
   });
 
-  it('in an anonymous round, progress says who has finished but never how far, and revealed scores come in an order that says nothing about when they were cast', async () => {
+  it('[P3] in an anonymous round, progress says who has finished but never how far, and revealed scores come in an order that says nothing about when they were cast', async () => {
     const board = await env.createBoard();
     const fac = await joinBoard(env, board.id, 'Fran', { facilitatorKey: board.facilitatorKey });
     const alice = await joinBoard(env, board.id, 'Alice');
@@ -145,7 +145,7 @@ describe('anonymous rounds', () => {
     }
   });
 
-  it('an open-mode anonymous round shows scores live but no per-person progress', async () => {
+  it('[P3] an open-mode anonymous round shows scores live but no per-person progress', async () => {
     const board = await env.createBoard();
     const fac = await joinBoard(env, board.id, 'Fran', { facilitatorKey: board.facilitatorKey });
     const alice = await joinBoard(env, board.id, 'Alice');
@@ -163,7 +163,7 @@ describe('anonymous rounds', () => {
     expect(JSON.stringify(view.scores)).not.toContain(alice.id);
   });
 
-  it('switching the board’s anonymity off never unmasks a round revealed anonymously; it only sets the default for the next round', async () => {
+  it('[P4] switching the board’s anonymity off never unmasks a round revealed anonymously; it only sets the default for the next round', async () => {
     const board = await env.createBoard();
     const fac = await joinBoard(env, board.id, 'Fran', { facilitatorKey: board.facilitatorKey });
     const alice = await joinBoard(env, board.id, 'Alice');

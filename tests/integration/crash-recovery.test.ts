@@ -98,7 +98,7 @@ describe('crash recovery of a real server process', () => {
     expect(readBoard(fresh.doc)).toEqual(reportedSaved);
   });
 
-  it('after kill -9, everything another client had received is still there', async () => {
+  it('[D5] after kill -9, everything another client had received is still there', async () => {
     const dataDir = tempDataDir();
     const port = 20000 + Math.floor(Math.random() * 20000);
     let server: ServerProcess = await startServerProcess({ port, dataDir, ui: false });

@@ -50,7 +50,7 @@ describe('one server per data directory', () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('a second server on the same DATA_DIR refuses to start with a clear message; the first keeps serving', async () => {
+  it('[D10] a second server on the same DATA_DIR refuses to start with a clear message; the first keeps serving', async () => {
     dataDir = tempDataDir();
     first = await startServerProcess({ port: await freePort(), dataDir, ui: false });
     const second = await runSecondServer(dataDir, await freePort());
@@ -59,7 +59,7 @@ describe('one server per data directory', () => {
     expect((await fetch(`${first.url}/healthz`)).status).toBe(200);
   });
 
-  it('after the holder is killed with SIGKILL, a new server starts on the same DATA_DIR', async () => {
+  it('[D10] after the holder is killed with SIGKILL, a new server starts on the same DATA_DIR', async () => {
     dataDir = tempDataDir();
     first = await startServerProcess({ port: await freePort(), dataDir, ui: false });
     await first.kill9();

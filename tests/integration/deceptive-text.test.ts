@@ -57,14 +57,14 @@ describe('display names', () => {
     },
   );
 
-  it('a rename to a name with a bidi override is refused and the name stays', async () => {
+  it('[L9] a rename to a name with a bidi override is refused and the name stays', async () => {
     const bob = await joinBoard(env, boardId, 'Bob');
     const renamed = await bob.send(EVENTS.participantRename, { name: 'Bob\u202E' });
     expect(renamed).toMatchObject({ ok: false, error: { code: 'bad_request' } });
     expect(bob.latest().you?.name).toBe('Bob');
   });
 
-  it('names in any script, with emoji joined by zero-width joiners, are accepted', async () => {
+  it('[L9] names in any script, with emoji joined by zero-width joiners, are accepted', async () => {
     for (const name of ['Zoë 👩‍💻', 'سارة', 'अनुष्का']) {
       const member = await joinBoard(env, boardId, name);
       expect(member.latest().you?.name).toBe(name);
@@ -73,7 +73,7 @@ describe('display names', () => {
 });
 
 describe('ballot rationales', () => {
-  it('a rationale with a bidi override or a zero-width space is refused and no score is recorded', async () => {
+  it('[L9] a rationale with a bidi override or a zero-width space is refused and no score is recorded', async () => {
     const voter = await joinBoard(env, boardId, 'Voter');
     const started = expectOk(await facilitator.send<SessionState>(EVENTS.roundStart, { mode: 'blind' }));
     const roundId = started.rounds.at(-1)?.id ?? '';

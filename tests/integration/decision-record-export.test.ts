@@ -212,7 +212,7 @@ function runExport(args: string[], vars: Record<string, string | undefined>): Pr
 // ---------------------------------------------------------------------------------------------
 
 describe('GET /api/boards/<id>/decision.md', () => {
-  it('before any round: a proposed Markdown attachment named after the title, with no chosen option', async () => {
+  it('[M3] before any round: a proposed Markdown attachment named after the title, with no chosen option', async () => {
     const board = await env.createBoard();
     const { res, body } = await fetchRecord(`/api/boards/${board.id}/decision.md`);
     expect(res.status).toBe(200);
@@ -236,7 +236,7 @@ describe('GET /api/boards/<id>/decision.md', () => {
     ]);
   });
 
-  it('after a revealed round, before finalizing: still proposed, and the leader is LEADING, not chosen', async () => {
+  it('[M3] after a revealed round, before finalizing: still proposed, and the leader is LEADING, not chosen', async () => {
     const board = await env.createBoard();
     await playRound(board.id, board.facilitatorKey);
     const record = await recordOf(board.id);
@@ -251,7 +251,7 @@ describe('GET /api/boards/<id>/decision.md', () => {
     expect(tableRows(tables[0]!).map((r) => r[0])).toEqual(['Django (leader)', 'Node.js']);
   });
 
-  it('after the facilitator fills the draft and finalizes: accepted, the leader chosen with the reason, matrix, rationale, review date and sources', async () => {
+  it('[M3] after the facilitator fills the draft and finalizes: accepted, the leader chosen with the reason, matrix, rationale, review date and sources', async () => {
     const board = await env.createBoard();
     const { fac } = await playRound(board.id, board.facilitatorKey);
     const { doc } = await env.provider(board.id);
@@ -360,7 +360,7 @@ describe('GET /api/boards/<id>/decision.md', () => {
     expect(markdown).not.toContain(board.facilitatorKey);
   });
 
-  it('an anonymous round: no display name appears in the record, not even after anonymity is switched off, and evidence is never attributed to a pseudonym', async () => {
+  it('[P4] an anonymous round: no display name appears in the record, not even after anonymity is switched off, and evidence is never attributed to a pseudonym', async () => {
     const names: [string, string, string] = ['Fenwickia', 'Aureliana', 'Bartholomeus'];
     const board = await env.createBoard();
     const { fac, alice } = await playRound(
@@ -425,7 +425,7 @@ describe('GET /api/boards/<id>/decision.md', () => {
     for (const name of names) expect(withoutEvidence(final.markdown)).not.toContain(name.toLowerCase());
   });
 
-  it('hostile text typed into the document and ballots cannot inject HTML, headings or table cells', async () => {
+  it('[M2] hostile text typed into the document and ballots cannot inject HTML, headings or table cells', async () => {
     const board = await env.createBoard();
     const fac = await joinBoard(env, board.id, 'Fran', { facilitatorKey: board.facilitatorKey });
     const alice = await joinBoard(env, board.id, 'Alice');
@@ -537,7 +537,7 @@ describe('GET /api/boards/<id>/decision.md', () => {
 });
 
 describe('a finalized board’s record is frozen', () => {
-  it('renames, joins and the anonymity toggle change nothing in what the endpoints and npm run export serve', async () => {
+  it('[R6] renames, joins and the anonymity toggle change nothing in what the endpoints and npm run export serve', async () => {
     const board = await env.createBoard();
     const { fac, alice, bob } = await playRound(board.id, board.facilitatorKey);
     expectOk(await fac.send(EVENTS.boardFinalize, {}));
@@ -586,7 +586,7 @@ describe('a finalized board’s record is frozen', () => {
 });
 
 describe('the viewer endpoint and errors', () => {
-  it('/api/view/<viewerKey>/decision.md returns the same file as the board-id endpoint', async () => {
+  it('[M4] /api/view/<viewerKey>/decision.md returns the same file as the board-id endpoint', async () => {
     const board = await env.createBoard();
     await playRound(board.id, board.facilitatorKey);
     const byId = await fetchRecord(`/api/boards/${board.id}/decision.md`);
@@ -630,7 +630,7 @@ describe('the viewer endpoint and errors', () => {
 });
 
 describe('npm run export (scripts/export.ts)', () => {
-  it('writes the same Markdown as the endpoint, to stdout and with --out to a file', async () => {
+  it('[M4] writes the same Markdown as the endpoint, to stdout and with --out to a file', async () => {
     const board = await env.createBoard();
     const { fac } = await playRound(board.id, board.facilitatorKey);
     const { doc } = await env.provider(board.id);
@@ -669,7 +669,7 @@ describe('npm run export (scripts/export.ts)', () => {
     }
   });
 
-  it('an unknown board id: non-zero exit, an error on stderr that does not echo the id (a secret), nothing on stdout', async () => {
+  it('[L11] an unknown board id: non-zero exit, an error on stderr that does not echo the id (a secret), nothing on stdout', async () => {
     await env.createBoard();
     const r = await runExport(['AAAAAAAAAAAAAAAAAAAAAA'], { DATA_DIR: env.dataDir });
     expect(r.code).not.toBe(0);

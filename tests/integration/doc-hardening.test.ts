@@ -61,7 +61,7 @@ async function hostileUpdate(boardId: string, edit: (doc: Y.Doc) => void): Promi
 
 describe('[L] malformed addresses never crash the server or hold a socket', () => {
   it.each(['%E0%A4%A', '%ZZ', '', `${'A'.repeat(70)}`, 'a/b'])(
-    'an upgrade to /yjs/%s is closed with BAD_MESSAGE and the server keeps serving',
+    '[L1] an upgrade to /yjs/%s is closed with BAD_MESSAGE and the server keeps serving',
     async (room) => {
       await start();
       const raw = rawDocSocket(`${env.wsUrl}/${room}`);
@@ -71,7 +71,7 @@ describe('[L] malformed addresses never crash the server or hold a socket', () =
     },
   );
 
-  it('frames sent on a refused connection are not kept: the socket is closed at once', async () => {
+  it('[L1][L5] frames sent on a refused connection are not kept: the socket is closed at once', async () => {
     await start();
     const raw = rawDocSocket(`${env.wsUrl}/%ZZ`);
     raw.ws.on('open', () => {
@@ -83,7 +83,7 @@ describe('[L] malformed addresses never crash the server or hold a socket', () =
 });
 
 describe('[R] the document connection carries the participant’s credentials', () => {
-  it('a board id without credentials, or with a wrong token, is refused with CREDENTIALS_REQUIRED', async () => {
+  it('[R5] a board id without credentials, or with a wrong token, is refused with CREDENTIALS_REQUIRED', async () => {
     await start();
     const board = await env.createBoard();
     const none = rawDocSocket(docUrl(env, board.id));
@@ -96,7 +96,7 @@ describe('[R] the document connection carries the participant’s credentials', 
     expect((await elsewhere.closed).code).toBe(YJS_CLOSE.CREDENTIALS_REQUIRED);
   });
 
-  it('removing a participant closes their open document connection with FORBIDDEN, and they cannot reconnect', async () => {
+  it('[R4] removing a participant closes their open document connection with FORBIDDEN, and they cannot reconnect', async () => {
     await start();
     const board = await env.createBoard();
     const fac = await joinBoard(env, board.id, 'Fran', { facilitatorKey: board.facilitatorKey });
@@ -117,7 +117,7 @@ describe('[R] the document connection carries the participant’s credentials', 
 });
 
 describe('[L] every update is checked against the board schema before it is stored', () => {
-  it('one update adding 1,000 options and 1,000 criteria is refused whole; the server stays responsive', async () => {
+  it('[L2][L4] one update adding 1,000 options and 1,000 criteria is refused whole; the server stays responsive', async () => {
     await start();
     const board = await env.createBoard();
     const other = await env.createBoard();
@@ -145,7 +145,7 @@ describe('[L] every update is checked against the board schema before it is stor
     expect(seen.criteria).toHaveLength(12);
   });
 
-  it('a deeply nested embed is refused; the board keeps saving, relaying and answering commands', async () => {
+  it('[L2] a deeply nested embed is refused; the board keeps saving, relaying and answering commands', async () => {
     await start();
     const board = await env.createBoard();
     let nested: unknown = 'x';
@@ -192,7 +192,7 @@ describe('[L] every update is checked against the board schema before it is stor
     ],
     ['a new root type', (d) => d.getArray('scores').push([{ secret: true }])],
     ['binary content', (d) => getMeta(d).set('title', new Uint8Array(10) as unknown as string)],
-  ])('%s is refused whole; the board, its summary and its record are unchanged', async (_what, edit) => {
+  ])('[L2][L3] %s is refused whole; the board, its summary and its record are unchanged', async (_what, edit) => {
     await start();
     const board = await env.createBoard();
     const before = await boardAsSeen(board.id);
@@ -209,7 +209,7 @@ describe('[L] every update is checked against the board schema before it is stor
     expect(await record.text()).toBe(recordBefore);
   });
 
-  it('an update with a gap in its clocks is refused as OUT_OF_SYNC and nothing of it is kept pending', async () => {
+  it('[L2][L5] an update with a gap in its clocks is refused as OUT_OF_SYNC and nothing of it is kept pending', async () => {
     await start();
     const board = await env.createBoard();
     const { doc } = await env.provider(board.id);
@@ -226,7 +226,7 @@ describe('[L] every update is checked against the board schema before it is stor
     expect(room.doc.store.pendingDs).toBeNull();
   });
 
-  it("writing with another participant's Yjs client id is refused, and their offline edits stay", async () => {
+  it("[D12] writing with another participant's Yjs client id is refused, and their offline edits stay", async () => {
     await start();
     const board = await env.createBoard();
     const alice = await env.provider(board.id);
@@ -246,7 +246,7 @@ describe('[L] every update is checked against the board schema before it is stor
     await waitFor(() => readBoard(check.doc).title === 'Alice again', 'alice still writes');
   });
 
-  it('structure is frozen during an open round, also for the document: a participant cannot force an auto-reveal by deleting cells', async () => {
+  it('[R7] structure is frozen during an open round, also for the document: a participant cannot force an auto-reveal by deleting cells', async () => {
     await start();
     const board = await env.createBoard();
     const fac = await joinBoard(env, board.id, 'Fran', { facilitatorKey: board.facilitatorKey });
@@ -279,7 +279,7 @@ describe('[L] every update is checked against the board schema before it is stor
 });
 
 describe('[R] who may change the structure', () => {
-  it('when only the facilitator may, a participant’s structural edit is refused and the facilitator’s goes through', async () => {
+  it('[R7] when only the facilitator may, a participant’s structural edit is refused and the facilitator’s goes through', async () => {
     await start();
     const board = await env.createBoard();
     const fac = await joinBoard(env, board.id, 'Fran', { facilitatorKey: board.facilitatorKey });
@@ -301,7 +301,7 @@ describe('[R] who may change the structure', () => {
 });
 
 describe('[L] memory and time per connection are bounded', () => {
-  it('a viewer asking for the whole board again and again without reading is cut off', async () => {
+  it('[L5] a viewer asking for the whole board again and again without reading is cut off', async () => {
     await start();
     const board = await env.createBoard();
     const raw = rawDocSocket(docUrl(env, board.viewerKey));
@@ -312,7 +312,7 @@ describe('[L] memory and time per connection are bounded', () => {
     expect((await raw.closed).code).toBe(YJS_CLOSE.RATE_LIMITED);
   });
 
-  it('awareness from a viewer is not relayed, and a participant cannot overwrite another’s presence', async () => {
+  it('[L5] awareness from a viewer is not relayed, and a participant cannot overwrite another’s presence', async () => {
     await start();
     const board = await env.createBoard();
     const watcher = await env.provider(board.id);
@@ -356,7 +356,7 @@ describe('[L] memory and time per connection are bounded', () => {
     forger.destroy();
   });
 
-  it('messages sent while a board loads are kept only up to a bound', async () => {
+  it('[L5] messages sent while a board loads are kept only up to a bound', async () => {
     await start({ heldStore: true });
     const board = await env.createBoard();
     const creds = await env.participantCredentials(board.id);
@@ -370,7 +370,7 @@ describe('[L] memory and time per connection are bounded', () => {
 });
 
 describe('[D] storage failures and races', () => {
-  it('after a failed append nothing later is stored or relayed; clients are closed and resync their edits', async () => {
+  it('[D4] after a failed append nothing later is stored or relayed; clients are closed and resync their edits', async () => {
     await start({ heldStore: true });
     const board = await env.createBoard();
     const a = await env.provider(board.id);
@@ -404,7 +404,7 @@ describe('[D] storage failures and races', () => {
     await waitFor(() => readBoard(b.doc).title === 'first, lost by the store', 'title resent', 10_000);
   });
 
-  it('a board whose load fails is forgotten (no room left behind) and loads on the next try', async () => {
+  it('[D4] a board whose load fails is forgotten (no room left behind) and loads on the next try', async () => {
     await start({ heldStore: true });
     const board = await env.createBoard();
     const creds = await env.participantCredentials(board.id);
@@ -416,7 +416,7 @@ describe('[D] storage failures and races', () => {
     expect(readBoard(doc).criteria).toHaveLength(12);
   });
 
-  it('a connection accepted while its room is being evicted joins a live room: its edits are stored and relayed', async () => {
+  it('[D1] a connection accepted while its room is being evicted joins a live room: its edits are stored and relayed', async () => {
     await start({ heldStore: true });
     const board = await env.createBoard();
     const a = await env.provider(board.id);

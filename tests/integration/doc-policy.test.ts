@@ -12,7 +12,7 @@ afterEach(async () => {
 });
 
 describe('the document policy the session channel gives the document endpoint', () => {
-  it('is null until the board’s session is loaded, then follows every command at once, with no await', async () => {
+  it('[R7] is null until the board’s session is loaded, then follows every command at once, with no await', async () => {
     const board = await env.createBoard();
     const session = env.server.session;
     expect(session.docPolicy(board.id)).toBeNull();

@@ -31,7 +31,7 @@ async function rawSocket(
 }
 
 describe('board document sync (standard y-websocket provider)', () => {
-  it('two clients converge on each other’s edits', async () => {
+  it('[D8] two clients converge on each other’s edits', async () => {
     const board = await env.createBoard();
     const a = await env.provider(board.id);
     const b = await env.provider(board.id);
@@ -42,7 +42,7 @@ describe('board document sync (standard y-websocket provider)', () => {
     expect(readBoard(a.doc)).toEqual(readBoard(b.doc));
   });
 
-  it('a client joining late gets the full state, including the template', async () => {
+  it('[D8] a client joining late gets the full state, including the template', async () => {
     const board = await env.createBoard();
     const a = await env.provider(board.id);
     addCriterion(a.doc, { id: 'ops', name: 'Operability', description: 'How easy to run', weight: 3 });
@@ -57,7 +57,7 @@ describe('board document sync (standard y-websocket provider)', () => {
     expect(board1.criteria.map((c) => c.id)).toContain('ops');
   });
 
-  it('the board survives a server restart with nothing lost that another client had received', async () => {
+  it('[D5] the board survives a server restart with nothing lost that another client had received', async () => {
     const board = await env.createBoard();
     const a = await env.provider(board.id);
     const b = await env.provider(board.id);
@@ -70,7 +70,7 @@ describe('board document sync (standard y-websocket provider)', () => {
     expect(readBoard(fresh.doc)).toEqual(received);
   });
 
-  it('edits made while the server is down merge when it comes back', async () => {
+  it('[D8] edits made while the server is down merge when it comes back', async () => {
     const board = await env.createBoard();
     const a = await env.provider(board.id);
     const port = env.server.port;
@@ -83,14 +83,14 @@ describe('board document sync (standard y-websocket provider)', () => {
     await waitFor(() => readBoard(b.doc).title === 'Edited offline', 'offline edit merged', 5000);
   });
 
-  it('connecting to an unknown board is refused with the documented close code and creates nothing', async () => {
+  it('[L1] connecting to an unknown board is refused with the documented close code and creates nothing', async () => {
     const { closed } = await rawSocket('AAAAAAAAAAAAAAAAAAAAAA');
     expect(await closed).toBe(YJS_CLOSE.UNKNOWN_BOARD);
     const res = await fetch(`${env.url}/api/boards/AAAAAAAAAAAAAAAAAAAAAA`);
     expect(res.status).toBe(404);
   });
 
-  it('garbage bytes close that connection with BAD_MESSAGE; the board and other clients carry on', async () => {
+  it('[L1] garbage bytes close that connection with BAD_MESSAGE; the board and other clients carry on', async () => {
     const board = await env.createBoard();
     const a = await env.provider(board.id);
     const before = readBoard(a.doc);
@@ -114,7 +114,7 @@ describe('board document sync (standard y-websocket provider)', () => {
     expect({ ...readBoard(b.doc), title: before.title }).toEqual(before);
   });
 
-  it('a structurally valid message whose update cannot be decoded is refused and nothing is stored', async () => {
+  it('[L1][L2] a structurally valid message whose update cannot be decoded is refused and nothing is stored', async () => {
     const board = await env.createBoard();
     const raw = await rawSocket(board.id);
     await raw.opened;
@@ -125,7 +125,7 @@ describe('board document sync (standard y-websocket provider)', () => {
     expect(stored.updates.length).toBe(1); // only the template
   });
 
-  it('a message over the size cap closes that connection with 1009', async () => {
+  it('[L4] a message over the size cap closes that connection with 1009', async () => {
     const board = await env.createBoard();
     const raw = await rawSocket(board.id);
     await raw.opened;
@@ -135,7 +135,7 @@ describe('board document sync (standard y-websocket provider)', () => {
     expect(stored.updates.length).toBe(1);
   });
 
-  it('an update carrying an over-long string is refused and the board is unchanged', async () => {
+  it('[L4] an update carrying an over-long string is refused and the board is unchanged', async () => {
     const board = await env.createBoard();
     const evil = new Y.Doc();
     evil.getMap('meta').set('title', 'x'.repeat(LIMITS.MAX_DOC_STRING_CHARS + 1));
@@ -148,7 +148,7 @@ describe('board document sync (standard y-websocket provider)', () => {
     expect(readBoard(a.doc).title).toBe('Django or Node.js for our backend');
   });
 
-  it('an idle board leaves memory after its last client goes', async () => {
+  it('[L5] an idle board leaves memory after its last client goes', async () => {
     const board = await env.createBoard();
     const a = await env.provider(board.id);
     expect(env.server.yjs.loadedRoomCount).toBe(1);
@@ -158,7 +158,7 @@ describe('board document sync (standard y-websocket provider)', () => {
 });
 
 describe('storage compaction', () => {
-  it('past the threshold, stored updates are folded into a snapshot and the board loads the same', async () => {
+  it('[D9] past the threshold, stored updates are folded into a snapshot and the board loads the same', async () => {
     const { COMPACT_AFTER_UPDATES } = await import('@/server/board-room');
     const board = await env.createBoard();
     const a = await env.provider(board.id);
@@ -182,7 +182,7 @@ describe('storage compaction', () => {
     expect(readBoard(fresh.doc)).toEqual(expected);
   });
 
-  it('a board stored with a long tail of updates (no compaction yet) loads whole and is compacted on load', async () => {
+  it('[D9] a board stored with a long tail of updates (no compaction yet) loads whole and is compacted on load', async () => {
     const { COMPACT_AFTER_UPDATES } = await import('@/server/board-room');
     const board = await env.createBoard();
     // Updates written straight to storage, as if the process had died before compacting.

@@ -46,7 +46,7 @@ async function storedBoard(
 const serverBoard = (boardId: string) => env.server.yjs.withDoc(boardId, (room) => readBoard(room.doc));
 
 describe('the template’s evidence in the board document', () => {
-  it('a new board’s document, as any Yjs client receives it, carries every claim with its source and option, the sources and the contested markers', async () => {
+  it('[E1] a new board’s document, as any Yjs client receives it, carries every claim with its source and option, the sources and the contested markers', async () => {
     const template = loadTemplate('django-vs-node');
     const board = await env.createBoard();
     const { doc } = await env.provider(board.id);
@@ -165,7 +165,7 @@ describe('evidence:add', () => {
     return { board, alice, observer };
   }
 
-  it('a participant’s evidence reaches another client’s document, attributed to their name, with the url, apart from the sources', async () => {
+  it('[E3] a participant’s evidence reaches another client’s document, attributed to their name, with the url, apart from the sources', async () => {
     const { board, alice, observer } = await setup();
     const before = readBoard(observer.doc);
     const sourceClaimsBefore = before.criteria.find((c) => c.id === 'learning-curve')!.evidence;
@@ -309,7 +309,7 @@ describe('evidence:add', () => {
     expect(allParticipantEvidence(readBoard(observer.doc)).map((e) => e.text)).toEqual(['sentinel']);
   });
 
-  it('a viewer cannot add evidence (read_only) and nothing is stored', async () => {
+  it('[R1] a viewer cannot add evidence (read_only) and nothing is stored', async () => {
     const { board } = await setup();
     const viewer = await joinBoard(env, board.id, 'ignored', { as: 'viewer', viewerKey: board.viewerKey });
     expect(viewer.latest().role).toBe('viewer');
@@ -333,7 +333,7 @@ describe('evidence:add', () => {
     expect(allParticipantEvidence(after.board)).toEqual([]);
   });
 
-  it('evidence on a locked board is refused (board_locked) and nothing is stored; after unlocking it is accepted', async () => {
+  it('[R6] evidence on a locked board is refused (board_locked) and nothing is stored; after unlocking it is accepted', async () => {
     const board = await env.createBoard();
     const fac: Member = await joinBoard(env, board.id, 'Fran', { facilitatorKey: board.facilitatorKey });
     const alice = await joinBoard(env, board.id, 'Alice');
@@ -362,7 +362,7 @@ describe('evidence:add', () => {
     expect(allParticipantEvidence(readBoard(observer.doc)).map((e) => e.text)).toEqual(['after unlock']);
   });
 
-  it('evidence on a finalized board is refused', async () => {
+  it('[R6] evidence on a finalized board is refused', async () => {
     const board = await env.createBoard();
     const fac = await joinBoard(env, board.id, 'Fran', { facilitatorKey: board.facilitatorKey });
     const alice = await joinBoard(env, board.id, 'Alice');

@@ -257,7 +257,7 @@ async function checkInvariants(): Promise<void> {
 }
 
 describe('[L1][D1] fuzzing a real server', () => {
-  it('random and mutated Yjs updates and Socket.IO payloads never take the server down or lose anything acknowledged', async () => {
+  it('[L12] random and mutated Yjs updates and Socket.IO payloads never take the server down or lose anything acknowledged', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(actionArb, { minLength: ACTIONS_PER_BATCH, maxLength: ACTIONS_PER_BATCH }),

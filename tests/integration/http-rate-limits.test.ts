@@ -49,7 +49,7 @@ async function expectRateLimited(res: Response): Promise<number> {
 }
 
 describe('POST /api/boards rate limits', () => {
-  it('one address gets a small burst, then 429 with Retry-After and nothing stored, then may create again after waiting', async () => {
+  it('[L6] one address gets a small burst, then 429 with Retry-After and nothing stored, then may create again after waiting', async () => {
     const s = await start();
     for (let i = 0; i < HTTP_LIMITS.BOARD_CREATE_BURST_PER_ADDRESS; i++)
       expect((await createBoard(s)).status).toBe(201);
@@ -77,7 +77,7 @@ describe('POST /api/boards rate limits', () => {
     expect((await createBoard(s, '198.51.100.2')).status).toBe(201);
   });
 
-  it('a global cap holds across many addresses, so distributed clients cannot fill the disk', async () => {
+  it('[L6] a global cap holds across many addresses, so distributed clients cannot fill the disk', async () => {
     const s = await start({ trustProxyHops: 1 });
     for (let i = 0; i < HTTP_LIMITS.BOARD_CREATE_BURST_GLOBAL; i++) {
       expect((await createBoard(s, `10.1.${Math.floor(i / 200)}.${i % 200}`)).status).toBe(201);

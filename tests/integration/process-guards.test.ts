@@ -26,7 +26,7 @@ afterEach(async () => {
 });
 
 describe('the server process', () => {
-  it('logs an unhandled promise rejection and keeps serving /healthz', async () => {
+  it('[L1] logs an unhandled promise rejection and keeps serving /healthz', async () => {
     server = await startServerProcess({
       port: await freePort(),
       dataDir,

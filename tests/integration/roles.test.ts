@@ -38,7 +38,7 @@ const FACILITATOR_COMMANDS: [string, unknown][] = [
 ];
 
 describe('roles: viewers', () => {
-  it('a viewer’s document updates are dropped, the connection is told, and nothing is stored or relayed', async () => {
+  it('[R1] a viewer’s document updates are dropped, the connection is told, and nothing is stored or relayed', async () => {
     const board = await env.createBoard();
     const participant = await env.provider(board.id);
     const before = (await env.server.store.loadDocument(board.id)).updates.length;
@@ -68,7 +68,7 @@ describe('roles: viewers', () => {
     await waitFor(() => readBoard(viewer.doc).question === 'Live for viewers?', 'viewer receives edits');
   });
 
-  it('a viewer never receives the board id, and every session command of a viewer is refused', async () => {
+  it('[R1][P2] a viewer never receives the board id, and every session command of a viewer is refused', async () => {
     const board = await env.createBoard();
     const fac = await joinBoard(env, board.id, 'Fran', { facilitatorKey: board.facilitatorKey });
     const viewer = await joinViewer(board.viewerKey);
@@ -119,7 +119,7 @@ describe('roles: the facilitator', () => {
     },
   );
 
-  it('a wrong or missing facilitator key gives no facilitator rights', async () => {
+  it('[R2] a wrong or missing facilitator key gives no facilitator rights', async () => {
     const board = await env.createBoard();
     const wrong = await command<Result<JoinResult>>(env.socket(), EVENTS.boardJoin, {
       as: 'participant',
@@ -136,7 +136,7 @@ describe('roles: the facilitator', () => {
     });
   });
 
-  it('locking drops document edits and refuses ballots until unlocked', async () => {
+  it('[R6] locking drops document edits and refuses ballots until unlocked', async () => {
     const board = await env.createBoard();
     const fac = await joinBoard(env, board.id, 'Fran', { facilitatorKey: board.facilitatorKey });
     const alice = await joinBoard(env, board.id, 'Alice');
@@ -164,7 +164,7 @@ describe('roles: the facilitator', () => {
     );
   });
 
-  it('finalizing locks the board, mirrors the status into the document and defaults the choice to the leader', async () => {
+  it('[R6] finalizing locks the board, mirrors the status into the document and defaults the choice to the leader', async () => {
     const board = await env.createBoard();
     const fac = await joinBoard(env, board.id, 'Fran', { facilitatorKey: board.facilitatorKey });
     const alice = await joinBoard(env, board.id, 'Alice');
@@ -209,7 +209,7 @@ describe('roles: the facilitator', () => {
     expectOk(await again.send(EVENTS.boardUnlock, {}));
   });
 
-  it('a finalized board refuses whatever would change its outcome with board_locked, and still allows renames, removal and closing joining', async () => {
+  it('[R6] a finalized board refuses whatever would change its outcome with board_locked, and still allows renames, removal and closing joining', async () => {
     const board = await env.createBoard();
     const fac = await joinBoard(env, board.id, 'Fran', { facilitatorKey: board.facilitatorKey });
     const alice = await joinBoard(env, board.id, 'Alice');
@@ -274,7 +274,7 @@ describe('roles: the facilitator', () => {
     expect(await store.getRecord(board.id)).not.toBeNull();
   });
 
-  it('a removed participant is disconnected, cannot re-join and cannot vote', async () => {
+  it('[R4] a removed participant is disconnected, cannot re-join and cannot vote', async () => {
     const board = await env.createBoard();
     const fac = await joinBoard(env, board.id, 'Fran', { facilitatorKey: board.facilitatorKey });
     const bob = await joinBoard(env, board.id, 'Bob');

@@ -29,7 +29,7 @@ async function startRound(fac: Member, mode: 'blind' | 'open' = 'blind'): Promis
 }
 
 describe('blind rounds and the reveal', () => {
-  it('until the reveal, no frame a participant receives (Socket.IO or Yjs) carries another participant’s scores or rationale', async () => {
+  it('[P1] until the reveal, no frame a participant receives (Socket.IO or Yjs) carries another participant’s scores or rationale', async () => {
     const { board, fac, alice } = await setup();
 
     // Bob: a recording socket and a recording Yjs provider.
@@ -86,7 +86,7 @@ describe('blind rounds and the reveal', () => {
     bobDoc.destroy();
   });
 
-  it('only the facilitator starts and reveals rounds; others get not_facilitator and nothing changes', async () => {
+  it('[R2] only the facilitator starts and reveals rounds; others get not_facilitator and nothing changes', async () => {
     const { fac, alice } = await setup();
     expect(await alice.send(EVENTS.roundStart, { mode: 'blind' })).toMatchObject({
       ok: false,
@@ -115,7 +115,7 @@ describe('blind rounds and the reveal', () => {
     ['a multi-line rationale', { rationale: 'one\ntwo' }, 'bad_request'],
     ['an over-long rationale', { rationale: 'x'.repeat(201) }, 'bad_request'],
     ['an extra field', { sneaky: true }, 'bad_request'],
-  ])('%s is refused with a typed error and stores nothing', async (_what, patch, code) => {
+  ])('[R3] %s is refused with a typed error and stores nothing', async (_what, patch, code) => {
     const { fac, alice, board } = await setup();
     const roundId = await startRound(fac);
     const r = await alice.send(EVENTS.ballotCast, {
@@ -129,7 +129,7 @@ describe('blind rounds and the reveal', () => {
     expect(await env.server.store.listScores(board.id)).toEqual([]);
   });
 
-  it('a ballot after the reveal is refused; earlier scores stay', async () => {
+  it('[R3] a ballot after the reveal is refused; earlier scores stay', async () => {
     const { fac, alice, board } = await setup();
     const roundId = await startRound(fac);
     expectOk(
@@ -146,7 +146,7 @@ describe('blind rounds and the reveal', () => {
     expect((await env.server.store.listScores(board.id)).map((s) => s.value)).toEqual([3]);
   });
 
-  it('a participant can change and clear a score until the reveal', async () => {
+  it('[R3] a participant can change and clear a score until the reveal', async () => {
     const { fac, alice } = await setup();
     const roundId = await startRound(fac);
     expectOk(
@@ -274,7 +274,7 @@ describe('blind rounds and the reveal', () => {
     });
   });
 
-  it('a criterion cannot be deleted through the document while a round is open; deleted after the reveal, the round says how many scores are left out', async () => {
+  it('[R7] a criterion cannot be deleted through the document while a round is open; deleted after the reveal, the round says how many scores are left out', async () => {
     const { board, fac, alice } = await setup();
     const roundId = await startRound(fac);
     expectOk(
@@ -311,7 +311,7 @@ describe('blind rounds and the reveal', () => {
     expect((await env.server.store.listScores(board.id)).length).toBe(2);
   });
 
-  it('a restart mid-round loses no acknowledged ballot, and a reconnecting client gets the round state', async () => {
+  it('[D7] a restart mid-round loses no acknowledged ballot, and a reconnecting client gets the round state', async () => {
     const { board, fac, alice } = await setup();
     const roundId = await startRound(fac);
     await scoreAll(alice, roundId, (c) => (c.length % 5) + 1, 'because');

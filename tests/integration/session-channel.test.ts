@@ -102,7 +102,7 @@ describe('session channel: joining and presence', () => {
     expect(result).toMatchObject({ ok: false, error: { code: 'bad_request' } });
   });
 
-  it('after the server commits a client’s edit, the board’s sockets are told its state vector (the save indicator)', async () => {
+  it('[D3] after the server commits a client’s edit, the board’s sockets are told its state vector (the save indicator)', async () => {
     const board = await env.createBoard();
     const socket = env.socket();
     let saved: Record<string, number> = {};
@@ -120,7 +120,7 @@ describe('session channel: joining and presence', () => {
 });
 
 describe('session channel: limits', () => {
-  it('a message over the Socket.IO size cap closes only that connection; the server carries on', async () => {
+  it('[L4] a message over the Socket.IO size cap closes only that connection; the server carries on', async () => {
     const board = await env.createBoard();
     const big = env.socket();
     await new Promise<void>((r) => big.once('connect', () => r()));

@@ -28,7 +28,7 @@ describe('joining: one board and one role per connection', () => {
     ['viewer first', 'viewer'],
     ['participant first', 'participant'],
   ] as const)(
-    'two joins sent in the same tick (%s): the second is refused and a viewer of another board never receives its id',
+    '[R8] two joins sent in the same tick (%s): the second is refused and a viewer of another board never receives its id',
     async (_what, first) => {
       env = await TestEnv.start();
       const victim = await env.createBoard();
@@ -74,7 +74,7 @@ describe('joining: one board and one role per connection', () => {
 });
 
 describe('joining: seats and closing', () => {
-  it('a removed participant frees its seat for someone new', async () => {
+  it('[R9] a removed participant frees its seat for someone new', async () => {
     env = await TestEnv.start();
     const board = await env.createBoard();
     // Fill the board to one seat short, straight in storage (as scripted joins would).
@@ -108,7 +108,7 @@ describe('joining: seats and closing', () => {
     });
   });
 
-  it('with joining closed a newcomer gets joining_closed and nothing is stored, while people who joined before come back; reopening lets newcomers in', async () => {
+  it('[R9] with joining closed a newcomer gets joining_closed and nothing is stored, while people who joined before come back; reopening lets newcomers in', async () => {
     env = await TestEnv.start();
     const board = await env.createBoard();
     const fac = await joinBoard(env, board.id, 'Fran', { facilitatorKey: board.facilitatorKey });
@@ -154,7 +154,7 @@ describe('joining: seats and closing', () => {
     expect((await join(env.socket(), { as: 'participant', boardId: board.id, name: 'Late' })).ok).toBe(true);
   });
 
-  it('new participants from one address are rate limited only past a workshop-sized burst, with a retry hint; returning people are not', async () => {
+  it('[L6] new participants from one address are rate limited only past a workshop-sized burst, with a retry hint; returning people are not', async () => {
     const clock = new TestClock();
     env = await TestEnv.start({}, { now: clock.now });
     const board = await env.createBoard();

@@ -38,7 +38,7 @@ async function sameParticipant(m: Member, boardId: string, name: string): Promis
 }
 
 describe('rate limits on the session channel', () => {
-  it('one connection is limited, with a retry hint, and gets through again after the hinted wait', async () => {
+  it('[L6] one connection is limited, with a retry hint, and gets through again after the hinted wait', async () => {
     const socket = env.socket();
     const acks = await Promise.all(
       Array.from({ length: LIMITS.COMMAND_BURST_PER_CONNECTION + 5 }, () =>
@@ -85,7 +85,7 @@ describe('rate limits on the session channel', () => {
     expectOk(await bob.send(EVENTS.participantSpectate, { spectator: true }));
   });
 
-  it('one board is limited across its participants; another board is not', async () => {
+  it('[L6] one board is limited across its participants; another board is not', async () => {
     const board = await env.createBoard();
     const per = LIMITS.COMMAND_BURST_PER_PARTICIPANT - 1;
     const people = Math.ceil(LIMITS.COMMAND_BURST_PER_BOARD / per) + 1;
@@ -145,7 +145,7 @@ describe('rate limits on the session channel', () => {
 });
 
 describe('evidence is capped per board', () => {
-  it(`evidence:add past ${LIMITS.MAX_EVIDENCE_PER_BOARD} items on a board is refused with limit_reached and stores nothing`, async () => {
+  it(`[L4] evidence:add past ${LIMITS.MAX_EVIDENCE_PER_BOARD} items on a board is refused with limit_reached and stores nothing`, async () => {
     const board = await env.createBoard();
     const alice = await joinBoard(env, board.id, 'Alice');
     const count = () =>

@@ -327,7 +327,7 @@ function runStorageContract(name: string, makeStore: () => Promise<StoreHarness>
         expect((await store.loadDocument('board-a')).updates).toHaveLength(4);
       });
 
-      it('the first owner recorded for a client id is kept; later claims of the same id change nothing', async () => {
+      it('[D12] the first owner recorded for a client id is kept; later claims of the same id change nothing', async () => {
         await store.createBoard(boardRow('board-a'), bytes(1));
         await store.createBoard(boardRow('board-b'), bytes(11));
         await store.appendUpdates(
@@ -694,7 +694,7 @@ describe('SqliteStore file', () => {
     expect(await second.getBoard('board-a')).toEqual(boardRow('board-a'));
   });
 
-  it('with its file deleted under it, the store refuses every write and fails its health check', async () => {
+  it('[D11] with its file deleted under it, the store refuses every write and fails its health check', async () => {
     const store = new SqliteStore(file);
     open.push(store);
     await store.createBoard(boardRow('board-a'), bytes(1));
@@ -704,7 +704,7 @@ describe('SqliteStore file', () => {
     await expect(store.upsertScore(scoreRow('board-a'))).rejects.toThrow(/missing/);
   });
 
-  it('a failure that shows the storage broken (a corrupt page) makes the health check fail for a while', async () => {
+  it('[D11] a failure that shows the storage broken (a corrupt page) makes the health check fail for a while', async () => {
     const first = new SqliteStore(file);
     for (let i = 0; i < 40; i++) await first.createBoard(boardRow(`board-${i}`), bytes(i, 4000));
     await first.close();

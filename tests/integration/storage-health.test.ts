@@ -29,7 +29,7 @@ afterEach(async () => {
 const dbFile = () => path.join(env.dataDir, 'decision-board.sqlite');
 
 describe('[D] health reflects storage', () => {
-  it('with the database file deleted under the server, nothing more is acknowledged and /healthz says 503', async () => {
+  it('[D11] with the database file deleted under the server, nothing more is acknowledged and /healthz says 503', async () => {
     env = await TestEnv.start();
     const board = await env.createBoard();
     const alice = await joinBoard(env, board.id, 'Alice');
@@ -51,7 +51,7 @@ describe('[D] health reflects storage', () => {
     expect(r.ok).toBe(false);
   });
 
-  it('a storage error while looking a board up is an error (500, STORAGE_FAILED), never "unknown board"', async () => {
+  it('[D11] a storage error while looking a board up is an error (500, STORAGE_FAILED), never "unknown board"', async () => {
     env = await TestEnv.start({}, { heldStore: true });
     const board = await env.createBoard();
     const corrupt = Object.assign(new Error('database disk image is malformed'), { code: 'SQLITE_CORRUPT' });
@@ -64,7 +64,7 @@ describe('[D] health reflects storage', () => {
     expect((await raw.closed).code).toBe(YJS_CLOSE.STORAGE_FAILED);
   });
 
-  it('a server started on a corrupted database file refuses to start and says which file', async () => {
+  it('[D11] a server started on a corrupted database file refuses to start and says which file', async () => {
     env = await TestEnv.start();
     for (let i = 0; i < 30; i++) await env.createBoard();
     const port = env.server.port;
@@ -83,7 +83,7 @@ describe('[D] health reflects storage', () => {
 });
 
 describe('[L] readers tolerate whatever is already stored', () => {
-  it('a board stored with schema-breaking content (from before the guard) loads, summarizes and exports', async () => {
+  it('[L8] a board stored with schema-breaking content (from before the guard) loads, summarizes and exports', async () => {
     env = await TestEnv.start();
     const board = await env.createBoard();
     // Written straight to storage, as an old server would have accepted it.

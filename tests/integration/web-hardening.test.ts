@@ -24,7 +24,7 @@ async function healthy(url: string): Promise<boolean> {
 }
 
 describe('malformed request targets', () => {
-  it('GET //[ (a target new URL cannot parse) is answered 400 bad_request and the server keeps serving', async () => {
+  it('[L1] GET //[ (a target new URL cannot parse) is answered 400 bad_request and the server keeps serving', async () => {
     const res = await rawRequest(
       env.server.port,
       'GET //[ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n',
@@ -70,7 +70,7 @@ describe('slow clients', () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('a POST whose body trickles in is answered 408 request_timeout and its connection is closed', async () => {
+  it('[L7] a POST whose body trickles in is answered 408 request_timeout and its connection is closed', async () => {
     const res = await rawRequest(
       slow.port,
       'POST /api/boards HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 4000\r\n\r\n{',
@@ -92,7 +92,7 @@ describe('slow clients', () => {
     expect(res.closed).toBe(true);
   });
 
-  it('a client that never finishes its headers is cut off by the server', async () => {
+  it('[L7] a client that never finishes its headers is cut off by the server', async () => {
     const res = await rawRequest(slow.port, 'GET /healthz HTTP/1.1\r\nHost: localhost\r\n', {
       trickle: { chunk: 'X-Slow: 1\r\n', everyMs: 30 },
       timeoutMs: 10_000,
@@ -134,7 +134,7 @@ function upgrade(
 }
 
 describe('Origin of WebSocket upgrades to /yjs', () => {
-  it('a browser on a foreign origin gets 403 and no connection', async () => {
+  it('[L10] a browser on a foreign origin gets 403 and no connection', async () => {
     const board = await env.createBoard('blank');
     expect(await upgrade(`${env.wsUrl}/${board.id}`, 'https://evil.example')).toEqual({
       opened: false,
@@ -195,7 +195,7 @@ describe('Origin of the Socket.IO session channel', () => {
   }
 
   it.each(['websocket', 'polling'] as const)(
-    'over %s, a browser on a foreign origin cannot connect; same-origin and no-Origin clients can',
+    '[L10] over %s, a browser on a foreign origin cannot connect; same-origin and no-Origin clients can',
     async (transport) => {
       expect(await connectWith('https://evil.example', transport)).not.toBe('connected');
       expect(await connectWith(env.url, transport)).toBe('connected');
@@ -213,7 +213,7 @@ describe('the API error log', () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('names route patterns only: no board id or viewer key, even when the error text carries one', async () => {
+  it('[L11] names route patterns only: no board id or viewer key, even when the error text carries one', async () => {
     const real = new SqliteStore(path.join(dataDir, 'decision-board.sqlite'), { synchronous: 'NORMAL' });
     let failLoads = false;
     // A store whose document loads fail with the board id in the message, as a driver might.

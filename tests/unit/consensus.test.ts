@@ -128,7 +128,7 @@ describe('cells, totals, leader and support (hand-worked)', () => {
   });
   const result = computeConsensus(input);
 
-  it('computes the statistics of each cell', () => {
+  it('[C1] computes the statistics of each cell', () => {
     const cell = cellOf(result, 'performance', 'django');
     expect(cell).toMatchObject({
       n: 3,
@@ -154,7 +154,7 @@ describe('cells, totals, leader and support (hand-worked)', () => {
     ]);
   });
 
-  it('weights the totals and finds the leader, margin and support', () => {
+  it('[C2][C3] weights the totals and finds the leader, margin and support', () => {
     expect(totalOf(result, 'django').total).toBeCloseTo(10 / 3, 12);
     expect(totalOf(result, 'node').total).toBeCloseTo(25 / 6, 12);
     expect(totalOf(result, 'node').coverage).toBe(1);
@@ -169,7 +169,7 @@ describe('cells, totals, leader and support (hand-worked)', () => {
     expect(result.support).toBeCloseTo(2 / 3, 12);
   });
 
-  it('lists the least agreed cells first, ties in board order', () => {
+  it('[C5] lists the least agreed cells first, ties in board order', () => {
     // performance/django .5; the other three are all 5/6 with the same sd → board order.
     expect(result.discussFirst.map((d) => `${d.criterionId}/${d.optionId}`)).toEqual([
       'performance/django',
@@ -179,7 +179,7 @@ describe('cells, totals, leader and support (hand-worked)', () => {
     ]);
   });
 
-  it('reports for each weight the change that would flip the leader', () => {
+  it('[C4] reports for each weight the change that would flip the leader', () => {
     // Performance weight x, learning 1: Node − Django ∝ (14/3 − 3)x + (8/3 − 13/3) = (5/3)(x − 1),
     // so Django leads below x = 1: from 3 that is a change of −2 (just past the crossing).
     const [performance, learning] = result.sensitivity;
@@ -212,7 +212,7 @@ describe('missing scores are left out, never counted as zero', () => {
     scores: { perf: { a: [4, 4], b: [5, 5] }, docs: { a: [4, 4], b: [] } },
   });
 
-  it('renormalises the weights over the scored cells', () => {
+  it('[C2] renormalises the weights over the scored cells', () => {
     const result = computeConsensus(input);
     expect(totalOf(result, 'b')).toEqual({ optionId: 'b', total: 5, coverage: 0.5 });
     expect(totalOf(result, 'a')).toEqual({ optionId: 'a', total: 4, coverage: 1 });
@@ -254,7 +254,7 @@ describe('missing scores are left out, never counted as zero', () => {
 });
 
 describe('ties, zero weights and ignored input', () => {
-  it('a tie at the top has no leader, margin or support', () => {
+  it('[C3] a tie at the top has no leader, margin or support', () => {
     // Equal weights: A = (4 + 2)/2 = 3, B = (2 + 4)/2 = 3.
     const result = computeConsensus(
       board({
@@ -502,7 +502,7 @@ describe('properties', () => {
     );
   });
 
-  it('identical scores in a cell give r_wg 1', () => {
+  it('[C1] identical scores in a cell give r_wg 1', () => {
     fc.assert(
       fc.property(
         scaleArb.chain((scale) =>
@@ -531,7 +531,7 @@ describe('properties', () => {
     );
   });
 
-  it('r_wg always lies within [0, 1], and is null exactly when there are fewer than two scores', () => {
+  it('[C1] r_wg always lies within [0, 1], and is null exactly when there are fewer than two scores', () => {
     fc.assert(
       fc.property(
         scaleArb.chain((scale) =>
@@ -556,7 +556,7 @@ describe('properties', () => {
     );
   });
 
-  it('removing a score shrinks its cell and never acts like a zero', () => {
+  it('[C2] removing a score shrinks its cell and never acts like a zero', () => {
     const arb = boardArb
       .filter((input) => input.scores.length > 0)
       .chain((input) => fc.record({ input: fc.constant(input), drop: fc.nat(input.scores.length - 1) }));
@@ -620,7 +620,7 @@ describe('properties', () => {
     );
   });
 
-  it('applying a reported sensitivity delta changes the leader, and no smaller change does', () => {
+  it('[C4] applying a reported sensitivity delta changes the leader, and no smaller change does', () => {
     fc.assert(
       fc.property(boardArb, (input) => {
         const result = computeConsensus(input);

@@ -624,7 +624,7 @@ function hostileInput(): DecisionRecordInput {
 // ---------------------------------------------------------------------------------------------
 
 describe('renderDecisionRecord: MADR 4 layout', () => {
-  it('has the front matter with the five MADR keys and the MADR headings in order', () => {
+  it('[M1] has the front matter with the five MADR keys and the MADR headings in order', () => {
     const { fields, body } = splitFrontMatter(renderDecisionRecord(djangoNodeInput()));
     expect([...fields.keys()]).toEqual(['status', 'date', 'decision-makers', 'consulted', 'informed']);
     expect(Object.fromEntries(fields)).toEqual({
@@ -681,7 +681,7 @@ describe('renderDecisionRecord: MADR 4 layout', () => {
     );
   });
 
-  it("marks an editorial check as the board's own note, with the claim it checks and what it rests on", () => {
+  it("[E2] marks an editorial check as the board's own note, with the claim it checks and what it rests on", () => {
     const markdown = renderDecisionRecord(djangoNodeInput());
     expect(markdown).toContain(
       "* Performance: Editorial check check-1 on claim stxnext-1, the board's own note and not a source's claim: " +
@@ -743,7 +743,7 @@ describe('renderDecisionRecord: MADR 4 layout', () => {
 });
 
 describe('renderDecisionRecord: outcome', () => {
-  it('a finalized record names the chosen option with the facilitator reason', () => {
+  it('[M3] a finalized record names the chosen option with the facilitator reason', () => {
     const markdown = renderDecisionRecord(djangoNodeInput());
     expect(markdown).toContain(
       '\n\nChosen option: "Django", because the team knows Python and the built-in admin saves weeks on the back office.\n',
@@ -760,7 +760,7 @@ describe('renderDecisionRecord: outcome', () => {
     );
   });
 
-  it('a record that is not finalized names the leader as leading, not chosen, with status proposed', () => {
+  it('[M3] a record that is not finalized names the leader as leading, not chosen, with status proposed', () => {
     const markdown = renderDecisionRecord(djangoNodeInput({ finalized: false }));
     expect(markdown).toMatch(/^status: "proposed"$/m);
     expect(markdown).toContain('Leading option: "Django" (not yet chosen)');
@@ -925,7 +925,7 @@ describe('renderDecisionRecord: hostile text', () => {
     expect(fields.get('date')).toBe(expectedInline(SINK));
   });
 
-  it('produces exactly the MADR headings; user text never opens one', () => {
+  it('[M1][M2] produces exactly the MADR headings; user text never opens one', () => {
     expect(headings(root)).toEqual(
       expectedHeadings(
         expectedInline(SINK),
@@ -934,11 +934,11 @@ describe('renderDecisionRecord: hostile text', () => {
     );
   });
 
-  it('keeps every table row as wide as its header', () => {
+  it('[M2] keeps every table row as wide as its header', () => {
     expect(expectTablesWellFormed(root)).toBe(6);
   });
 
-  it('lets no HTML, code, emphasis, image or non-http(s) link through', () => {
+  it('[M2] lets no HTML, code, emphasis, image or non-http(s) link through', () => {
     expectNoInjectedStructure(markdown, root);
     // Only the escaped form `\](javascript` may appear in the body: text, not a link. (YAML values
     // are not Markdown; they keep the text as typed, quoted.)
@@ -1062,7 +1062,7 @@ describe('escaping', () => {
     }
   });
 
-  it('round-trips any text through a paragraph, a list item, a heading and a table cell', () => {
+  it('[M2] round-trips any text through a paragraph, a list item, a heading and a table cell', () => {
     fc.assert(
       fc.property(markdownish, (text) => {
         const expected = expectedInline(text);
@@ -1142,7 +1142,7 @@ describe('golden record', () => {
     expect(markdown).toBe(readFileSync(goldenPath, 'utf8'));
   });
 
-  it('is the same for the same input (no clock, no randomness)', () => {
+  it('[M5] is the same for the same input (no clock, no randomness)', () => {
     expect(renderDecisionRecord(djangoNodeInput())).toBe(renderDecisionRecord(djangoNodeInput()));
   });
 });

@@ -146,7 +146,7 @@ describe('the document guard accepts what the board UI does', () => {
     expect(readBoard(server)).toEqual(readBoard(d));
   });
 
-  it('a participant keeps writing with the client id it claimed, and a reconnect resends only overlap', () => {
+  it('[D12] a participant keeps writing with the client id it claimed, and a reconnect resends only overlap', () => {
     const d = replica(4242);
     setMetaText(d, 'title', 'first');
     const first = diff(d);
@@ -283,14 +283,14 @@ describe('the document guard refuses what breaks the schema, and says why', () =
     expect(Y.encodeStateAsUpdate(server)).toEqual(before);
   });
 
-  it('a server-only key is refused even where it is not set yet (no old value to replace)', () => {
+  it('[L3] a server-only key is refused even where it is not set yet (no old value to replace)', () => {
     getMeta(server).delete('templateId');
     const d = replica();
     getMeta(d).set('templateId', 'blank');
     expectRefused(check(diff(d)), 'schema', /written by the server/);
   });
 
-  it('a claim copied under another criterion is refused: its seal binds it to its criterion', () => {
+  it('[L3] a claim copied under another criterion is refused: its seal binds it to its criterion', () => {
     const d = replica();
     const claim = (getCriteria(d).get(0).get('evidence') as Y.Array<unknown>).get(0);
     const m = new Y.Map<unknown>();
@@ -321,7 +321,7 @@ describe('the document guard refuses what breaks the schema, and says why', () =
     expect(readBoard(server).criteria[0]?.evidence.map((e) => e.id)).toContain('p1');
   });
 
-  it('a board holds at most MAX_OPTIONS options and MAX_CRITERIA criteria', () => {
+  it('[L4] a board holds at most MAX_OPTIONS options and MAX_CRITERIA criteria', () => {
     const d = replica();
     for (let i = readBoard(d).options.length; i <= LIMITS.MAX_OPTIONS; i++) {
       const m = new Y.Map<unknown>();
@@ -338,7 +338,7 @@ describe('the document guard refuses what breaks the schema, and says why', () =
     expectRefused(check(diff(e)), 'schema', /at most 40 criteria/);
   });
 
-  it('notes longer than the limit are refused, but replacing full notes with full notes is fine', () => {
+  it('[L4] notes longer than the limit are refused, but replacing full notes with full notes is fine', () => {
     const d = replica();
     setNotes(d, 'a'.repeat(LIMITS.MAX_NOTES_CHARS));
     expectAccepted(submit(diff(d)));
@@ -385,7 +385,7 @@ describe('client ids and gaps', () => {
     expectRefused(check(diff(d)), 'foreign-client');
   });
 
-  it('an update that depends on edits the server never got is refused as a gap', () => {
+  it('[L2] an update that depends on edits the server never got is refused as a gap', () => {
     const d = replica(9090);
     setMetaText(d, 'title', 'one');
     const sv = Y.encodeStateVector(d);
@@ -415,7 +415,7 @@ describe('client ids and gaps', () => {
     expectRefused(check(onlyTheDeletion), 'gap');
   });
 
-  it('bytes that are not an update are refused as malformed', () => {
+  it('[L1] bytes that are not an update are refused as malformed', () => {
     expectRefused(check(new Uint8Array([1, 2, 3, 255, 255, 255])), 'malformed');
     expectRefused(check(new Uint8Array([])), 'malformed');
   });

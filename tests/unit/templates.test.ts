@@ -206,7 +206,7 @@ describe('the Django vs Node.js template', () => {
     for (const { check } of checks) expect(check.id).toMatch(/^check-\d+$/);
   });
 
-  it('every claim has a locator: the section of its article to check it in', () => {
+  it('[E1] every claim has a locator: the section of its article to check it in', () => {
     for (const { claim } of claims) expect(claim.locator?.trim() ?? '', claim.id).not.toBe('');
   });
 
@@ -257,7 +257,7 @@ describe('the Django vs Node.js template', () => {
     ]);
   });
 
-  it('every contested marker has a summary and sides from at least two distinct claims that differ', () => {
+  it('[E1] every contested marker has a summary and sides from at least two distinct claims that differ', () => {
     for (const criterion of template.criteria) {
       const contested = criterion.contested;
       if (contested === null) continue;

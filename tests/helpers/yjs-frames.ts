@@ -48,3 +48,21 @@ function varUint(n: number): Buffer {
   out.push(n);
   return Buffer.from(out);
 }
+
+/**
+ * Resolves with the reason of the next y-protocols "permission denied" message the provider's
+ * connection receives ([auth=2][denied=0][reason]): the server's answer to a dropped update.
+ */
+export function nextPermissionDenied(
+  ws: { addEventListener: WebSocket['addEventListener'] } | null,
+): Promise<string> {
+  if (!ws) return Promise.reject(new Error('the provider is not connected'));
+  return new Promise((resolve) => {
+    const onMessage = (event: { data: unknown }) => {
+      const data =
+        event.data instanceof ArrayBuffer ? new Uint8Array(event.data) : new Uint8Array(event.data as Buffer);
+      if (data[0] === 2 && data[1] === 0) resolve(Buffer.from(data.subarray(3)).toString('utf8'));
+    };
+    ws.addEventListener('message', onMessage as never);
+  });
+}

@@ -192,22 +192,25 @@ describe('[L] every update is checked against the board schema before it is stor
     ],
     ['a new root type', (d) => d.getArray('scores').push([{ secret: true }])],
     ['binary content', (d) => getMeta(d).set('title', new Uint8Array(10) as unknown as string)],
-  ])('[L2][L3] %s is refused whole; the board, its summary and its record are unchanged', async (_what, edit) => {
-    await start();
-    const board = await env.createBoard();
-    const before = await boardAsSeen(board.id);
-    const recordBefore = await (await fetch(`${env.url}/api/boards/${board.id}/decision.md`)).text();
-    const raw = await participantSocket(board.id);
-    raw.ws.send(updateMessage(await hostileUpdate(board.id, edit)));
-    expect((await raw.closed).code).toBe(YJS_CLOSE.UPDATE_REFUSED);
-    expect(await boardAsSeen(board.id)).toEqual(before);
-    const summary = await fetch(`${env.url}/api/boards/${board.id}`);
-    expect(summary.status).toBe(200);
-    expect(((await summary.json()) as { status: string }).status).toBe('open');
-    const record = await fetch(`${env.url}/api/boards/${board.id}/decision.md`);
-    expect(record.status).toBe(200);
-    expect(await record.text()).toBe(recordBefore);
-  });
+  ])(
+    '[L2][L3] %s is refused whole; the board, its summary and its record are unchanged',
+    async (_what, edit) => {
+      await start();
+      const board = await env.createBoard();
+      const before = await boardAsSeen(board.id);
+      const recordBefore = await (await fetch(`${env.url}/api/boards/${board.id}/decision.md`)).text();
+      const raw = await participantSocket(board.id);
+      raw.ws.send(updateMessage(await hostileUpdate(board.id, edit)));
+      expect((await raw.closed).code).toBe(YJS_CLOSE.UPDATE_REFUSED);
+      expect(await boardAsSeen(board.id)).toEqual(before);
+      const summary = await fetch(`${env.url}/api/boards/${board.id}`);
+      expect(summary.status).toBe(200);
+      expect(((await summary.json()) as { status: string }).status).toBe('open');
+      const record = await fetch(`${env.url}/api/boards/${board.id}/decision.md`);
+      expect(record.status).toBe(200);
+      expect(await record.text()).toBe(recordBefore);
+    },
+  );
 
   it('[L2][L5] an update with a gap in its clocks is refused as OUT_OF_SYNC and nothing of it is kept pending', async () => {
     await start();

@@ -47,9 +47,10 @@ describe('board document sync (standard y-websocket provider)', () => {
     const a = await env.provider(board.id);
     addCriterion(a.doc, { id: 'ops', name: 'Operability', description: 'How easy to run', weight: 3 });
     await waitFor(() => readCriteria(a.doc).some((c) => c.id === 'ops'), 'local');
-    await a.provider.ws?.close();
-    // give the server a moment to commit
-    await new Promise((r) => setTimeout(r, 100));
+    // Relayed to another client means committed; then the writer leaves.
+    const witness = await env.provider(board.id);
+    await waitFor(() => readCriteria(witness.doc).some((c) => c.id === 'ops'), 'committed');
+    a.provider.destroy();
     const late = await env.provider(board.id);
     const board1 = readBoard(late.doc);
     expect(board1.question).toBe('Which backend should we use: Django or Node.js?');

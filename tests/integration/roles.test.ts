@@ -5,7 +5,7 @@ import { readBoard, setDecisionField, setMetaText } from '@/lib/board-schema';
 import { EVENTS, type JoinResult, type Result, type SessionState, YJS_CLOSE } from '@/lib/protocol';
 import { command, TestEnv, waitFor } from '../helpers/server';
 import { expectOk, joinBoard, until } from '../helpers/session';
-import { updateMessage } from '../helpers/yjs-frames';
+import { nextPermissionDenied, updateMessage } from '../helpers/yjs-frames';
 
 let env: TestEnv;
 beforeEach(async () => {
@@ -58,8 +58,9 @@ describe('roles: viewers', () => {
     // Also through the standard provider, as a viewer would.
     const viewer = await env.provider(board.viewerKey);
     expect(readBoard(viewer.doc).question).toBe('Which backend should we use: Django or Node.js?');
+    const denied = nextPermissionDenied(viewer.provider.ws);
     setMetaText(viewer.doc, 'title', 'Viewer edit');
-    await new Promise((r) => setTimeout(r, 300));
+    expect(await denied).toContain('read-only');
     expect(readBoard(participant.doc).title).not.toBe('Viewer edit');
     expect(readBoard(participant.doc).title).not.toBe('Hijacked by a viewer');
     expect((await env.server.store.loadDocument(board.id)).updates.length).toBe(before);
@@ -147,8 +148,9 @@ describe('roles: the facilitator', () => {
     await until(alice, (s) => s.settings.status === 'locked', 'alice sees locked');
     await waitFor(() => readBoard(a.doc).status === 'locked', 'doc mirrors status');
     const stored = (await env.server.store.loadDocument(board.id)).updates.length;
+    const denied = nextPermissionDenied(a.provider.ws);
     setMetaText(a.doc, 'title', 'Edited while locked');
-    await new Promise((r) => setTimeout(r, 300));
+    expect(await denied).toContain('locked');
     expect((await env.server.store.loadDocument(board.id)).updates.length).toBe(stored);
     const late = await env.provider(board.id);
     expect(readBoard(late.doc).title).not.toBe('Edited while locked');
@@ -182,8 +184,13 @@ describe('roles: the facilitator', () => {
     });
     expectOk(await fac.send(EVENTS.roundReveal, { roundId }));
     const { doc } = await env.provider(board.id);
+    const witness = await env.provider(board.id);
     setDecisionField(doc, 'reason', 'it scored higher on cost');
-    await new Promise((r) => setTimeout(r, 200));
+    // Relayed to another client means committed.
+    await waitFor(
+      () => readBoard(witness.doc).decision.reason === 'it scored higher on cost',
+      'reason saved',
+    );
     const finalized = expectOk(await fac.send<SessionState>(EVENTS.boardFinalize, {}));
     expect(finalized.settings.status).toBe('finalized');
     expect(finalized.settings.finalizedAt).not.toBeNull();

@@ -1,0 +1,45 @@
+/**
+ * The modules mutation testing covers, in groups, each with the tests that target it. Shared by
+ * stryker.config.mjs (what to mutate) and vitest.mutation.config.ts (what to run). Suites that
+ * start server processes or wait on real timeouts are left out: they reach no mutated code
+ * in-process and would make every mutant slow.
+ */
+export const MUTATION_GROUPS = {
+  consensus: {
+    mutate: ['lib/consensus.ts'],
+    tests: ['tests/unit/consensus.test.ts'],
+  },
+  record: {
+    mutate: ['lib/decision-record*.ts', 'lib/markdown-escape.ts'],
+    tests: ['tests/unit/decision-record.test.ts'],
+  },
+  guard: {
+    mutate: ['server/doc-guard.ts'],
+    tests: ['tests/unit/doc-guard.test.ts'],
+  },
+  storage: {
+    mutate: ['server/storage/sqlite-store.ts'],
+    tests: ['tests/integration/storage-contract.test.ts'],
+  },
+  room: {
+    mutate: ['server/board-room.ts'],
+    tests: [
+      'tests/integration/commit-order.test.ts',
+      'tests/integration/doc-hardening.test.ts',
+      'tests/integration/doc-sync.test.ts',
+    ],
+  },
+  session: {
+    mutate: ['server/session-server.ts', 'server/session-commands.ts', 'server/board-session.ts'],
+    tests: [
+      'tests/integration/rounds.test.ts',
+      'tests/integration/roles.test.ts',
+      'tests/integration/anonymity.test.ts',
+      'tests/integration/session-joining.test.ts',
+      'tests/integration/session-rate-limits.test.ts',
+      'tests/integration/session-channel.test.ts',
+      'tests/integration/doc-policy.test.ts',
+      'tests/integration/evidence.test.ts',
+    ],
+  },
+};

@@ -13,7 +13,7 @@ import {
   type Result,
 } from '@/lib/protocol';
 import { command, docParams, type TestSocket, tempDataDir, waitFor } from '../helpers/server';
-import { type ServerProcess, startServerProcess } from '../helpers/server-process';
+import { startServerProcess } from '../helpers/server-process';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -63,22 +63,28 @@ function allSaved(doc: Y.Doc, saved: Map<number, number>): boolean {
   return true;
 }
 
+/** A real server process on its own data directory, with one default board. */
+async function serverWithBoard() {
+  const dataDir = tempDataDir();
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const run = { server: await startServerProcess({ port, dataDir, ui: false }), dataDir, port };
+  cleanups.push(async () => {
+    await run.server.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+  const res = await fetch(`${run.server.url}/api/boards`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ template: 'django-vs-node' }),
+  });
+  return { ...run, board: (await res.json()) as CreateBoardResponse };
+}
+
 describe('crash recovery of a real server process', () => {
   it('[D5] after kill -9 with every client gone (nothing can be re-uploaded), everything reported saved is there', async () => {
-    const dataDir = tempDataDir();
-    const port = 20000 + Math.floor(Math.random() * 20000);
-    let server: ServerProcess = await startServerProcess({ port, dataDir, ui: false });
-    cleanups.push(async () => {
-      await server.stop();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    });
-    const res = await fetch(`${server.url}/api/boards`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ template: 'django-vs-node' }),
-    });
-    const board = (await res.json()) as CreateBoardResponse;
-    const a = await connect(server.url, board.id, { keepSession: true });
+    const run = await serverWithBoard();
+    const { board, dataDir, port } = run;
+    const a = await connect(run.server.url, board.id, { keepSession: true });
     await waitFor(() => a.provider.synced, 'synced');
     for (let i = 0; i < 50; i++) {
       updateCriterion(a.doc, 'security', { description: `edit ${i}` });
@@ -91,43 +97,32 @@ describe('crash recovery of a real server process', () => {
     a.provider.destroy();
     a.socket.disconnect();
 
-    await server.kill9();
-    server = await startServerProcess({ port, dataDir, ui: false });
-    const fresh = await connect(server.url, board.id);
+    await run.server.kill9();
+    run.server = await startServerProcess({ port, dataDir, ui: false });
+    const fresh = await connect(run.server.url, board.id);
     await waitFor(() => fresh.provider.synced, 'fresh client synced', 10_000);
     expect(readBoard(fresh.doc)).toEqual(reportedSaved);
   });
 
   it('[D5] after kill -9, everything another client had received is still there', async () => {
-    const dataDir = tempDataDir();
-    const port = 20000 + Math.floor(Math.random() * 20000);
-    let server: ServerProcess = await startServerProcess({ port, dataDir, ui: false });
-    cleanups.push(async () => {
-      await server.stop();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    });
-    const res = await fetch(`${server.url}/api/boards`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ template: 'django-vs-node' }),
-    });
-    const board = (await res.json()) as CreateBoardResponse;
-    const a = await connect(server.url, board.id);
-    const b = await connect(server.url, board.id);
+    const run = await serverWithBoard();
+    const { board, dataDir, port } = run;
+    const a = await connect(run.server.url, board.id);
+    const b = await connect(run.server.url, board.id);
     await waitFor(() => a.provider.synced && b.provider.synced, 'synced');
     for (let i = 0; i < 50; i++) updateCriterion(a.doc, 'security', { weight: (i % 7) + 1 });
     setMetaText(a.doc, 'title', 'Last edit before the crash');
     await waitFor(() => readBoard(b.doc).title === 'Last edit before the crash', 'b received the last edit');
     const seenByB = readBoard(b.doc);
 
-    const crashedPid = server.child.pid!;
-    await server.kill9();
+    const crashedPid = run.server.child.pid!;
+    await run.server.kill9();
     // The process that served the board is really gone (no wrapper left a server behind).
     expect(() => process.kill(crashedPid, 0)).toThrow();
-    await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
-    server = await startServerProcess({ port, dataDir, ui: false });
-    expect(server.child.pid).not.toBe(crashedPid);
-    const c = await connect(server.url, board.id);
+    await expect(fetch(`${run.server.url}/healthz`)).rejects.toThrow();
+    run.server = await startServerProcess({ port, dataDir, ui: false });
+    expect(run.server.child.pid).not.toBe(crashedPid);
+    const c = await connect(run.server.url, board.id);
     await waitFor(() => c.provider.synced, 'fresh client synced', 10_000);
     expect(readBoard(c.doc)).toEqual(seenByB);
     // And the clients that were connected reconnect by themselves.

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { EMPTY_DECISION } from '@/lib/board-schema';
 import type { BoardSnapshot, CriterionSnapshot, DecisionDraft } from '@/lib/board-types';
 import type {
@@ -916,9 +916,16 @@ describe('renderDecisionRecord: no rounds', () => {
 
 describe('renderDecisionRecord: hostile text', () => {
   const input = hostileInput();
-  const markdown = renderDecisionRecord(input);
-  const { fields, body } = splitFrontMatter(markdown);
-  const root = parse(body);
+  // Rendered in a hook, not while the tests are collected: a failure here fails the tests.
+  let markdown: string;
+  let fields: ReturnType<typeof splitFrontMatter>['fields'];
+  let body: string;
+  let root: ReturnType<typeof parse>;
+  beforeAll(() => {
+    markdown = renderDecisionRecord(input);
+    ({ fields, body } = splitFrontMatter(markdown));
+    root = parse(body);
+  });
 
   it('keeps the front matter to the five keys, each on one line', () => {
     expect([...fields.keys()]).toEqual(['status', 'date', 'decision-makers', 'consulted', 'informed']);

@@ -107,6 +107,42 @@ describe('r_wg and agreement bands (hand-worked)', () => {
   });
 });
 
+describe('variance and r_wg at their edges', () => {
+  it('[C1] integer scores take exact arithmetic with one rounding: 0, 3 and 10 give exactly 79/3', () => {
+    // The two-pass formula gives 26.333333333333336 here; exact equality keeps ties real ties.
+    expect(sampleVariance([0, 3, 10])).toBe(79 / 3);
+    expect(sampleVariance([10, 0, 3])).toBe(79 / 3);
+  });
+
+  it('[C1] other values take the two-pass formula, dividing by n − 1', () => {
+    expect(sampleVariance([1.5, 2.5, 3.5])).toBe(1);
+    expect(sampleVariance([0.5, 1])).toBe(0.125);
+  });
+
+  it('[C1] integers too large for exact arithmetic take the two-pass formula and stay right', () => {
+    expect(sampleVariance([2 ** 30, 2 ** 30 + 2])).toBe(2);
+    expect(sampleVariance([2 ** 52, 2 ** 52 + 2, 2 ** 52 + 4])).toBe(4);
+  });
+
+  it('[C1] r_wg of values that are not finite numbers is null, never NaN', () => {
+    expect(rwg([3, Number.NaN], LIKERT)).toBeNull();
+    expect(rwg([3, Number.POSITIVE_INFINITY], LIKERT)).toBeNull();
+  });
+
+  it('[C2] a negative or non-finite weight counts as zero', () => {
+    const input = board({
+      weights: { a: -5, b: 1, c: Number.POSITIVE_INFINITY, d: Number.NaN },
+      options: ['x', 'y'],
+      participants: ['p'],
+      scores: { a: { x: [1], y: [5] }, b: { x: [4], y: [2] }, c: { x: [1], y: [5] }, d: { x: [1], y: [5] } },
+    });
+    const result = computeConsensus(input);
+    expect(totalOf(result, 'x').total).toBe(4);
+    expect(totalOf(result, 'y').total).toBe(2);
+    expect(result.leaderId).toBe('x');
+  });
+});
+
 describe('cells, totals, leader and support (hand-worked)', () => {
   // Performance weighs 3, learning curve 1 → normalized .75 and .25.
   //                 Django      Node

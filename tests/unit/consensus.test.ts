@@ -700,3 +700,86 @@ describe('properties', () => {
     );
   });
 });
+
+describe('edges found by mutation testing', () => {
+  it('[C1] the variance of non-integer scores is the same number whatever their order, and the input is left as it was', () => {
+    const values = [0.1, 0.2, 0.3, 0.7, 2.5];
+    const expected = sampleVariance(values);
+    for (const order of [[...values].reverse(), [0.3, 0.1, 2.5, 0.7, 0.2], [2.5, 0.2, 0.7, 0.1, 0.3]]) {
+      const copy = [...order];
+      expect(sampleVariance(order)).toBe(expected);
+      expect(order).toEqual(copy);
+    }
+  });
+
+  it('[C1] a mix of integer and fractional values far from zero keeps its variance precise', () => {
+    // Σx² ≈ 3·10¹²: the one-pass integer formula would lose the 0.01 to rounding.
+    expect(sampleVariance([1_000_000, 1_000_000.1, 1_000_000.2])).toBeCloseTo(0.01, 6);
+  });
+
+  it('[C1] a scale without room for disagreement (one point, or reversed) gives r_wg 0 for differing scores', () => {
+    expect(rwg([1, 2], { min: 3, max: 3 })).toBe(0);
+    expect(rwg([1, 2], { min: 2, max: 1 })).toBe(0);
+  });
+
+  it('[C3] two options tied for first are a tie, wherever a lower option stands in the order', () => {
+    for (const options of [
+      ['a', 'b', 'c'],
+      ['a', 'c', 'b'],
+      ['c', 'a', 'b'],
+    ]) {
+      const result = computeConsensus(
+        board({
+          weights: { x: 1 },
+          options,
+          participants: ['p'],
+          scores: { x: { a: [4], b: [4], c: [1] } },
+        }),
+      );
+      expect(result.leaderId).toBeNull();
+      expect(result.margin).toBeNull();
+    }
+  });
+
+  it('[C4] a leader change inside a narrow band of weights is found, not only at the ends', () => {
+    // A is scored on y (weight 10) and x; B on z (weight 0.1) and x. As x's weight w varies,
+    // A − B changes sign where w² − 29.5w + 1 = 0: B leads only for w in (0.034, 29.47),
+    // A leads at w = 0, at the current 100 and beyond.
+    const input = board({
+      scale: { min: 0, max: 10 },
+      weights: { x: 100, y: 10, z: 0.1 },
+      options: ['a', 'b'],
+      participants: ['p'],
+      scores: { x: { a: [10], b: [9] }, y: { a: [6], b: [null] }, z: { a: [null], b: [5] } },
+    });
+    const result = computeConsensus(input);
+    expect(result.leaderId).toBe('a');
+    const x = result.sensitivity.find((s) => s.criterionId === 'x')!;
+    expect(x.newLeaderId).toBe('b');
+    const root = (29.5 + Math.sqrt(29.5 ** 2 - 4)) / 2;
+    expect(x.delta).toBeCloseTo(root - 100, 3);
+  });
+
+  it('[C2] duplicate ids count once; an empty cell has no min or max; a board without criteria is 0% complete', () => {
+    const input = board({
+      weights: { x: 1 },
+      options: ['a', 'b'],
+      participants: ['p'],
+      scores: { x: { a: [3] } },
+    });
+    const result = computeConsensus({
+      ...input,
+      options: [...input.options, { id: 'a', name: 'again' }],
+      criteria: [...input.criteria, { id: 'x', name: 'again', weight: 5 }],
+      participants: [...input.participants, { id: 'p', name: 'again' }],
+    });
+    expect(result.totals.map((t) => t.optionId)).toEqual(['a', 'b']);
+    expect(result.cells).toHaveLength(2);
+    expect(result.participants).toHaveLength(1);
+    const empty = cellOf(result, 'x', 'b');
+    expect(empty.min).toBeNull();
+    expect(empty.max).toBeNull();
+    const none = computeConsensus({ ...input, criteria: [], scores: [] });
+    expect(none.participants[0]!.completion).toBe(0);
+  });
+});

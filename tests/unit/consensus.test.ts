@@ -758,6 +758,60 @@ describe('edges found by mutation testing', () => {
     expect(x.newLeaderId).toBe('b');
     const root = (29.5 + Math.sqrt(29.5 ** 2 - 4)) / 2;
     expect(x.delta).toBeCloseTo(root - 100, 3);
+
+    // Inside the band (w = 5, B leads) the nearer way out is down, to the lower root, not to 0.
+    const inside = computeConsensus(withWeight(input, 0, 5));
+    expect(inside.leaderId).toBe('b');
+    const lower = (29.5 - Math.sqrt(29.5 ** 2 - 4)) / 2;
+    const y = inside.sensitivity.find((s) => s.criterionId === 'x')!;
+    expect(y.newLeaderId).toBe('a');
+    expect(y.delta).toBeCloseTo(lower - 5, 3);
+    // At w = 20 the upper root is nearer: the way out is up.
+    const z = computeConsensus(withWeight(input, 0, 20)).sensitivity.find((s) => s.criterionId === 'x')!;
+    expect(z.newLeaderId).toBe('a');
+    expect(z.delta).toBeCloseTo(root - 20, 3);
+  });
+
+  it('[C4] against an option not scored on the criterion, the change is exactly where the totals meet', () => {
+    // A has only y (3): its total stays 3. B has z (2, weight 10) and x (5): (20 + 5w)/(10 + w),
+    // which is 3 at w = 5. At w = 10 B leads; below 5, A does. In either order of the options.
+    for (const options of [
+      ['a', 'b'],
+      ['b', 'a'],
+    ]) {
+      const input = board({
+        weights: { x: 10, y: 1, z: 10 },
+        options,
+        participants: ['p'],
+        scores: { x: { a: [null], b: [5] }, y: { a: [3], b: [null] }, z: { a: [null], b: [2] } },
+      });
+      const result = computeConsensus(input);
+      expect(result.leaderId).toBe('b');
+      const x = result.sensitivity.find((s) => s.criterionId === 'x')!;
+      expect(x.newLeaderId).toBe('a');
+      expect(x.delta).toBeCloseTo(-5, 6);
+    }
+  });
+
+  it('[C4] against an option scored only on the criterion itself, the change is exactly where the totals meet', () => {
+    // A has only x (3): for any weight above 0 its total is 3. B has x (2) and y (4, weight 10):
+    // (40 + 2w)/(10 + w), which is 3 at w = 10. At w = 5 B leads; above 10, A does.
+    for (const options of [
+      ['a', 'b'],
+      ['b', 'a'],
+    ]) {
+      const input = board({
+        weights: { x: 5, y: 10 },
+        options,
+        participants: ['p'],
+        scores: { x: { a: [3], b: [2] }, y: { a: [null], b: [4] } },
+      });
+      const result = computeConsensus(input);
+      expect(result.leaderId).toBe('b');
+      const x = result.sensitivity.find((s) => s.criterionId === 'x')!;
+      expect(x.newLeaderId).toBe('a');
+      expect(x.delta).toBeCloseTo(5, 6);
+    }
   });
 
   it('[C2] duplicate ids count once; an empty cell has no min or max; a board without criteria is 0% complete', () => {
@@ -776,6 +830,7 @@ describe('edges found by mutation testing', () => {
     expect(result.totals.map((t) => t.optionId)).toEqual(['a', 'b']);
     expect(result.cells).toHaveLength(2);
     expect(result.participants).toHaveLength(1);
+    expect(cellOf(result, 'x', 'a').n).toBe(1);
     const empty = cellOf(result, 'x', 'b');
     expect(empty.min).toBeNull();
     expect(empty.max).toBeNull();

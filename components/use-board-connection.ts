@@ -280,15 +280,36 @@ export function useBoardConnection(target: JoinTarget | null): BoardConnection {
     };
   }, []);
 
+  // The browser knows it is offline before any heartbeat fails: close both channels at once
+  // (nothing sent now could arrive) and open them again when it is back.
+  useEffect(() => {
+    if (!socket) return;
+    const goOffline = () => {
+      socket.disconnect();
+      provider.current?.disconnect();
+    };
+    const goOnline = () => {
+      socket.connect();
+      provider.current?.connect();
+    };
+    window.addEventListener('offline', goOffline);
+    window.addEventListener('online', goOnline);
+    return () => {
+      window.removeEventListener('offline', goOffline);
+      window.removeEventListener('online', goOnline);
+    };
+  }, [socket]);
+
   const connected = wsConnected && socketConnected;
-  const connection: ConnectionStatus = connected
-    ? 'connected'
-    : !online
-      ? 'offline'
+  // Offline first: a socket not yet closed must not make an offline device say "Connected".
+  const connection: ConnectionStatus = !online
+    ? 'offline'
+    : connected
+      ? 'connected'
       : everConnected
         ? 'reconnecting'
         : 'connecting';
-  const save: SaveStatus = saved ? 'saved' : connected ? 'saving' : 'unsaved-offline';
+  const save: SaveStatus = saved ? 'saved' : connected && online ? 'saving' : 'unsaved-offline';
 
   return {
     doc,

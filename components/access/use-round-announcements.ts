@@ -1,0 +1,40 @@
+'use client';
+
+import { useEffect, useRef } from 'react';
+import type { SessionState } from '@/lib/protocol';
+import type { ConnectionStatus } from '../use-board-connection';
+import { announce } from './announce';
+
+/** Announces what changes for everyone: a round starting or revealed, the connection going and coming back. */
+export function useRoundAnnouncements(session: SessionState | null, connection: ConnectionStatus): void {
+  const lastRound = useRef<{ id: string; status: string } | null | undefined>(undefined);
+  useEffect(() => {
+    if (!session) return;
+    const round = session.rounds.at(-1) ?? null;
+    const before = lastRound.current;
+    lastRound.current = round ? { id: round.id, status: round.status } : null;
+    // The first state after joining is where things are, not news.
+    if (before === undefined || !round) return;
+    if (before?.id !== round.id && round.status === 'open') {
+      announce(
+        `Round ${round.number} started: ${round.mode === 'blind' ? 'blind, scores stay hidden until the reveal' : 'open, scores show live'}.`,
+      );
+    } else if (before?.id === round.id && before.status === 'open' && round.status !== 'open') {
+      announce(`Round ${round.number} revealed: the consensus matrix is up to date.`);
+    }
+  }, [session]);
+
+  const lastConnection = useRef<ConnectionStatus | null>(null);
+  useEffect(() => {
+    const before = lastConnection.current;
+    lastConnection.current = connection;
+    if (before === null || before === connection) return;
+    if (connection === 'offline') {
+      announce('Offline. Your edits and scores are kept on this device and sent when you reconnect.');
+    } else if (connection === 'reconnecting' && before === 'connected') {
+      announce('Connection lost; reconnecting. Your edits and scores are kept on this device.');
+    } else if (connection === 'connected' && before !== 'connecting') {
+      announce('Connected again.');
+    }
+  }, [connection]);
+}

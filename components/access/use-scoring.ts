@@ -65,7 +65,11 @@ export function useScoring(board: BoardSnapshot, round: RoundView | null, queue:
     count,
     total,
     oneAtATime,
-    toggleMode: () => setOneAtATime((v) => !v),
+    toggleMode: () => {
+      setOneAtATime(!oneAtATime);
+      // Into one-at-a-time: straight to the first cell still to score, on screen.
+      if (!oneAtATime) goNextUnscored();
+    },
     index: Math.min(index, Math.max(0, board.criteria.length - 1)),
     setIndex,
     goNextUnscored,

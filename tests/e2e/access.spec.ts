@@ -87,6 +87,10 @@ test('[A1][A2] axe finds nothing serious on home, join, a board before, during a
   await expect(bob.getByTestId('matrix-stacked')).toBeVisible();
   await expect(bob.getByTestId('matrix-card-performance-django')).toContainText('4.0');
   await check('after-round');
+  await bob.getByTestId('matrix-stacked').scrollIntoViewIfNeeded();
+  await bob.screenshot({ path: 'test-results/access/matrix-phone.png' });
+  await bob.getByTestId('options-chart').scrollIntoViewIfNeeded();
+  await bob.screenshot({ path: 'test-results/access/chart-phone.png' });
 
   // Error pages: an unknown board, an unknown viewer key, an unknown address.
   const lost = await personAt(browser, PHONE);
@@ -146,7 +150,7 @@ test('[A3][A4] keyboard only: the skip link leads to scoring, n goes to the next
   await expect(table.getByRole('columnheader', { name: 'Node.js' })).toBeVisible();
   await expect(table.getByRole('rowheader', { name: /Performance/ })).toBeVisible();
   const cost = alice.getByTestId('matrix-cell-cost-node');
-  await cost.getByText('Scores').click();
+  await cost.getByText('Scores', { exact: true }).click();
   await expect(cost).toContainText('hosting is cheap');
 });
 

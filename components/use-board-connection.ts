@@ -140,7 +140,9 @@ export function useBoardConnection(target: JoinTarget | null): BoardConnection {
     persistence.current = p;
     p.once('synced', () => {
       setSaved(allCommitted(doc, committed));
-      setDocReady(true);
+      // An empty copy (a first visit) is not the board: wait for the server rather than draw an
+      // empty board that the sync then pushes down the page.
+      if (Y.encodeStateVector(doc).length > 1) setDocReady(true);
     });
     return () => {
       doc.off('update', onUpdate);

@@ -227,11 +227,14 @@ export function BoardView({
                   : 'The facilitator locked the board: no edits and no ballots for now.'}
               </p>
             )}
-            {session && (
+            {session ? (
               <div className="space-y-2">
                 <Countdown session={session} send={send} />
                 <RoundBar session={session} board={board} send={send} />
               </div>
+            ) : (
+              // Keeps the round bar's place while the session channel joins: nothing jumps.
+              <div className="min-h-48 rounded-xl bg-white ring-1 ring-slate-200" aria-hidden />
             )}
             {session && <ConsensusMatrix board={board} session={session} />}
             {scoring && session && (

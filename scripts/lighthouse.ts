@@ -70,6 +70,11 @@ try {
       `| ${preset} | ${score('performance')} | ${score('accessibility')} | ${score('best-practices')} | ${metric('first-contentful-paint')} | ${metric('largest-contentful-paint')} | ${metric('total-blocking-time')} | ${metric('cumulative-layout-shift')} |`,
     );
     console.log(rows.at(-1));
+    const bootup = audits['bootup-time']?.details as
+      | { items?: { url: string; scripting: number }[] }
+      | undefined;
+    for (const item of (bootup?.items ?? []).slice(0, 5))
+      console.log(`  ${Math.round(item.scripting)} ms  ${item.url}`);
   }
 
   const section = [

@@ -67,6 +67,9 @@ test('[A1][A2] axe finds nothing serious on home, join, a board before, during a
     await fran.screenshot({ path: `test-results/access/board-${state}-desktop.png` });
   };
 
+  // An opened evidence panel too (its content is drawn only when opened).
+  await fran.getByTestId('evidence-performance').locator('summary').click();
+  await expect(fran.getByTestId('evidence-performance')).toContainText('From participants');
   await check('before-round');
 
   await fran.getByRole('button', { name: 'Start blind round' }).click();

@@ -100,24 +100,24 @@ export function useBallotOutbox({
     [update],
   );
 
-  /** Sends a ballot, or keeps it on the device when the connection is down. True when sent or kept. */
+  /** Sends a ballot, or keeps it on the device when the connection is down. */
   const cast = useCallback(
-    async (b: QueuedBallot): Promise<boolean> => {
+    async (b: QueuedBallot): Promise<'sent' | 'queued' | 'refused'> => {
       if (!connected) {
         enqueue(b);
-        return true;
+        return 'queued';
       }
       const r = await send(EVENTS.ballotCast, payloadOf(b));
       if (r.ok) {
         // A newer value for a cell supersedes one still waiting.
         if (queueRef.current.some((q) => sameCell(q, b)))
           update(queueRef.current.filter((q) => !sameCell(q, b)));
-        return true;
+        return 'sent';
       }
-      if (FINAL_REFUSALS.has(r.error.code) || r.error.code === ERROR_CODES.RATE_LIMITED) return false;
+      if (FINAL_REFUSALS.has(r.error.code) || r.error.code === ERROR_CODES.RATE_LIMITED) return 'refused';
       // No answer: the connection died on the way. Keep it; sending again is harmless.
       enqueue(b);
-      return true;
+      return 'queued';
     },
     [connected, send, enqueue, update],
   );

@@ -5,7 +5,7 @@ import type { SessionState } from '@/lib/protocol';
 import type { ConnectionStatus } from '../use-board-connection';
 import { announce } from './announce';
 
-/** Announces what changes for everyone: a round starting or revealed, the connection going and coming back. */
+/** Announces what changes for everyone: a round starting or revealed, the timer, the connection going and coming back. */
 export function useRoundAnnouncements(session: SessionState | null, connection: ConnectionStatus): void {
   const lastRound = useRef<{ id: string; status: string } | null | undefined>(undefined);
   useEffect(() => {
@@ -23,6 +23,21 @@ export function useRoundAnnouncements(session: SessionState | null, connection: 
       announce(`Round ${round.number} revealed: the consensus matrix is up to date.`);
     }
   }, [session]);
+
+  // The timer: when it starts (or is there when joining) and when it runs out.
+  const endsAt = session?.settings.timer?.endsAt ?? null;
+  const serverNow = session?.serverNow ?? null;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: serverNow is read for the skew only, once per timer
+  useEffect(() => {
+    if (!endsAt || !serverNow) return;
+    const skewMs = new Date(serverNow).getTime() - Date.now();
+    const leftMs = new Date(endsAt).getTime() - (Date.now() + skewMs);
+    if (leftMs <= 0) return;
+    const minutes = Math.max(1, Math.round(leftMs / 60_000));
+    announce(`Timer started: ${minutes} minute${minutes === 1 ? '' : 's'} left.`);
+    const t = setTimeout(() => announce('Time’s up.'), leftMs);
+    return () => clearTimeout(t);
+  }, [endsAt]);
 
   const lastConnection = useRef<ConnectionStatus | null>(null);
   useEffect(() => {

@@ -93,8 +93,8 @@ export function BoardView({
             queued={queued !== undefined}
             criterionName={criterion?.name ?? ''}
             optionName={option?.name ?? ''}
-            onCast={(value, rationale) =>
-              outbox.cast({
+            onCast={async (value, rationale) => {
+              const sent = await outbox.cast({
                 roundId: scoring.id,
                 roundNumber: scoring.number,
                 criterionId,
@@ -103,8 +103,11 @@ export function BoardView({
                 rationale,
                 criterionName: criterion?.name ?? '',
                 optionName: option?.name ?? '',
-              })
-            }
+              });
+              // Kept on the device: the "server did not answer" toast would say nothing happened.
+              if (sent === 'queued') clearError();
+              return sent !== 'refused';
+            }}
           />
         </div>
       );

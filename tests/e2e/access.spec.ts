@@ -120,6 +120,10 @@ test('[A3][A4] keyboard only: the skip link leads to scoring, n goes to the next
   await fran.getByRole('button', { name: 'Start blind round' }).click();
   await expect(alice.getByTestId('announcer')).toContainText('Round 1 started');
   await expect(alice.getByTestId('scoring-progress')).toHaveText(/0\/24/);
+  // The timer is announced, and the sticky bar shows it next to the progress ("0/24 · 0:59").
+  await fran.getByRole('button', { name: '1-min timer' }).click();
+  await expect(alice.getByTestId('announcer')).toContainText('Timer started: 1 minute left.');
+  await expect(alice.getByTestId('scoring-progress')).toHaveText(/^Scored 0\/24 · time left [01]:\d\d$/);
 
   // The first Tab of the page is the skip link; Enter lands on the first score.
   await alice.locator('body').focus();

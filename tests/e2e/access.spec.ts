@@ -125,6 +125,11 @@ test('[A3][A4] keyboard only: the skip link leads to scoring, n goes to the next
   await expect(alice.getByTestId('announcer')).toContainText('Timer started: 1 minute left.');
   await expect(alice.getByTestId('scoring-progress')).toHaveText(/^Scored 0\/24 · time left [01]:\d\d$/);
 
+  // Options, criteria and weights are frozen during a round: their controls are gone.
+  await expect(alice.getByLabel('Weight of Performance')).toHaveCount(0);
+  await expect(alice.getByRole('button', { name: 'Move Performance down' })).toHaveCount(0);
+  await expect(alice.getByRole('button', { name: '+ Criterion' })).toHaveCount(0);
+
   // The first Tab of the page is the skip link; Enter lands on the first score.
   await alice.locator('body').focus();
   await alice.keyboard.press('Tab');

@@ -167,7 +167,6 @@ export function useBoardConnection(target: JoinTarget | null): BoardConnection {
     provider.current = ws;
     ws.on('status', ({ status }: { status: string }) => {
       setWsConnected(status === 'connected');
-      if (status === 'connected') setEverConnected(true);
     });
     ws.on('sync', (synced: boolean) => {
       if (synced) setDocReady(true);
@@ -253,7 +252,6 @@ export function useBoardConnection(target: JoinTarget | null): BoardConnection {
     };
     s.on('connect', () => {
       setSocketConnected(true);
-      setEverConnected(true);
       join();
     });
     s.on('disconnect', () => setSocketConnected(false));
@@ -303,6 +301,11 @@ export function useBoardConnection(target: JoinTarget | null): BoardConnection {
   }, [socket]);
 
   const connected = wsConnected && socketConnected;
+  // "Reconnecting" only after both channels were up once: the first join, where one channel
+  // opens before the other, is still "Connecting".
+  useEffect(() => {
+    if (connected) setEverConnected(true);
+  }, [connected]);
   // Offline first: a socket not yet closed must not make an offline device say "Connected".
   const connection: ConnectionStatus = !online
     ? 'offline'
@@ -311,7 +314,12 @@ export function useBoardConnection(target: JoinTarget | null): BoardConnection {
       : everConnected
         ? 'reconnecting'
         : 'connecting';
-  const save: SaveStatus = saved ? 'saved' : connected && online ? 'saving' : 'unsaved-offline';
+  // Before the first connection nothing says the copy is stuck offline: "Saving…", not an alarm.
+  const save: SaveStatus = saved
+    ? 'saved'
+    : online && (connected || connection === 'connecting')
+      ? 'saving'
+      : 'unsaved-offline';
 
   return {
     doc,

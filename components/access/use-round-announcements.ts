@@ -40,15 +40,19 @@ export function useRoundAnnouncements(session: SessionState | null, connection: 
   }, [endsAt]);
 
   const lastConnection = useRef<ConnectionStatus | null>(null);
+  /** "Connected again" only after a first connection (joining passes through "reconnecting"). */
+  const wasConnected = useRef(false);
   useEffect(() => {
     const before = lastConnection.current;
     lastConnection.current = connection;
+    const again = wasConnected.current;
+    if (connection === 'connected') wasConnected.current = true;
     if (before === null || before === connection) return;
     if (connection === 'offline') {
       announce('Offline. Your edits and scores are kept on this device and sent when you reconnect.');
     } else if (connection === 'reconnecting' && before === 'connected') {
       announce('Connection lost; reconnecting. Your edits and scores are kept on this device.');
-    } else if (connection === 'connected' && before !== 'connecting') {
+    } else if (connection === 'connected' && again) {
       announce('Connected again.');
     }
   }, [connection]);

@@ -149,11 +149,12 @@ export function BoardView({
           Skip to the board
         </a>
       )}
-      <div className="flex flex-wrap items-center justify-between gap-2">
+      {/* On phones the pills get a line of their own, so a pill appearing never pushes the page down. */}
+      <div className="flex flex-col gap-2 sm:flex-row sm:flex-wrap sm:items-center sm:justify-between">
         <a href="/" className="text-sm font-semibold uppercase tracking-wider text-blue-700">
           Decision Board
         </a>
-        <div className="flex flex-wrap items-center gap-2">
+        <div className="flex min-h-8 flex-wrap items-center gap-2">
           {isViewer && (
             <span
               className="rounded-full bg-slate-800 px-3 py-1 text-sm font-semibold text-white"
@@ -162,7 +163,8 @@ export function BoardView({
               View only
             </span>
           )}
-          <StatusPills connection={conn.connection} save={conn.save} readOnly={readOnly} />
+          {/* Whether anything is unsaved is unknown until this browser's copy has loaded. */}
+          <StatusPills connection={conn.connection} save={conn.save} readOnly={readOnly || !conn.docReady} />
         </div>
       </div>
       {lastError && (

@@ -36,7 +36,7 @@ export class SqliteStore implements BoardStore {
   private readonly db: Database.Database;
   private readonly stmts;
   /** The file's identity when opened: a write to a deleted or replaced file would be lost. */
-  private readonly fileId: { dev: number; ino: number } | null;
+  private readonly fileId: { dev: number; ino: number };
   private secret: Uint8Array | null = null;
   /** The last failure that showed the storage broken, for the health check. */
   private lastFailure: { at: number; message: string } | null = null;
@@ -45,18 +45,15 @@ export class SqliteStore implements BoardStore {
     private readonly file: string,
     options: { synchronous?: 'NORMAL' | 'FULL' } = {},
   ) {
-    if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
-    if (file === ':memory:') this.fileId = null;
-    else {
-      const st = fs.statSync(file);
-      this.fileId = { dev: st.dev, ino: st.ino };
-    }
+    const st = fs.statSync(file);
+    this.fileId = { dev: st.dev, ino: st.ino };
     this.watchFailures();
     this.stmts = {
       insertBoard: this.db.prepare(
@@ -139,7 +136,6 @@ export class SqliteStore implements BoardStore {
    * to the unlinked file, and everything acknowledged from then on would be lost on restart.
    */
   private assertIntact(): void {
-    if (!this.fileId) return;
     let st: fs.Stats;
     try {
       st = fs.statSync(this.file);

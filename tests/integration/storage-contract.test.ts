@@ -704,6 +704,45 @@ describe('SqliteStore file', () => {
     await expect(store.upsertScore(scoreRow('board-a'))).rejects.toThrow(/missing/);
   });
 
+  it('[D11] with its file replaced under it, the store refuses every write and fails its health check', async () => {
+    const store = new SqliteStore(file);
+    open.push(store);
+    await store.createBoard(boardRow('board-a'), bytes(1));
+    const other = path.join(dir, 'other.sqlite');
+    new Database(other).close();
+    fs.renameSync(other, file);
+    await expect(store.checkHealth()).rejects.toThrow(/replaced/);
+    await expect(store.appendUpdates('board-a', [bytes(2)])).rejects.toThrow(/replaced/);
+  });
+
+  it('creates the directory of its file when it does not exist yet', async () => {
+    const nested = path.join(dir, 'a', 'b', 'decision-board.sqlite');
+    const store = new SqliteStore(nested);
+    open.push(store);
+    await store.createBoard(boardRow('board-a'), bytes(1));
+    expect(fs.existsSync(nested)).toBe(true);
+  });
+
+  it('[D11] an ordinary refusal (a duplicate board) is not broken storage: the health check still passes', async () => {
+    const store = new SqliteStore(file);
+    open.push(store);
+    await store.createBoard(boardRow('board-a'), bytes(1));
+    await expect(store.createBoard(boardRow('board-a'), bytes(2))).rejects.toThrow();
+    await expect(store.checkHealth()).resolves.toBeUndefined();
+  });
+
+  it('[D11] the health check leaves no transaction open: it can run again, and writes after it are durable', async () => {
+    const store = new SqliteStore(file);
+    open.push(store);
+    await store.checkHealth();
+    await store.checkHealth();
+    await store.createBoard(boardRow('board-a'), bytes(1));
+    await store.close();
+    const again = new SqliteStore(file);
+    open.push(again);
+    expect(await again.getBoard('board-a')).not.toBeNull();
+  });
+
   it('[D11] a failure that shows the storage broken (a corrupt page) makes the health check fail for a while', async () => {
     const first = new SqliteStore(file);
     for (let i = 0; i < 40; i++) await first.createBoard(boardRow(`board-${i}`), bytes(i, 4000));

@@ -340,6 +340,7 @@ function runStorageContract(name: string, makeStore: () => Promise<StoreHarness>
         );
         await store.appendUpdates('board-a', [bytes(3)], [{ clientId: 7, owner: 'p-2' }]);
         await store.appendUpdates('board-b', [bytes(12)], [{ clientId: 7, owner: 'p-9' }]);
+        await store.appendUpdates('board-b', [bytes(13)]); // no owners: records none
         const owners = async (id: string) =>
           (await store.listDocClients(id)).sort((a, b) => a.clientId - b.clientId);
         expect(await owners('board-a')).toEqual([

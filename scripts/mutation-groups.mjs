@@ -9,8 +9,12 @@ export const MUTATION_GROUPS = {
     mutate: ['lib/consensus.ts'],
     tests: ['tests/unit/consensus.test.ts'],
   },
+  escape: {
+    mutate: ['lib/markdown-escape.ts'],
+    tests: ['tests/unit/decision-record.test.ts'],
+  },
   record: {
-    mutate: ['lib/decision-record*.ts', 'lib/markdown-escape.ts'],
+    mutate: ['lib/decision-record*.ts'],
     tests: ['tests/unit/decision-record.test.ts'],
   },
   guard: {

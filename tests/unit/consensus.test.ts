@@ -814,6 +814,20 @@ describe('edges found by mutation testing', () => {
     }
   });
 
+  it('[C4] a negative or non-finite weight is read as 0 by the sensitivity too', () => {
+    const input = board({
+      weights: { x: 3, y: 0, z: 2 },
+      options: ['a', 'b'],
+      participants: ['p', 'q'],
+      scores: { x: { a: [4, 5], b: [2, 3] }, y: { a: [1, 2], b: [5, 5] }, z: { a: [3, 3], b: [4, 4] } },
+    });
+    const expected = computeConsensus(input).sensitivity;
+    expect(expected.find((s) => s.criterionId === 'y')?.newLeaderId).toBe('b');
+    for (const weight of [-3, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(computeConsensus(withWeight(input, 1, weight)).sensitivity).toEqual(expected);
+    }
+  });
+
   it('[C2] duplicate ids count once; an empty cell has no min or max; a board without criteria is 0% complete', () => {
     const input = board({
       weights: { x: 1 },

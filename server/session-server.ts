@@ -340,6 +340,7 @@ export class SessionServer {
       handle(command((c, p) => this.commands.spectate(c, p), 'participant')),
     );
     socket.on(EVENTS.ballotCast, handle(command((c, p) => this.commands.castBallot(c, p), 'participant')));
+    socket.on(EVENTS.ballotKeep, handle(command((c, p) => this.commands.keepCarried(c, p), 'participant')));
     socket.on(EVENTS.evidenceAdd, handle(command((c, p) => this.commands.addEvidence(c, p), 'participant')));
     socket.on(EVENTS.roundStart, handle(command((c, p) => this.commands.startRound(c, p), 'facilitator')));
     socket.on(EVENTS.roundReveal, handle(command((c, p) => this.commands.revealRound(c, p), 'facilitator')));

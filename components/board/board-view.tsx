@@ -1,8 +1,8 @@
 'use client';
 
 import { useMemo } from 'react';
-import { EVENTS } from '@/lib/protocol';
-import { roundConsensus } from '@/lib/round-consensus';
+import { ABSTAIN, EVENTS } from '@/lib/protocol';
+import { abstentionsByCell, roundConsensus } from '@/lib/round-consensus';
 import type { BoardConnection } from '../use-board-connection';
 import { useBoardSnapshot } from '../use-board-snapshot';
 import { useCommands } from '../use-commands';
@@ -52,6 +52,7 @@ export function BoardView({
         : null,
     [board, latestVisible, session],
   );
+  const abstentions = useMemo(() => abstentionsByCell(latestVisible?.scores ?? []), [latestVisible]);
   const leaderId = useMemo(
     () =>
       session && latestRevealed
@@ -69,7 +70,8 @@ export function BoardView({
       return (
         <ScoreCell
           scale={session.settings.scale}
-          value={mine?.value ?? null}
+          value={mine === undefined ? null : (mine.value ?? ABSTAIN)}
+          carried={mine?.carried === true}
           rationale={mine?.rationale ?? ''}
           criterionName={criterion?.name ?? ''}
           optionName={option?.name ?? ''}
@@ -87,8 +89,19 @@ export function BoardView({
       );
     }
     const cell = summary?.result.cells.find((c) => c.criterionId === criterionId && c.optionId === optionId);
+    const abstained = abstentions.get(`${criterionId}\u0000${optionId}`)?.length ?? 0;
     if (!cell || cell.n === 0) {
-      return <span className="text-sm text-slate-400">{current ? 'not scored' : 'no scores yet'}</span>;
+      return (
+        <span className="text-sm text-slate-500">
+          {abstained > 0
+            ? `${abstained} abstained, no scores`
+            : current?.status === 'open' && current.scores === null
+              ? `sealed until the reveal · ${current.finished} of ${current.voters} finished`
+              : current
+                ? 'not scored'
+                : 'no scores yet'}
+        </span>
+      );
     }
     const band = BAND_STYLE[cell.agreement];
     return (
@@ -97,6 +110,7 @@ export function BoardView({
         <div className={`mt-1 inline-block rounded px-1.5 text-xs font-semibold ring-1 ${band.className}`}>
           {band.label}
         </div>
+        {abstained > 0 && <div className="text-xs text-slate-600">{abstained} abstained</div>}
       </div>
     );
   };

@@ -4,7 +4,7 @@ import { useMemo, useState } from 'react';
 import type { BoardSnapshot } from '@/lib/board-types';
 import type { CellStats, ConsensusResult } from '@/lib/consensus-types';
 import type { SessionState } from '@/lib/protocol';
-import { type NamedParticipant, roundConsensus } from '@/lib/round-consensus';
+import { abstentionsByCell, type NamedParticipant, roundConsensus } from '@/lib/round-consensus';
 import { BAND_STYLE, fmt } from './agreement';
 import { OptionsChart } from './options-chart';
 
@@ -48,6 +48,7 @@ export function ConsensusMatrix({ board, session }: { board: BoardSnapshot; sess
     () => (previous ? roundConsensus(board, previous, session.roster, scale) : null),
     [board, previous, session.roster, scale],
   );
+  const abstentions = useMemo(() => abstentionsByCell(round?.scores ?? []), [round]);
   if (!round || !computed) return null;
   const { result, participants } = computed;
   const optionName = (id: string | null) => board.options.find((o) => o.id === id)?.name || 'Unnamed option';
@@ -179,6 +180,7 @@ export function ConsensusMatrix({ board, session }: { board: BoardSnapshot; sess
                 {board.options.map((o) => {
                   const s = cell(c.id, o.id);
                   if (!s) return <td key={o.id} />;
+                  const abstained = abstentions.get(`${c.id}\u0000${o.id}`) ?? [];
                   const band = BAND_STYLE[s.agreement];
                   return (
                     <td
@@ -198,8 +200,13 @@ export function ConsensusMatrix({ board, session }: { board: BoardSnapshot; sess
                         median · mean {fmt(s.mean)} · spread {s.min ?? '–'}–{s.max ?? '–'} · sd {fmt(s.sd, 2)}{' '}
                         · r<sub>wg</sub> {fmt(s.rwg, 2)} · n={s.n}
                       </div>
+                      {abstained.length > 0 && (
+                        <div className="text-sm text-slate-700" data-testid="abstained">
+                          {abstained.length} abstained (don’t know)
+                        </div>
+                      )}
                       <Movement now={s} before={prevCell(c.id, o.id)} />
-                      {s.scores.length > 0 && (
+                      {s.scores.length + abstained.length > 0 && (
                         <details className="mt-1 text-sm">
                           <summary className="cursor-pointer text-slate-600">Scores</summary>
                           <ul className="mt-1 space-y-0.5">
@@ -207,6 +214,14 @@ export function ConsensusMatrix({ board, session }: { board: BoardSnapshot; sess
                               <li key={x.participantId}>
                                 <strong className="tabular-nums">{x.value}</strong>{' '}
                                 {who.get(x.participantId) ?? 'Someone'}
+                                {x.rationale ? (
+                                  <span className="text-slate-600"> — “{x.rationale}”</span>
+                                ) : null}
+                              </li>
+                            ))}
+                            {abstained.map((x) => (
+                              <li key={x.participantId}>
+                                <strong>?</strong> {who.get(x.participantId) ?? 'Someone'} abstained
                                 {x.rationale ? (
                                   <span className="text-slate-600"> — “{x.rationale}”</span>
                                 ) : null}

@@ -1,5 +1,6 @@
 'use client';
 
+import { useState } from 'react';
 import type { BoardSnapshot } from '@/lib/board-types';
 import { EVENTS, SCALES, type SessionState } from '@/lib/protocol';
 import type { CommandSender } from '../use-commands';
@@ -28,6 +29,9 @@ export function RoundBar({
   const totalCells = board.criteria.length * board.options.length;
   const finished = open ? `${open.finished} of ${open.voters} finished.` : '';
   const anonymous = open?.anonymous ? ' Anonymous: scores show under pseudonyms, for good.' : '';
+  const [carryOver, setCarryOver] = useState(true);
+  const carried = open?.mine.filter((m) => m.carried).length ?? 0;
+  const start = (mode: 'blind' | 'open') => void send(EVENTS.roundStart, { mode, carryOver });
 
   return (
     <section
@@ -62,7 +66,7 @@ export function RoundBar({
                 type="button"
                 className={`${btn} bg-blue-700 text-white hover:bg-blue-800`}
                 disabled={locked || totalCells === 0}
-                onClick={() => void send(EVENTS.roundStart, { mode: 'blind' })}
+                onClick={() => start('blind')}
               >
                 Start blind round
               </button>
@@ -70,7 +74,7 @@ export function RoundBar({
                 type="button"
                 className={`${btn} bg-white ring-1 ring-slate-300 hover:bg-slate-100`}
                 disabled={locked || totalCells === 0}
-                onClick={() => void send(EVENTS.roundStart, { mode: 'open' })}
+                onClick={() => start('open')}
               >
                 Start open round
               </button>
@@ -87,6 +91,28 @@ export function RoundBar({
           )}
         </div>
       </div>
+
+      {open && carried > 0 && me && !me.spectator && !locked && (
+        <div
+          className="flex flex-wrap items-center justify-between gap-3 rounded-lg bg-amber-50 p-3 text-amber-950 ring-1 ring-amber-300"
+          data-testid="carried-notice"
+        >
+          <p>
+            <strong>
+              {carried} of your scores {carried === 1 ? 'is' : 'are'} carried over from round{' '}
+              {open.number - 1}.
+            </strong>{' '}
+            Change the ones you changed your mind on, then keep the rest.
+          </p>
+          <button
+            type="button"
+            className={`${btn} bg-amber-700 text-white hover:bg-amber-800`}
+            onClick={() => void send(EVENTS.ballotKeep, { roundId: open.id })}
+          >
+            Keep my other {carried} score{carried === 1 ? '' : 's'}
+          </button>
+        </div>
+      )}
 
       {open && open.progress.length > 0 && (
         <ul className="flex flex-wrap gap-2" aria-label="Who has finished" data-testid="progress-list">
@@ -122,6 +148,17 @@ export function RoundBar({
         )}
         {isFacilitator && (
           <>
+            {!open && round && (
+              <label className="inline-flex items-center gap-2">
+                <input
+                  type="checkbox"
+                  className="h-5 w-5"
+                  checked={carryOver}
+                  onChange={(e) => setCarryOver(e.target.checked)}
+                />
+                Next round starts from everyone’s previous scores
+              </label>
+            )}
             <label className="inline-flex items-center gap-2">
               <input
                 type="checkbox"

@@ -4,6 +4,8 @@
  * the lead to the criteria weights, contested and comparative evidence, notes, review date and
  * sources.
  */
+
+import { CLOSE_CALL_POINTS, isCloseCall } from './consensus';
 import type { ConsensusResult, ParticipantPreference } from './consensus-types';
 import {
   anyScored,
@@ -64,6 +66,9 @@ function matrixSubsection(ctx: RecordContext): string[] {
   if (consensus.leaderId !== null) {
     blocks.push(
       `Leader: ${quoted(ctx.optionName(consensus.leaderId))}, ahead of the next option by ${formatStat(consensus.margin)}` +
+        (isCloseCall(consensus.margin)
+          ? ` — too close to call (under ${CLOSE_CALL_POINTS} of a point on the scale)`
+          : '') +
         (consensus.support === null
           ? '.'
           : `; ${formatPercent(consensus.support)} of participants with a preference prefer it.`),

@@ -38,6 +38,7 @@ export function RoundBar({
       aria-label="Scoring round"
       className="space-y-3 rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200"
       data-testid="round-bar"
+      data-round-id={round?.id}
     >
       <div className="flex flex-wrap items-center justify-between gap-3">
         <div>

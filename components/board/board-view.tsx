@@ -199,6 +199,13 @@ export function BoardView({
               doc={conn.doc}
               board={board}
               readOnly={readOnly}
+              structureLockedReason={
+                current?.status === 'open'
+                  ? `Criteria, options and weights are frozen while round ${current.number} is open.`
+                  : session?.settings.structureEditors === 'facilitator' && !isFacilitator
+                    ? 'Only the facilitator changes criteria, options and weights on this board.'
+                    : null
+              }
               renderCell={renderCell}
               renderEvidenceForm={
                 readOnly

@@ -179,6 +179,21 @@ export function RoundBar({
               Anonymous rounds: hide who gave which score (from the next round on; a round keeps its setting)
             </label>
             <label className="inline-flex items-center gap-2">
+              Criteria, options and weights can be changed by
+              <select
+                className="rounded-md border border-slate-300 px-2 py-1"
+                value={session.settings.structureEditors}
+                onChange={(e) =>
+                  void send(EVENTS.boardSetStructureEditors, {
+                    editors: e.target.value === 'facilitator' ? 'facilitator' : 'everyone',
+                  })
+                }
+              >
+                <option value="everyone">everyone</option>
+                <option value="facilitator">only me (the facilitator)</option>
+              </select>
+            </label>
+            <label className="inline-flex items-center gap-2">
               Scale
               <select
                 className="rounded-md border border-slate-300 px-2 py-1"

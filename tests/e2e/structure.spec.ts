@@ -1,0 +1,42 @@
+import { expect, joinAs, person, test } from './fixtures';
+
+test('[R7] the facilitator reserves structure to themself; a removed criterion comes back with undo, for everyone; a round freezes it', async ({
+  browser,
+  server,
+}) => {
+  const res = await fetch(`${server.url}/api/boards`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ template: 'django-vs-node' }),
+  });
+  const board = (await res.json()) as { links: { participant: string; facilitator: string } };
+  const fran = await person(browser);
+  await fran.goto(board.links.facilitator);
+  await joinAs(fran, 'Fran');
+  const alice = await person(browser);
+  await alice.setViewportSize({ width: 390, height: 844 });
+  await alice.goto(board.links.participant);
+  await joinAs(alice, 'Alice');
+  await expect(alice.getByRole('button', { name: 'Remove Cost' })).toBeVisible();
+
+  await fran.getByLabel('Criteria, options and weights can be changed by').selectOption('facilitator');
+  await expect(alice.getByTestId('structure-locked')).toHaveText(
+    '🔒 Only the facilitator changes criteria, options and weights on this board.',
+  );
+  await expect(alice.getByRole('button', { name: 'Remove Cost' })).toHaveCount(0);
+  await expect(alice.getByRole('button', { name: /Increase weight of/ })).toHaveCount(0);
+
+  fran.once('dialog', (d) => void d.accept());
+  await fran.getByRole('button', { name: 'Remove Cost' }).click();
+  await expect(alice.getByTestId('criterion-cost')).toHaveCount(0);
+  await fran.getByRole('button', { name: 'Undo: remove “Cost”' }).click();
+  await expect(alice.getByTestId('criterion-cost')).toBeVisible();
+  await expect(fran.getByTestId('criterion-cost')).toBeVisible();
+
+  await fran.getByRole('button', { name: 'Start blind round' }).click();
+  await expect(fran.getByTestId('structure-locked')).toHaveText(
+    '🔒 Criteria, options and weights are frozen while round 1 is open.',
+  );
+  await expect(fran.getByRole('button', { name: 'Remove Cost' })).toHaveCount(0);
+  await expect(fran.getByTestId('undo')).toBeDisabled();
+});

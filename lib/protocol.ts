@@ -32,6 +32,7 @@ export const EVENTS = {
   participantRemove: 'participant:remove',
   timerStart: 'timer:start',
   timerStop: 'timer:stop',
+  boardSummon: 'board:summon',
   // server → client
   sessionState: 'session:state',
   docSaved: 'doc:saved',
@@ -245,6 +246,10 @@ export const timerStartPayloadSchema = z
   .object({ seconds: z.number().int().min(10, 'at least 10 seconds').max(3600, 'at most an hour') })
   .strict();
 export const finalizePayloadSchema = z.object({}).strict();
+/** Where the facilitator can bring everyone ("follow the facilitator"). */
+export const SUMMON_TARGETS = ['scores', 'matrix', 'decision'] as const;
+export type SummonTarget = (typeof SUMMON_TARGETS)[number];
+export const summonPayloadSchema = z.object({ target: z.enum(SUMMON_TARGETS) }).strict();
 
 export const evidencePayloadSchema = z
   .object({
@@ -353,6 +358,11 @@ export interface BoardSettingsView {
   structureEditors: StructureEditors;
   /** A countdown everyone sees; endsAt is the server's clock (use serverNow to correct skew). */
   timer: { endsAt: string; seconds: number } | null;
+  /**
+   * The facilitator's latest "bring everyone here" (`board:summon`): pages that follow the
+   * facilitator go there when `seq` changes. Kept in memory only; null until the first one.
+   */
+  summon: { target: SummonTarget; seq: number } | null;
 }
 
 /** Everything this client may see of the session, pushed whole on every change. */
@@ -413,6 +423,7 @@ export interface ClientToServerEvents {
   [EVENTS.participantRemove]: Command<z.input<typeof participantRemovePayloadSchema>>;
   [EVENTS.timerStart]: Command<z.input<typeof timerStartPayloadSchema>>;
   [EVENTS.timerStop]: Command<Record<string, never>>;
+  [EVENTS.boardSummon]: Command<z.input<typeof summonPayloadSchema>>;
 }
 
 // biome-ignore lint/complexity/noBannedTypes: Socket.IO's generic slot; no inter-server events yet.

@@ -11,6 +11,7 @@ import {
   type RosterEntry,
   type RoundView,
   type ScoreView,
+  type SummonTarget,
 } from '@/lib/protocol';
 import type { BoardSettings, ParticipantRow, RoundRow, ScoreRow } from './storage/types';
 
@@ -94,6 +95,8 @@ const scoreKey = (s: Pick<ScoreRow, 'roundId' | 'participantId' | 'criterionId' 
  */
 export class BoardSession {
   timer: { endsAt: string; seconds: number } | null = null;
+  /** The facilitator's latest `board:summon`; in memory only, like the timer. */
+  summon: { target: SummonTarget; seq: number } | null = null;
   private readonly scores = new Map<string, ScoreRow>();
 
   constructor(
@@ -196,6 +199,7 @@ export class BoardSession {
       joinClosed: this.settings.joinClosed,
       structureEditors: this.settings.structureEditors,
       timer: this.timer,
+      summon: this.summon,
     };
   }
 

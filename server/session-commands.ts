@@ -17,6 +17,7 @@ import {
   setScalePayloadSchema,
   setStructureEditorsPayloadSchema,
   spectatePayloadSchema,
+  summonPayloadSchema,
   timerStartPayloadSchema,
   togglePayloadSchema,
 } from '@/lib/protocol';
@@ -227,6 +228,8 @@ export class SessionCommands {
     const at = this.deps.now().toISOString();
     await this.deps.store.revealRound(session.boardId, roundId, at);
     round.revealedAt = at;
+    // The countdown was for scoring: it stops at the reveal instead of running on into the talk.
+    session.timer = null;
   }
 
   async setScale({ session, boardId }: CommandContext, payload: unknown): Promise<void> {
@@ -371,6 +374,12 @@ export class SessionCommands {
 
   async stopTimer({ session }: CommandContext): Promise<void> {
     session.timer = null;
+  }
+
+  /** `board:summon`: brings every page that follows the facilitator to one place. */
+  async summon({ session }: CommandContext, payload: unknown): Promise<void> {
+    const { target } = parse(summonPayloadSchema, payload);
+    session.summon = { target, seq: (session.summon?.seq ?? 0) + 1 };
   }
 
   async updateSettings(session: BoardSession, boardId: string, patch: Partial<BoardSettings>): Promise<void> {

@@ -370,6 +370,7 @@ export class SessionServer {
     );
     socket.on(EVENTS.timerStart, handle(command((c, p) => this.commands.startTimer(c, p), 'facilitator')));
     socket.on(EVENTS.timerStop, handle(command((c) => this.commands.stopTimer(c), 'facilitator')));
+    socket.on(EVENTS.boardSummon, handle(command((c, p) => this.commands.summon(c, p), 'facilitator')));
     socket.on('disconnect', () => {
       const { boardId } = socket.data;
       if (!boardId) return;

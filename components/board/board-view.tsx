@@ -15,6 +15,7 @@ import { DecisionPanel } from './decision-panel';
 import { EvidenceForm } from './evidence-form';
 import { NotesPanel } from './notes-panel';
 import { PresenceList } from './presence-list';
+import { RoundBanner } from './round-banner';
 import { RoundBar } from './round-bar';
 import { ScoreCell } from './score-cell';
 import { SharePanel } from './share-panel';
@@ -190,6 +191,7 @@ export function BoardView({
             )}
             {session && (
               <div className="space-y-2">
+                <RoundBanner session={session} />
                 <Countdown session={session} send={send} />
                 <RoundBar session={session} board={board} send={send} />
               </div>

@@ -149,6 +149,25 @@ export function RoundBar({
         )}
         {isFacilitator && (
           <>
+            <span className="inline-flex flex-wrap items-center gap-2">
+              Bring everyone to
+              {(
+                [
+                  ['scores', 'the scores'],
+                  ['matrix', 'the matrix'],
+                  ['decision', 'the decision'],
+                ] as const
+              ).map(([target, words]) => (
+                <button
+                  key={target}
+                  type="button"
+                  className="rounded-md bg-white px-2 py-1 font-semibold ring-1 ring-slate-300 hover:bg-slate-100"
+                  onClick={() => void send(EVENTS.boardSummon, { target })}
+                >
+                  {words}
+                </button>
+              ))}
+            </span>
             {!open && round && (
               <label className="inline-flex items-center gap-2">
                 <input

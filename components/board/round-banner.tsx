@@ -56,7 +56,14 @@ const TONES: Record<Banner['tone'], string> = {
  * readers) with a "go there" button; and, for pages that follow the facilitator, a jump to
  * where the facilitator brings everyone (`board:summon`).
  */
-export function RoundBanner({ session }: { session: SessionState }) {
+export function RoundBanner({
+  session,
+  showFollowToggle = true,
+}: {
+  session: SessionState;
+  /** The presenter view always follows: it has no toggle. */
+  showFollowToggle?: boolean;
+}) {
   const previous = useRef<SessionState | null>(null);
   const [banner, setBanner] = useState<Banner | null>(null);
   const [follow, setFollow] = useState(true);
@@ -120,7 +127,7 @@ export function RoundBanner({ session }: { session: SessionState }) {
           </div>
         </div>
       )}
-      {session.role !== 'facilitator' && (
+      {session.role !== 'facilitator' && showFollowToggle && (
         <label className="inline-flex items-center gap-2 text-sm">
           <input
             type="checkbox"

@@ -101,6 +101,17 @@ export function SharePanel({
           note="Read-only: watch the board and the results, no editing or voting."
         />
       )}
+      {viewerLink && (
+        <a
+          href={`${viewerLink}/present`}
+          target="_blank"
+          rel="noopener"
+          className="block rounded-lg bg-slate-900 px-3 py-2 text-center font-semibold text-white hover:bg-slate-700"
+          data-testid="presenter-link"
+        >
+          Open the presenter view (for the projector)
+        </a>
+      )}
       {facilitatorLink && (
         <CopyField
           label="Facilitator link (private)"

@@ -1,6 +1,6 @@
 'use client';
 
-import { useMemo } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { ABSTAIN, EVENTS } from '@/lib/protocol';
 import { abstentionsByCell, roundConsensus } from '@/lib/round-consensus';
 import type { BoardConnection } from '../use-board-connection';
@@ -21,6 +21,9 @@ import { ScoreCell } from './score-cell';
 import { SharePanel } from './share-panel';
 import { StatusPills } from './status-pills';
 
+/** How long an error toast stays up (unless hovered or focused). */
+const ERROR_TOAST_MS = 8000;
+
 /**
  * A board as one person sees it: participants and the facilitator edit and score;
  * viewers (and everyone while the board is locked) read.
@@ -36,6 +39,16 @@ export function BoardView({
 }) {
   const board = useBoardSnapshot(conn.doc);
   const { send, lastError, clearError } = useCommands(conn.socket);
+  // An error toast goes away by itself after a while (it stays while the pointer is on it).
+  const [toastHeld, setToastHeld] = useState(false);
+  // clearError is a new function on every render: kept in a ref so state pushes do not restart the timer.
+  const clearErrorRef = useRef(clearError);
+  clearErrorRef.current = clearError;
+  useEffect(() => {
+    if (!lastError || toastHeld) return;
+    const t = setTimeout(() => clearErrorRef.current(), ERROR_TOAST_MS);
+    return () => clearTimeout(t);
+  }, [lastError, toastHeld]);
   const session = conn.session;
   const isViewer = session?.role === 'viewer';
   // The session channel referees the board's status; the document only mirrors it.
@@ -149,6 +162,10 @@ export function BoardView({
         <div
           role="alert"
           className="fixed inset-x-3 bottom-3 z-50 mx-auto flex max-w-xl items-center justify-between gap-3 rounded-xl bg-red-700 px-4 py-3 text-white shadow-lg"
+          onMouseEnter={() => setToastHeld(true)}
+          onMouseLeave={() => setToastHeld(false)}
+          onFocus={() => setToastHeld(true)}
+          onBlur={() => setToastHeld(false)}
         >
           <span>{lastError}</span>
           <button type="button" onClick={clearError} className="rounded px-2 font-bold" aria-label="Dismiss">

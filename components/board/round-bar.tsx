@@ -43,13 +43,18 @@ export function RoundBar({
       <div className="flex flex-wrap items-center justify-between gap-3">
         <div>
           <h2 className="text-xl font-bold" data-testid="round-status">
-            {!round
-              ? 'No scoring round yet'
-              : open
-                ? `Round ${open.number} · ${open.mode === 'blind' ? 'blind' : 'open'}${open.anonymous ? ' · anonymous' : ''} · scoring`
-                : `Round ${round.number}${round.anonymous ? ' · anonymous' : ''} revealed`}
+            {session.settings.status === 'finalized'
+              ? `Decided: ${board.options.find((o) => o.id === board.decision.chosenOptionId)?.name || 'no option chosen'}`
+              : !round
+                ? 'No scoring round yet'
+                : open
+                  ? `Round ${open.number} · ${open.mode === 'blind' ? 'blind' : 'open'}${open.anonymous ? ' · anonymous' : ''} · scoring`
+                  : `Round ${round.number}${round.anonymous ? ' · anonymous' : ''} revealed`}
           </h2>
           <p className="text-sm text-slate-600">
+            {session.settings.status === 'finalized'
+              ? `Finalized after ${session.rounds.length} round${session.rounds.length === 1 ? '' : 's'}. `
+              : ''}
             {open
               ? open.mode === 'blind'
                 ? `Scores stay hidden until the reveal. ${finished}${anonymous}`

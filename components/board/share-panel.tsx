@@ -36,6 +36,10 @@ function CopyField({
           readOnly
           value={value}
           onFocus={(e) => e.currentTarget.select()}
+          // Links differ only at their end (/b/…, #key=…, /v/…): show the end, not the shared host.
+          ref={(el) => {
+            if (el) el.scrollLeft = el.scrollWidth;
+          }}
           className="min-w-0 flex-1 rounded-md border border-slate-300 bg-slate-50 px-2 py-1 font-mono text-sm"
         />
         <button

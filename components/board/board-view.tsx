@@ -5,9 +5,11 @@ import { ABSTAIN, EVENTS } from '@/lib/protocol';
 import { abstentionsByCell, roundConsensus } from '@/lib/round-consensus';
 import type { BoardConnection } from '../use-board-connection';
 import { useBoardSnapshot } from '../use-board-snapshot';
+import { useChangeLog } from '../use-change-log';
 import { useCommands } from '../use-commands';
 import { BAND_STYLE, fmt } from './agreement';
 import { BoardHeader } from './board-header';
+import { ChangeStrip } from './change-strip';
 import { ConsensusMatrix } from './consensus-matrix';
 import { Countdown } from './countdown';
 import { CriteriaGrid } from './criteria-grid';
@@ -54,6 +56,7 @@ export function BoardView({
   // The session channel referees the board's status; the document only mirrors it.
   const readOnly = isViewer || (session?.settings.status ?? board.status) !== 'open';
   const isFacilitator = session?.role === 'facilitator';
+  const changes = useChangeLog(conn.awareness, session?.you?.name ?? null);
   const me = session?.roster.find((p) => p.id === session.you?.participantId);
   const current = session?.rounds.at(-1);
   const scoring = current?.status === 'open' && me && !me.spectator && !readOnly ? current : null;
@@ -214,6 +217,7 @@ export function BoardView({
               </div>
             )}
             {session && <ConsensusMatrix board={board} session={session} />}
+            <ChangeStrip entries={changes.entries} />
             <CriteriaGrid
               doc={conn.doc}
               board={board}
@@ -226,6 +230,7 @@ export function BoardView({
                     : null
               }
               renderCell={renderCell}
+              onStructureEdit={changes.announce}
               renderEvidenceForm={
                 readOnly
                   ? undefined

@@ -32,6 +32,8 @@ export interface CriteriaGridProps {
    * only the facilitator may), or null. The server enforces it; this only says so.
    */
   structureLockedReason?: string | null;
+  /** Tells the others what this person just changed ("removed “Cost”"): the who-changed strip. */
+  onStructureEdit?: (what: string) => void;
 }
 
 const smallBtn =
@@ -90,11 +92,21 @@ export function CriteriaGrid({
   renderCell,
   renderEvidenceForm,
   structureLockedReason = null,
+  onStructureEdit,
 }: CriteriaGridProps) {
   const totalWeight = board.criteria.reduce((s, c) => s + c.weight, 0);
   const structure = !readOnly && structureLockedReason === null;
-  const { label: undoLabel, undo, labelled } = useUndo(doc);
-  const optionProps = { canRemove: structure, onRemove: labelled };
+  const { label: undoLabel, undo, labelled: undoable } = useUndo(doc);
+  /** One undo step, labelled for the undo button, and said to the others in the past tense. */
+  const labelled = (what: string, edit: () => void, said?: string) => {
+    undoable(what, edit);
+    onStructureEdit?.(said ?? what);
+  };
+  const optionProps = {
+    canRemove: structure,
+    onRemove: (what: string, remove: () => void) =>
+      labelled(what, remove, what.replace(/^remove/, 'removed the option')),
+  };
   const columns = `minmax(13rem, 1.4fr) 8.5rem repeat(${Math.max(1, board.options.length)}, minmax(11.5rem, 1fr))`;
 
   return (
@@ -140,8 +152,10 @@ export function CriteriaGrid({
               className="rounded-lg bg-blue-700 px-3 py-2 font-semibold text-white hover:bg-blue-800 disabled:opacity-40"
               disabled={board.criteria.length >= LIMITS.MAX_CRITERIA}
               onClick={() =>
-                labelled('add a criterion', () =>
-                  addCriterion(doc, { id: newId(), name: 'New criterion', description: '', weight: 3 }),
+                labelled(
+                  'add a criterion',
+                  () => addCriterion(doc, { id: newId(), name: 'New criterion', description: '', weight: 3 }),
+                  'added a criterion',
                 )
               }
             >
@@ -233,7 +247,13 @@ export function CriteriaGrid({
                         className={smallBtn}
                         aria-label={`Move ${c.name} up`}
                         disabled={index === 0}
-                        onClick={() => moveCriterion(doc, c.id, index - 1)}
+                        onClick={() =>
+                          labelled(
+                            `move “${c.name}” up`,
+                            () => moveCriterion(doc, c.id, index - 1),
+                            `moved “${c.name}” up`,
+                          )
+                        }
                       >
                         ↑
                       </button>
@@ -242,7 +262,13 @@ export function CriteriaGrid({
                         className={smallBtn}
                         aria-label={`Move ${c.name} down`}
                         disabled={index === board.criteria.length - 1}
-                        onClick={() => moveCriterion(doc, c.id, index + 1)}
+                        onClick={() =>
+                          labelled(
+                            `move “${c.name}” down`,
+                            () => moveCriterion(doc, c.id, index + 1),
+                            `moved “${c.name}” down`,
+                          )
+                        }
                       >
                         ↓
                       </button>
@@ -254,7 +280,11 @@ export function CriteriaGrid({
                           if (
                             window.confirm(`Remove the criterion “${c.name}” for everyone? You can undo it.`)
                           )
-                            labelled(`remove “${c.name}”`, () => removeCriterion(doc, c.id));
+                            labelled(
+                              `remove “${c.name}”`,
+                              () => removeCriterion(doc, c.id),
+                              `removed the criterion “${c.name}”`,
+                            );
                         }}
                       >
                         Remove
@@ -267,7 +297,13 @@ export function CriteriaGrid({
                   share={totalWeight > 0 ? c.weight / totalWeight : 0}
                   criterionName={c.name}
                   readOnly={!structure}
-                  onChange={(weight) => updateCriterion(doc, c.id, { weight })}
+                  onChange={(weight) =>
+                    labelled(
+                      `weight of “${c.name}”`,
+                      () => updateCriterion(doc, c.id, { weight }),
+                      `set the weight of “${c.name}” from ${c.weight} to ${weight}`,
+                    )
+                  }
                 />
                 {board.options.map((o) => (
                   <div

@@ -1,6 +1,6 @@
 import { expect, joinAs, person, test } from './fixtures';
 
-test('[R7] the facilitator reserves structure to themself; a removed criterion comes back with undo, for everyone; a round freezes it', async ({
+test('[R7] the facilitator reserves structure to themself; everyone sees who removed a criterion, which comes back with undo for everyone; a round freezes it', async ({
   browser,
   server,
 }) => {
@@ -29,6 +29,9 @@ test('[R7] the facilitator reserves structure to themself; a removed criterion c
   fran.once('dialog', (d) => void d.accept());
   await fran.getByRole('button', { name: 'Remove Cost' }).click();
   await expect(alice.getByTestId('criterion-cost')).toHaveCount(0);
+  // Who changed what: Alice's strip names Fran; Fran's own says "You".
+  await expect(fran.getByTestId('change-strip')).toContainText('You removed the criterion “Cost”');
+  await expect(alice.getByTestId('change-strip')).toContainText('Fran removed the criterion “Cost”');
   await fran.getByRole('button', { name: 'Undo: remove “Cost”' }).click();
   await expect(alice.getByTestId('criterion-cost')).toBeVisible();
   await expect(fran.getByTestId('criterion-cost')).toBeVisible();

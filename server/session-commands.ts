@@ -123,7 +123,7 @@ export class SessionCommands {
   }
 
   /** `ballot:keep`: the caller keeps every score carried into the round as it is. */
-  async keepCarried({ session, boardId, me }: CommandContext, payload: unknown): Promise<void> {
+  async keepCarried({ session, me }: CommandContext, payload: unknown): Promise<void> {
     const { roundId } = parse(ballotKeepPayloadSchema, payload);
     ensure(
       session.settings.status === 'open',

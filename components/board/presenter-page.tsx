@@ -38,7 +38,7 @@ export function PresenterPage({ viewerKey }: { viewerKey: string }) {
         <p className="text-3xl text-slate-500">Connecting…</p>
       ) : (
         <>
-          <RoundBanner session={session} showFollowToggle={false} />
+          <RoundBanner session={session} showFollowToggle={false} inline />
           <Stage session={session} board={board} />
         </>
       )}

@@ -59,10 +59,13 @@ const TONES: Record<Banner['tone'], string> = {
 export function RoundBanner({
   session,
   showFollowToggle = true,
+  inline = false,
 }: {
   session: SessionState;
   /** The presenter view always follows: it has no toggle. */
   showFollowToggle?: boolean;
+  /** In the page's flow, in large type (the presenter view), instead of floating over it. */
+  inline?: boolean;
 }) {
   const previous = useRef<SessionState | null>(null);
   const [banner, setBanner] = useState<Banner | null>(null);
@@ -99,7 +102,7 @@ export function RoundBanner({
       </div>
       {banner && (
         <div
-          className={`fixed inset-x-2 top-2 z-40 mx-auto flex max-w-3xl flex-wrap items-center justify-between gap-3 rounded-xl px-4 py-3 text-lg shadow-xl ${TONES[banner.tone]}`}
+          className={`${inline ? 'text-4xl' : 'fixed inset-x-2 top-2 z-40 mx-auto max-w-3xl text-lg shadow-xl'} flex flex-wrap items-center justify-between gap-3 rounded-xl px-4 py-3 ${TONES[banner.tone]}`}
           data-testid="round-banner"
         >
           <strong>{banner.text}</strong>

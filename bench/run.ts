@@ -36,6 +36,13 @@ const WORK = path.join(ROOT, 'bench/.work');
 const args = new Set(process.argv.slice(2));
 const started = performance.now();
 
+/** Keeps the Lighthouse section `npm run lighthouse` wrote into the report (it is not ours to measure). */
+function keepLighthouse(out: string, report: string): string {
+  const old = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '';
+  const section = /<!-- lighthouse:start -->[\s\S]*<!-- lighthouse:end -->/.exec(old)?.[0];
+  return section ? `${report.trimEnd()}\n\n${section}\n` : report;
+}
+
 function log(msg: string): void {
   const t = ((performance.now() - started) / 1000).toFixed(0).padStart(4);
   console.log(`[${t}s] ${msg}`);
@@ -223,7 +230,7 @@ async function main(): Promise<void> {
     const out = results.quick
       ? path.join(WORK, 'BENCHMARKS.quick.md')
       : path.join(ROOT, 'docs/BENCHMARKS.md');
-    fs.writeFileSync(out, renderReport(results));
+    fs.writeFileSync(out, keepLighthouse(out, renderReport(results)));
     log(`wrote ${path.relative(ROOT, out)} from bench/.work/last-run.json`);
     return;
   }
@@ -258,7 +265,7 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(WORK, 'last-run.json'), `${JSON.stringify(results, null, 2)}\n`);
   const report = renderReport(results);
   const out = quick ? path.join(WORK, 'BENCHMARKS.quick.md') : path.join(ROOT, 'docs/BENCHMARKS.md');
-  fs.writeFileSync(out, report);
+  fs.writeFileSync(out, keepLighthouse(out, report));
   log(`wrote ${path.relative(ROOT, out)}`);
 }
 

@@ -143,7 +143,9 @@ export function useBoardConnection(target: JoinTarget | null): BoardConnection {
     persistence.current = p;
     p.once('synced', () => {
       setSaved(allCommitted(doc, committed));
-      setDocReady(true);
+      // An empty copy (a first visit) is not the board: wait for the server rather than draw an
+      // empty board that the sync then pushes down the page.
+      if (Y.encodeStateVector(doc).length > 1) setDocReady(true);
     });
     return () => {
       doc.off('update', onUpdate);
@@ -169,7 +171,6 @@ export function useBoardConnection(target: JoinTarget | null): BoardConnection {
     setAwareness(ws.awareness);
     ws.on('status', ({ status }: { status: string }) => {
       setWsConnected(status === 'connected');
-      if (status === 'connected') setEverConnected(true);
     });
     ws.on('sync', (synced: boolean) => {
       if (synced) setDocReady(true);
@@ -256,7 +257,6 @@ export function useBoardConnection(target: JoinTarget | null): BoardConnection {
     };
     s.on('connect', () => {
       setSocketConnected(true);
-      setEverConnected(true);
       join();
     });
     s.on('disconnect', () => setSocketConnected(false));
@@ -285,15 +285,46 @@ export function useBoardConnection(target: JoinTarget | null): BoardConnection {
     };
   }, []);
 
+  // The browser knows it is offline before any heartbeat fails: close both channels at once
+  // (nothing sent now could arrive) and open them again when it is back.
+  useEffect(() => {
+    if (!socket) return;
+    const goOffline = () => {
+      socket.disconnect();
+      provider.current?.disconnect();
+    };
+    const goOnline = () => {
+      socket.connect();
+      provider.current?.connect();
+    };
+    window.addEventListener('offline', goOffline);
+    window.addEventListener('online', goOnline);
+    return () => {
+      window.removeEventListener('offline', goOffline);
+      window.removeEventListener('online', goOnline);
+    };
+  }, [socket]);
+
   const connected = wsConnected && socketConnected;
-  const connection: ConnectionStatus = connected
-    ? 'connected'
-    : !online
-      ? 'offline'
+  // "Reconnecting" only after both channels were up once: the first join, where one channel
+  // opens before the other, is still "Connecting".
+  useEffect(() => {
+    if (connected) setEverConnected(true);
+  }, [connected]);
+  // Offline first: a socket not yet closed must not make an offline device say "Connected".
+  const connection: ConnectionStatus = !online
+    ? 'offline'
+    : connected
+      ? 'connected'
       : everConnected
         ? 'reconnecting'
         : 'connecting';
-  const save: SaveStatus = saved ? 'saved' : connected ? 'saving' : 'unsaved-offline';
+  // Before the first connection nothing says the copy is stuck offline: "Saving…", not an alarm.
+  const save: SaveStatus = saved
+    ? 'saved'
+    : online && (connected || connection === 'connecting')
+      ? 'saving'
+      : 'unsaved-offline';
 
   return {
     doc,

@@ -15,11 +15,17 @@ export const MUTATION_GROUPS = {
   },
   guard: {
     mutate: ['server/doc-guard.ts'],
-    tests: ['tests/unit/doc-guard.test.ts'],
+    // The unit tests check the guard's verdicts; the integration tests send it hostile updates
+    // through a real server (cycles, gaps, foreign types) that are awkward to build by hand.
+    tests: [
+      'tests/unit/doc-guard.test.ts',
+      'tests/integration/doc-hardening.test.ts',
+      'tests/integration/doc-policy.test.ts',
+    ],
   },
   storage: {
     mutate: ['server/storage/sqlite-store.ts'],
-    tests: ['tests/integration/storage-contract.test.ts'],
+    tests: ['tests/integration/storage-contract.test.ts', 'tests/integration/storage-health.test.ts'],
   },
   room: {
     mutate: ['server/board-room.ts'],

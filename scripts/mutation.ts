@@ -25,8 +25,24 @@ interface Mutant {
   location: { start: { line: number; column: number } };
 }
 interface Report {
-  files: Record<string, { mutants: Mutant[] }>;
+  files: Record<string, { source: string; mutants: Mutant[] }>;
 }
+
+/**
+ * A surviving mutant judged equivalent by hand (scripts/mutation-equivalents.json): it matches
+ * by file, mutator, replacement and the text of its source line, so it survives edits elsewhere
+ * in the file; an entry that matches no survivor any more is reported as stale.
+ */
+interface Equivalent {
+  file: string;
+  mutator: string;
+  replacement: string;
+  line: string;
+  why: string;
+}
+const EQUIVALENTS_FILE = path.join(ROOT, 'scripts/mutation-equivalents.json');
+const equivalents = JSON.parse(fs.readFileSync(EQUIVALENTS_FILE, 'utf8')) as Equivalent[];
+const used = new Set<Equivalent>();
 
 const { values } = parseArgs({
   options: { group: { type: 'string', multiple: true }, 'report-only': { type: 'boolean' } },
@@ -50,26 +66,48 @@ const DETECTED = new Set(['Killed', 'Timeout']);
 const UNDETECTED = new Set(['Survived', 'NoCoverage']);
 const rows: string[] = [];
 const survivors: string[] = [];
+const norm = (text: string) => text.replace(/\s+/g, ' ').trim();
+const cell = (text: string) => norm(text).replace(/\|/g, '\\|').slice(0, 70);
 for (const group of Object.keys(MUTATION_GROUPS)) {
   const file = path.join(REPORTS, `${group}.json`);
   if (!fs.existsSync(file)) continue;
   const report = JSON.parse(fs.readFileSync(file, 'utf8')) as Report;
-  for (const [name, { mutants }] of Object.entries(report.files).sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [name, { source, mutants }] of Object.entries(report.files).sort(([a], [b]) =>
+    a.localeCompare(b),
+  )) {
+    const lines = source.split('\n');
+    const equivalentOf = (m: Mutant) =>
+      equivalents.find(
+        (e) =>
+          e.file === name &&
+          e.mutator === m.mutatorName &&
+          norm(e.replacement) === norm(m.replacement ?? '') &&
+          norm(e.line) === norm(lines[m.location.start.line - 1] ?? ''),
+      );
     const detected = mutants.filter((m) => DETECTED.has(m.status)).length;
     const undetected = mutants.filter((m) => UNDETECTED.has(m.status));
-    const valid = detected + undetected.length;
+    const explained = undetected.filter((m) => {
+      const e = equivalentOf(m);
+      if (e) used.add(e);
+      return e !== undefined;
+    });
+    const valid = detected + undetected.length - explained.length;
     const score = valid === 0 ? 100 : (detected / valid) * 100;
+    const raw = detected + undetected.length === 0 ? 100 : (detected / (detected + undetected.length)) * 100;
     rows.push(
-      `| \`${name}\` | ${group} | ${mutants.length} | ${detected} | ${undetected.length} | **${score.toFixed(1)}%** |`,
+      `| \`${name}\` | ${group} | ${mutants.length} | ${detected} | ${explained.length} | ${undetected.length - explained.length} | ${raw.toFixed(1)}% | **${score.toFixed(1)}%** |`,
     );
     for (const m of undetected.sort((a, b) => a.location.start.line - b.location.start.line)) {
-      const replacement = (m.replacement ?? '').replace(/\s+/g, ' ').replace(/\|/g, '\\|').slice(0, 70);
+      const e = equivalentOf(m);
       survivors.push(
-        `| \`${name}:${m.location.start.line}\` | ${m.mutatorName} | \`${replacement}\` | ${m.status} | ${m.id} |`,
+        `| \`${name}:${m.location.start.line}\` | ${m.mutatorName} | \`${cell(m.replacement ?? '')}\` | ${e ? `equivalent: ${cell(e.why).slice(0, 200)}` : m.status} |`,
       );
     }
   }
 }
+const stale = equivalents.filter((e) => !used.has(e));
+for (const e of stale)
+  console.warn(`stale equivalent (matches no survivor): ${e.file} ${e.mutator} ${e.line}`);
 
 const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, Node ${process.version}`;
 const table = [
@@ -77,14 +115,16 @@ const table = [
   `Measured ${new Date().toISOString().slice(0, 10)} on ${machine} with \`npm run test:mutation\``,
   `(StrykerJS ${strykerVersion()}, Vitest runner, per-test coverage).`,
   '',
-  '| module | group | mutants | detected | undetected | score |',
-  '|---|---|---:|---:|---:|---:|',
+  'Score = detected / (detected + undetected − equivalent); "raw" counts every undetected mutant.',
+  '',
+  '| module | group | mutants | detected | equivalent | undetected | raw | score |',
+  '|---|---|---:|---:|---:|---:|---:|---:|',
   ...rows,
   '',
-  '<details><summary>Undetected mutants, as Stryker reports them</summary>',
+  '<details><summary>Every undetected mutant, and why it is equivalent where it is</summary>',
   '',
-  '| where | mutator | replacement | status | id |',
-  '|---|---|---|---|---|',
+  '| where | mutator | replacement | status |',
+  '|---|---|---|---|',
   ...survivors,
   '',
   '</details>',

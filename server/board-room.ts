@@ -137,6 +137,7 @@ export class BoardRoom {
     private readonly hooks: RoomHooks,
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
+    private readonly maxBufferedBytes: number = LIMITS.MAX_YJS_BUFFERED_BYTES,
   ) {
     // The server's own awareness state stays empty: it is not a collaborator.
     this.awareness.setLocalState(null);
@@ -489,7 +490,7 @@ export class BoardRoom {
     const ws = conn.socket;
     if (ws.readyState !== ws.OPEN) return;
     // A client that does not read its messages must not make the server buffer them.
-    if (ws.bufferedAmount + message.byteLength > LIMITS.MAX_YJS_BUFFERED_BYTES) {
+    if (ws.bufferedAmount + message.byteLength > this.maxBufferedBytes) {
       this.log.warn('yjs: dropping a connection that does not read', { board: boardTag(this.boardId) });
       ws.terminate();
       return;

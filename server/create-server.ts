@@ -44,6 +44,8 @@ export interface ServerDeps {
   httpTimeouts?: Partial<HttpTimeouts>;
   /** REST rate limits; defaults from HTTP_LIMITS (tests that create many boards lift them). */
   httpRateLimits?: Partial<HttpRateLimitSettings>;
+  /** Unsent bytes kept per document connection; LIMITS.MAX_YJS_BUFFERED_BYTES (tests of slow readers lower it). */
+  yjsMaxBufferedBytes?: number;
 }
 
 /** The document policy of a board whose session is not loaded: read-only, structure frozen. */
@@ -124,7 +126,10 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
       onConnected: (boardId, participantId) => session.sendSavedNotice(boardId, { participantId }),
     },
     log,
-    { clientAddress: (req) => clientAddress(req, config) },
+    {
+      clientAddress: (req) => clientAddress(req, config),
+      ...(deps.yjsMaxBufferedBytes ? { maxBufferedBytes: deps.yjsMaxBufferedBytes } : {}),
+    },
   );
   session.attachDocuments(yjs);
 

@@ -1,6 +1,7 @@
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import { Server, type ServerOptions, type Socket } from 'socket.io';
 import { LIMITS } from '@/lib/limits';
+import { SESSION_PING_INTERVAL_MS, SESSION_PING_TIMEOUT_MS } from '@/lib/presence';
 import {
   type ClientToServerEvents,
   ERROR_CODES,
@@ -116,6 +117,9 @@ export class SessionServer {
       // Other upgrade paths (/yjs) are ours; engine.io must not destroy them.
       destroyUpgrade: false,
       serveClient: false,
+      // Short heartbeats: a vanished phone shows as away within AWAY_WITHIN_MS (lib/presence.ts).
+      pingInterval: SESSION_PING_INTERVAL_MS,
+      pingTimeout: SESSION_PING_TIMEOUT_MS,
       ...(options.allowRequest ? { allowRequest: options.allowRequest } : {}),
     });
     this.io.on('connection', (socket) => this.onConnection(socket));

@@ -57,6 +57,8 @@ export interface YjsServerOptions {
   /** The client's address, for per-address limits (honours a trusted proxy when configured). */
   clientAddress?: (req: IncomingMessage) => string;
   now?: () => number;
+  /** Unsent bytes kept for one connection before it is dropped (LIMITS.MAX_YJS_BUFFERED_BYTES). */
+  maxBufferedBytes?: number;
 }
 
 /**
@@ -79,6 +81,7 @@ export class YjsServer {
   });
   private readonly clientAddress: (req: IncomingMessage) => string;
   private readonly now: () => number;
+  private readonly maxBufferedBytes: number;
 
   constructor(
     private readonly store: BoardStore,
@@ -90,6 +93,7 @@ export class YjsServer {
   ) {
     this.clientAddress = options.clientAddress ?? ((req) => req.socket.remoteAddress ?? 'unknown');
     this.now = options.now ?? Date.now;
+    this.maxBufferedBytes = options.maxBufferedBytes ?? LIMITS.MAX_YJS_BUFFERED_BYTES;
     this.pingTimer = setInterval(() => this.pingAll(), YJS_PING_INTERVAL_MS);
     this.pingTimer.unref();
   }
@@ -256,6 +260,7 @@ export class YjsServer {
         { ...this.hooks, onFailed: (r) => this.drop(r) },
         this.log,
         this.now,
+        this.maxBufferedBytes,
       );
       this.rooms.set(boardId, room);
     }

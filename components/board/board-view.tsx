@@ -3,6 +3,12 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { ABSTAIN, EVENTS } from '@/lib/protocol';
 import { abstentionsByCell, roundConsensus } from '@/lib/round-consensus';
+import { ScoringBar } from '../access/scoring-bar';
+import { ScoringFocus } from '../access/scoring-focus';
+import { cellKey } from '../access/scoring-progress';
+import { useBallotOutbox } from '../access/use-ballot-outbox';
+import { useRoundAnnouncements } from '../access/use-round-announcements';
+import { useScoring } from '../access/use-scoring';
 import type { BoardConnection } from '../use-board-connection';
 import { useBoardSnapshot } from '../use-board-snapshot';
 import { useChangeLog } from '../use-change-log';
@@ -25,6 +31,10 @@ import { StatusPills } from './status-pills';
 
 /** How long an error toast stays up (unless hovered or focused). */
 const ERROR_TOAST_MS = 8000;
+
+/** Hidden until focused: the first Tab of the page. */
+const SKIP_LINK =
+  'sr-only rounded-lg bg-blue-700 px-4 py-2 font-semibold text-white focus:not-sr-only focus:absolute focus:left-3 focus:top-3 focus:z-50';
 
 /**
  * A board as one person sees it: participants and the facilitator edit and score;
@@ -60,6 +70,11 @@ export function BoardView({
   const me = session?.roster.find((p) => p.id === session.you?.participantId);
   const current = session?.rounds.at(-1);
   const scoring = current?.status === 'open' && me && !me.spectator && !readOnly ? current : null;
+  // Options, criteria and weights are frozen during a round (R7): their controls leave the tab path.
+  const structureReadOnly = readOnly || current?.status === 'open';
+  const outbox = useBallotOutbox({ session, connected: conn.connection === 'connected', send });
+  const scoringState = useScoring(board, scoring ?? null, outbox.queue);
+  useRoundAnnouncements(session, conn.connection);
   const latestVisible = session?.rounds.filter((r) => r.scores !== null).at(-1);
   const latestRevealed = session?.rounds.filter((r) => r.status === 'revealed').at(-1);
   const summary = useMemo(
@@ -84,32 +99,43 @@ export function BoardView({
     const option = board.options.find((o) => o.id === optionId);
     if (scoring && session) {
       const mine = scoring.mine.find((m) => m.criterionId === criterionId && m.optionId === optionId);
+      const queued = outbox.queue.find(
+        (q) => q.roundId === scoring.id && q.criterionId === criterionId && q.optionId === optionId,
+      );
       return (
-        <ScoreCell
-          scale={session.settings.scale}
-          value={mine === undefined ? null : (mine.value ?? ABSTAIN)}
-          carried={mine?.carried === true}
-          rationale={mine?.rationale ?? ''}
-          criterionName={criterion?.name ?? ''}
-          optionName={option?.name ?? ''}
-          onCast={async (value, rationale) => {
-            const r = await send(EVENTS.ballotCast, {
-              roundId: scoring.id,
-              criterionId,
-              optionId,
-              value,
-              ...(rationale ? { rationale } : {}),
-            });
-            return r.ok;
-          }}
-        />
+        <div data-cell={cellKey({ criterionId, optionId })}>
+          <ScoreCell
+            scale={session.settings.scale}
+            value={queued ? queued.value : mine === undefined ? null : (mine.value ?? ABSTAIN)}
+            carried={!queued && mine?.carried === true}
+            rationale={queued ? queued.rationale : (mine?.rationale ?? '')}
+            queued={queued !== undefined}
+            criterionName={criterion?.name ?? ''}
+            optionName={option?.name ?? ''}
+            onCast={async (value, rationale) => {
+              const sent = await outbox.cast({
+                roundId: scoring.id,
+                roundNumber: scoring.number,
+                criterionId,
+                optionId,
+                value,
+                rationale,
+                criterionName: criterion?.name ?? '',
+                optionName: option?.name ?? '',
+              });
+              // Kept on the device: the "server did not answer" toast would say nothing happened.
+              if (sent === 'queued') clearError();
+              return sent !== 'refused';
+            }}
+          />
+        </div>
       );
     }
     const cell = summary?.result.cells.find((c) => c.criterionId === criterionId && c.optionId === optionId);
     const abstained = abstentions.get(`${criterionId}\u0000${optionId}`)?.length ?? 0;
     if (!cell || cell.n === 0) {
       return (
-        <span className="text-sm text-slate-500">
+        <span className="text-sm text-slate-600">
           {abstained > 0
             ? `${abstained} abstained, no scores`
             : current?.status === 'open' && current.scores === null
@@ -144,12 +170,22 @@ export function BoardView({
   }
 
   return (
-    <main className="mx-auto max-w-7xl space-y-6 px-3 py-4 sm:px-6">
-      <div className="flex flex-wrap items-center justify-between gap-2">
+    <main className={`mx-auto max-w-7xl space-y-6 px-3 py-4 sm:px-6 ${scoring ? 'pb-24' : ''}`}>
+      {scoring ? (
+        <button type="button" onClick={scoringState.goNextUnscored} className={SKIP_LINK}>
+          Skip to scoring
+        </button>
+      ) : (
+        <a href="#board-content" className={SKIP_LINK}>
+          Skip to the board
+        </a>
+      )}
+      {/* On phones the pills get a line of their own, so a pill appearing never pushes the page down. */}
+      <div className="flex flex-col gap-2 sm:flex-row sm:flex-wrap sm:items-center sm:justify-between">
         <a href="/" className="text-sm font-semibold uppercase tracking-wider text-blue-700">
           Decision Board
         </a>
-        <div className="flex flex-wrap items-center gap-2">
+        <div className="flex min-h-8 flex-wrap items-center gap-2">
           {isViewer && (
             <span
               className="rounded-full bg-slate-800 px-3 py-1 text-sm font-semibold text-white"
@@ -158,7 +194,8 @@ export function BoardView({
               View only
             </span>
           )}
-          <StatusPills connection={conn.connection} save={conn.save} readOnly={readOnly} />
+          {/* Whether anything is unsaved is unknown until this browser's copy has loaded. */}
+          <StatusPills connection={conn.connection} save={conn.save} readOnly={readOnly || !conn.docReady} />
         </div>
       </div>
       {lastError && (
@@ -172,6 +209,27 @@ export function BoardView({
         >
           <span>{lastError}</span>
           <button type="button" onClick={clearError} className="rounded px-2 font-bold" aria-label="Dismiss">
+            ✕
+          </button>
+        </div>
+      )}
+      {outbox.notCounted.length > 0 && (
+        <div
+          role="alert"
+          data-testid="not-counted"
+          className="flex items-start justify-between gap-3 rounded-lg bg-red-50 p-3 text-red-900 ring-1 ring-red-300"
+        >
+          <ul className="space-y-1">
+            {outbox.notCounted.map((m) => (
+              <li key={m}>{m}</li>
+            ))}
+          </ul>
+          <button
+            type="button"
+            onClick={outbox.dismissNotCounted}
+            className="rounded px-2 font-bold"
+            aria-label="Dismiss"
+          >
             ✕
           </button>
         </div>
@@ -197,7 +255,7 @@ export function BoardView({
         <p className="text-slate-500">Loading the board…</p>
       ) : (
         <div className="grid gap-6 xl:grid-cols-[1fr_19rem]">
-          <div className="min-w-0 space-y-6">
+          <div className="min-w-0 space-y-6" id="board-content" tabIndex={-1}>
             <BoardHeader doc={conn.doc} board={board} readOnly={readOnly} />
             {session && session.settings.status !== 'open' && (
               <p
@@ -209,36 +267,56 @@ export function BoardView({
                   : 'The facilitator locked the board: no edits and no ballots for now.'}
               </p>
             )}
-            {session && (
+            {session ? (
               <div className="space-y-2">
                 <RoundBanner session={session} />
                 <Countdown session={session} send={send} />
                 <RoundBar session={session} board={board} send={send} />
               </div>
+            ) : (
+              // Keeps the round bar's place while the session channel joins: nothing jumps.
+              <div className="min-h-48 rounded-xl bg-white ring-1 ring-slate-200" aria-hidden />
             )}
             {session && <ConsensusMatrix board={board} session={session} />}
             <ChangeStrip entries={changes.entries} />
-            <CriteriaGrid
-              doc={conn.doc}
-              board={board}
-              readOnly={readOnly}
-              structureLockedReason={
-                current?.status === 'open'
-                  ? `Criteria, options and weights are frozen while round ${current.number} is open.`
-                  : session?.settings.structureEditors === 'facilitator' && !isFacilitator
+            {scoring && session && (
+              <ScoringBar
+                scored={scoringState.count}
+                total={scoringState.total}
+                session={session}
+                oneAtATime={scoringState.oneAtATime}
+                onToggleMode={scoringState.toggleMode}
+                onNextUnscored={scoringState.goNextUnscored}
+              />
+            )}
+            {scoring && scoringState.oneAtATime ? (
+              <ScoringFocus
+                board={board}
+                index={scoringState.index}
+                onIndex={scoringState.setIndex}
+                renderCell={renderCell}
+              />
+            ) : (
+              <CriteriaGrid
+                doc={conn.doc}
+                board={board}
+                readOnly={structureReadOnly}
+                structureLockedReason={
+                  session?.settings.structureEditors === 'facilitator' && !isFacilitator
                     ? 'Only the facilitator changes criteria, options and weights on this board.'
                     : null
-              }
-              renderCell={renderCell}
-              onStructureEdit={changes.announce}
-              renderEvidenceForm={
-                readOnly
-                  ? undefined
-                  : (criterionId) => (
-                      <EvidenceForm criterionId={criterionId} options={board.options} send={send} />
-                    )
-              }
-            />
+                }
+                renderCell={renderCell}
+                onStructureEdit={changes.announce}
+                renderEvidenceForm={
+                  structureReadOnly
+                    ? undefined
+                    : (criterionId) => (
+                        <EvidenceForm criterionId={criterionId} options={board.options} send={send} />
+                      )
+                }
+              />
+            )}
             <NotesPanel doc={conn.doc} board={board} readOnly={readOnly} />
             {session && (
               <DecisionPanel

@@ -4,7 +4,7 @@ import { useMemo, useState } from 'react';
 import type { BoardSnapshot } from '@/lib/board-types';
 import { CLOSE_CALL_POINTS, isCloseCall, sensitivityNearestFirst } from '@/lib/consensus';
 import type { CellStats, ConsensusResult } from '@/lib/consensus-types';
-import type { SessionState } from '@/lib/protocol';
+import type { ScoreView, SessionState } from '@/lib/protocol';
 import { abstentionsByCell, type NamedParticipant, roundConsensus } from '@/lib/round-consensus';
 import { BAND_STYLE, fmt } from './agreement';
 import { OptionsChart } from './options-chart';
@@ -19,7 +19,7 @@ function Movement({ now, before }: { now: CellStats; before: CellStats | undefin
   const d = now.rwg - before.rwg;
   const dm = (now.mean ?? 0) - (before.mean ?? 0);
   if (Math.abs(d) < 0.005 && Math.abs(dm) < 0.005)
-    return <span className="text-xs text-slate-500">unchanged since last round</span>;
+    return <span className="text-xs text-slate-600">unchanged since last round</span>;
   return (
     <span className="text-xs text-slate-600">
       {d >= 0 ? '▲' : '▼'} agreement {d >= 0 ? '+' : ''}
@@ -33,6 +33,63 @@ function Movement({ now, before }: { now: CellStats; before: CellStats | undefin
 function weightWords(w: number): string {
   const rounded = Math.round(w * 10) / 10;
   return Number.isInteger(rounded) ? String(rounded) : rounded.toFixed(1);
+}
+
+/** One cell of the matrix: median, agreement, the numbers behind them and, on demand, the scores. */
+function CellBody({
+  s,
+  before,
+  who,
+  abstained,
+}: {
+  s: CellStats;
+  before: CellStats | undefined;
+  who: Map<string, string>;
+  /** Who abstained ("don't know") on this cell: left out of every number above. */
+  abstained: ScoreView[];
+}) {
+  const band = BAND_STYLE[s.agreement];
+  return (
+    <>
+      <div className="flex items-baseline justify-between gap-2">
+        <span className="text-2xl font-bold tabular-nums" title="mean">
+          {fmt(s.mean)}
+        </span>
+        <span className={`rounded px-1.5 py-0.5 text-xs font-semibold ring-1 ${band.className}`}>
+          {band.label}
+        </span>
+      </div>
+      <div className="text-xs text-slate-600">
+        mean (as in the totals) · median {fmt(s.median)} · spread {s.min ?? '–'}–{s.max ?? '–'} · sd{' '}
+        {fmt(s.sd, 2)} · r<sub>wg</sub> {fmt(s.rwg, 2)} · n={s.n}
+      </div>
+      {abstained.length > 0 && (
+        <div className="text-sm text-slate-700" data-testid="abstained">
+          {abstained.length} abstained (don’t know)
+        </div>
+      )}
+      <Movement now={s} before={before} />
+      {s.scores.length + abstained.length > 0 && (
+        <details className="mt-1 text-sm">
+          <summary className="cursor-pointer text-slate-700">Scores</summary>
+          <ul className="mt-1 space-y-0.5">
+            {s.scores.map((x) => (
+              <li key={x.participantId}>
+                <strong className="tabular-nums">{x.value}</strong> {who.get(x.participantId) ?? 'Someone'}
+                {x.rationale ? <span className="text-slate-600"> — “{x.rationale}”</span> : null}
+              </li>
+            ))}
+            {abstained.map((x) => (
+              <li key={x.participantId}>
+                <strong>?</strong> {who.get(x.participantId) ?? 'Someone'} abstained
+                {x.rationale ? <span className="text-slate-600"> — “{x.rationale}”</span> : null}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+    </>
+  );
 }
 
 /**
@@ -200,9 +257,17 @@ export function ConsensusMatrix({ board, session }: { board: BoardSnapshot; sess
         </div>
       )}
 
-      {/* The matrix */}
-      <div className="overflow-x-auto">
-        <table className="w-full min-w-[40rem] border-separate border-spacing-1 text-left">
+      {/* The matrix: a table with headers from tablets up; on phones, stacked per criterion. */}
+      <section
+        className="hidden overflow-x-auto md:block"
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scroll region must be reachable by keyboard
+        tabIndex={0}
+        aria-label="Consensus matrix table"
+      >
+        <table className="w-full border-separate border-spacing-1 text-left">
+          <caption className="sr-only">
+            Median score and agreement per criterion (rows) and option (columns), round {round.number}
+          </caption>
           <thead>
             <tr>
               <th scope="col" className="p-2">
@@ -220,7 +285,7 @@ export function ConsensusMatrix({ board, session }: { board: BoardSnapshot; sess
               <tr key={c.id}>
                 <th scope="row" className="p-2 align-top font-semibold">
                   {c.name || 'Unnamed criterion'}
-                  <div className="text-sm font-normal text-slate-500">
+                  <div className="text-sm font-normal text-slate-600">
                     weight {c.weight} ({totalWeight > 0 ? Math.round((c.weight / totalWeight) * 100) : 0}%)
                   </div>
                 </th>
@@ -228,57 +293,13 @@ export function ConsensusMatrix({ board, session }: { board: BoardSnapshot; sess
                   const s = cell(c.id, o.id);
                   if (!s) return <td key={o.id} />;
                   const abstained = abstentions.get(`${c.id}\u0000${o.id}`) ?? [];
-                  const band = BAND_STYLE[s.agreement];
                   return (
                     <td
                       key={o.id}
                       className="rounded-lg bg-slate-50 p-2 align-top"
                       data-testid={`matrix-cell-${c.id}-${o.id}`}
                     >
-                      <div className="flex items-baseline justify-between gap-2">
-                        <span className="text-2xl font-bold tabular-nums" title="mean">
-                          {fmt(s.mean)}
-                        </span>
-                        <span
-                          className={`rounded px-1.5 py-0.5 text-xs font-semibold ring-1 ${band.className}`}
-                        >
-                          {band.label}
-                        </span>
-                      </div>
-                      <div className="text-xs text-slate-600">
-                        mean (as in the totals) · median {fmt(s.median)} · spread {s.min ?? '–'}–
-                        {s.max ?? '–'} · sd {fmt(s.sd, 2)} · r<sub>wg</sub> {fmt(s.rwg, 2)} · n={s.n}
-                      </div>
-                      {abstained.length > 0 && (
-                        <div className="text-sm text-slate-700" data-testid="abstained">
-                          {abstained.length} abstained (don’t know)
-                        </div>
-                      )}
-                      <Movement now={s} before={prevCell(c.id, o.id)} />
-                      {s.scores.length + abstained.length > 0 && (
-                        <details className="mt-1 text-sm">
-                          <summary className="cursor-pointer text-slate-600">Scores</summary>
-                          <ul className="mt-1 space-y-0.5">
-                            {s.scores.map((x) => (
-                              <li key={x.participantId}>
-                                <strong className="tabular-nums">{x.value}</strong>{' '}
-                                {who.get(x.participantId) ?? 'Someone'}
-                                {x.rationale ? (
-                                  <span className="text-slate-600"> — “{x.rationale}”</span>
-                                ) : null}
-                              </li>
-                            ))}
-                            {abstained.map((x) => (
-                              <li key={x.participantId}>
-                                <strong>?</strong> {who.get(x.participantId) ?? 'Someone'} abstained
-                                {x.rationale ? (
-                                  <span className="text-slate-600"> — “{x.rationale}”</span>
-                                ) : null}
-                              </li>
-                            ))}
-                          </ul>
-                        </details>
-                      )}
+                      <CellBody s={s} before={prevCell(c.id, o.id)} who={who} abstained={abstained} />
                     </td>
                   );
                 })}
@@ -286,6 +307,38 @@ export function ConsensusMatrix({ board, session }: { board: BoardSnapshot; sess
             ))}
           </tbody>
         </table>
+      </section>
+      <div className="space-y-3 md:hidden" data-testid="matrix-stacked">
+        {board.criteria.map((c) => (
+          <section key={c.id} aria-labelledby={`stack-${c.id}`} className="rounded-lg ring-1 ring-slate-200">
+            <h3 id={`stack-${c.id}`} className="rounded-t-lg bg-slate-100 px-3 py-2 font-semibold">
+              {c.name || 'Unnamed criterion'}{' '}
+              <span className="text-sm font-normal text-slate-700">
+                weight {c.weight} ({totalWeight > 0 ? Math.round((c.weight / totalWeight) * 100) : 0}%)
+              </span>
+            </h3>
+            <ul className="divide-y divide-slate-200">
+              {board.options.map((o) => {
+                const s = cell(c.id, o.id);
+                return (
+                  <li key={o.id} className="px-3 py-2" data-testid={`matrix-card-${c.id}-${o.id}`}>
+                    <div className="font-semibold">{o.name || 'Unnamed option'}</div>
+                    {s ? (
+                      <CellBody
+                        s={s}
+                        before={prevCell(c.id, o.id)}
+                        who={who}
+                        abstained={abstentions.get(`${c.id}\u0000${o.id}`) ?? []}
+                      />
+                    ) : (
+                      'no scores'
+                    )}
+                  </li>
+                );
+              })}
+            </ul>
+          </section>
+        ))}
       </div>
 
       <OptionsChart board={board} result={result} scale={scale} />

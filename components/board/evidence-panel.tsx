@@ -1,6 +1,6 @@
 'use client';
 
-import type { ReactNode } from 'react';
+import { type ReactNode, useState } from 'react';
 import {
   type CriterionSnapshot,
   checkedIds,
@@ -85,6 +85,7 @@ export function EvidencePanel({
   sources: SourceSnapshot[];
   addForm?: ReactNode;
 }) {
+  const [open, setOpen] = useState(false);
   const bySource: Sources = new Map(sources.map((s) => [s.id, s]));
   const fromSources = criterion.evidence.filter((e) => e.origin.type === 'source');
   const checks = criterion.evidence.filter((e) => e.origin.type === 'editorial');
@@ -100,6 +101,7 @@ export function EvidencePanel({
     <details
       className="group mt-2 rounded-lg bg-slate-50 ring-1 ring-slate-200"
       data-testid={`evidence-${criterion.id}`}
+      onToggle={(e) => setOpen(e.currentTarget.open)}
     >
       <summary className="flex cursor-pointer list-none flex-wrap items-center gap-2 px-3 py-2 text-sm font-medium text-slate-700">
         <span aria-hidden className="transition group-open:rotate-90">
@@ -117,81 +119,90 @@ export function EvidencePanel({
           </span>
         )}
       </summary>
-      <div className="space-y-3 px-3 pb-3">
-        {fromSources.length > 0 && (
-          <p className="text-xs text-slate-500">
-            Hover, tap or focus an article’s name to see the claim’s id and the section to check it in.
-          </p>
-        )}
-        {criterion.contested && (
-          <div
-            className="rounded-md bg-amber-50 p-3 text-sm ring-1 ring-amber-200"
-            data-testid="contested-summary"
-          >
-            <p>
-              <span className="font-semibold text-amber-900">Sources disagree: </span>
-              {criterion.contested.summary}
+      {/* Drawn when opened: a dozen criteria's claims, all at once, were most of the page's
+          first-load blocking time on a phone. */}
+      {open && (
+        <div className="space-y-3 px-3 pb-3">
+          {fromSources.length > 0 && (
+            <p className="text-xs text-slate-600">
+              Hover, tap or focus an article’s name to see the claim’s id and the section to check it in.
             </p>
-            <ul className="mt-2 list-disc space-y-1 pl-5">
-              {criterion.contested.sides.map((s) => (
-                <li key={`${s.sourceId}-${s.claimId ?? s.claim}`} className="relative">
-                  {s.claim}{' '}
-                  <ClaimCitation
-                    sourceId={s.sourceId}
-                    source={bySource.get(s.sourceId)}
-                    claimId={typeof s.claimId === 'string' ? s.claimId : undefined}
-                    locator={locatorOf(s)}
-                  />
-                </li>
-              ))}
-            </ul>
-          </div>
-        )}
-        {fromSources.length > 0 && (
-          <div className="grid gap-3 md:grid-cols-2">
-            {columns.map((col) => {
-              const items = fromSources.filter((e) => e.optionId === col.optionId);
-              if (col.optionId === null && items.length === 0) return null;
-              return (
-                // Claims comparing the options read across both columns.
-                <div key={col.key} className={col.optionId === null ? 'md:col-span-2' : undefined}>
-                  <h4 className="mb-1 text-sm font-semibold">{col.label}</h4>
-                  {items.length === 0 ? (
-                    <p className="text-sm text-slate-400">No claims.</p>
-                  ) : (
-                    <ul className="list-disc space-y-1 pl-5 text-sm">
-                      {items.map((e) => (
-                        <SourceClaim key={e.id} evidence={e} sources={bySource} checkedBy={checksOf(e.id)} />
-                      ))}
-                    </ul>
-                  )}
-                </div>
-              );
-            })}
-          </div>
-        )}
-        {checks.length > 0 && (
-          <EditorialChecks checks={checks} evidence={criterion.evidence} sources={bySource} />
-        )}
-        <div>
-          <h4 className="mb-1 text-sm font-semibold">From participants</h4>
-          {fromPeople.length === 0 ? (
-            <p className="text-sm text-slate-400">Nothing added yet.</p>
-          ) : (
-            <ul className="list-disc space-y-1 pl-5 text-sm" data-testid="participant-evidence">
-              {fromPeople.map((e) => (
-                <li key={e.id}>
-                  {e.optionId && (
-                    <strong>{options.find((o) => o.id === e.optionId)?.name ?? 'Removed option'}: </strong>
-                  )}
-                  {e.text} <ParticipantAttribution evidence={e} />
-                </li>
-              ))}
-            </ul>
           )}
-          {addForm}
+          {criterion.contested && (
+            <div
+              className="rounded-md bg-amber-50 p-3 text-sm ring-1 ring-amber-200"
+              data-testid="contested-summary"
+            >
+              <p>
+                <span className="font-semibold text-amber-900">Sources disagree: </span>
+                {criterion.contested.summary}
+              </p>
+              <ul className="mt-2 list-disc space-y-1 pl-5">
+                {criterion.contested.sides.map((s) => (
+                  <li key={`${s.sourceId}-${s.claimId ?? s.claim}`} className="relative">
+                    {s.claim}{' '}
+                    <ClaimCitation
+                      sourceId={s.sourceId}
+                      source={bySource.get(s.sourceId)}
+                      claimId={typeof s.claimId === 'string' ? s.claimId : undefined}
+                      locator={locatorOf(s)}
+                    />
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )}
+          {fromSources.length > 0 && (
+            <div className="grid gap-3 md:grid-cols-2">
+              {columns.map((col) => {
+                const items = fromSources.filter((e) => e.optionId === col.optionId);
+                if (col.optionId === null && items.length === 0) return null;
+                return (
+                  // Claims comparing the options read across both columns.
+                  <div key={col.key} className={col.optionId === null ? 'md:col-span-2' : undefined}>
+                    <h4 className="mb-1 text-sm font-semibold">{col.label}</h4>
+                    {items.length === 0 ? (
+                      <p className="text-sm text-slate-600">No claims.</p>
+                    ) : (
+                      <ul className="list-disc space-y-1 pl-5 text-sm">
+                        {items.map((e) => (
+                          <SourceClaim
+                            key={e.id}
+                            evidence={e}
+                            sources={bySource}
+                            checkedBy={checksOf(e.id)}
+                          />
+                        ))}
+                      </ul>
+                    )}
+                  </div>
+                );
+              })}
+            </div>
+          )}
+          {checks.length > 0 && (
+            <EditorialChecks checks={checks} evidence={criterion.evidence} sources={bySource} />
+          )}
+          <div>
+            <h4 className="mb-1 text-sm font-semibold">From participants</h4>
+            {fromPeople.length === 0 ? (
+              <p className="text-sm text-slate-600">Nothing added yet.</p>
+            ) : (
+              <ul className="list-disc space-y-1 pl-5 text-sm" data-testid="participant-evidence">
+                {fromPeople.map((e) => (
+                  <li key={e.id}>
+                    {e.optionId && (
+                      <strong>{options.find((o) => o.id === e.optionId)?.name ?? 'Removed option'}: </strong>
+                    )}
+                    {e.text} <ParticipantAttribution evidence={e} />
+                  </li>
+                ))}
+              </ul>
+            )}
+            {addForm}
+          </div>
         </div>
-      </div>
+      )}
     </details>
   );
 }

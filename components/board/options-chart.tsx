@@ -5,8 +5,9 @@ import type { ConsensusResult } from '@/lib/consensus-types';
 import { fmt, OPTION_COLORS } from './agreement';
 
 /**
- * The options side by side: a grouped bar per criterion (mean score) and the weighted
- * totals. Plain SVG with a text legend and a data table fallback for screen readers.
+ * The options side by side: a bar per option for each criterion (mean score) and for the
+ * weighted totals. HTML bars sized in percent, so the chart fits any width — a phone's
+ * included — without scrolling; each bar carries its value in text, so it reads as a list.
  */
 export function OptionsChart({
   board,
@@ -21,22 +22,16 @@ export function OptionsChart({
     ...board.criteria.map((c) => ({ key: c.id, label: c.name || 'Unnamed criterion', total: false })),
     { key: '__total', label: 'Weighted total', total: true },
   ];
-  const barH = 14;
-  const gap = 6;
-  const groupH = board.options.length * barH + gap * 2;
-  const labelW = 190;
-  const plotW = 420;
-  const width = labelW + plotW + 50;
-  const height = rows.length * groupH + 30;
-  const x = (v: number) => labelW + ((v - scale.min) / (scale.max - scale.min)) * plotW;
+  const share = (v: number) => Math.max(0, Math.min(1, (v - scale.min) / (scale.max - scale.min)));
   const value = (rowKey: string, optionId: string): number | null => {
     if (rowKey === '__total') return result.totals.find((t) => t.optionId === optionId)?.total ?? null;
     return result.cells.find((c) => c.criterionId === rowKey && c.optionId === optionId)?.mean ?? null;
   };
 
   return (
-    <figure className="space-y-2" data-testid="options-chart">
-      <figcaption className="flex flex-wrap gap-4 text-sm">
+    <figure className="min-w-0 space-y-2" data-testid="options-chart">
+      <figcaption className="flex flex-wrap gap-x-4 gap-y-1 text-sm">
+        <span className="font-semibold">Options compared across the criteria</span>
         {board.options.map((o, i) => (
           <span key={o.id} className="inline-flex items-center gap-1.5">
             <span
@@ -47,69 +42,41 @@ export function OptionsChart({
             {o.name || 'Unnamed option'}
           </span>
         ))}
-        <span className="text-slate-500">mean score per criterion, and the weighted total</span>
+        <span className="text-slate-600">
+          mean score per criterion ({scale.min}–{scale.max}), and the weighted total
+        </span>
       </figcaption>
-      <div className="overflow-x-auto">
-        <svg
-          role="img"
-          aria-label="Options compared across the criteria"
-          viewBox={`0 0 ${width} ${height}`}
-          className="w-full min-w-[36rem]"
-        >
-          {[scale.min, (scale.min + scale.max) / 2, scale.max].map((t) => (
-            <g key={t}>
-              <line x1={x(t)} x2={x(t)} y1={0} y2={height - 24} stroke="#e2e8f0" />
-              <text x={x(t)} y={height - 8} textAnchor="middle" fontSize="11" fill="#64748b">
-                {t}
-              </text>
-            </g>
-          ))}
-          {rows.map((row, ri) => {
-            const y0 = ri * groupH;
-            return (
-              <g key={row.key}>
-                {row.total && <rect x={0} y={y0} width={width} height={groupH} fill="#f1f5f9" />}
-                <text
-                  x={labelW - 8}
-                  y={y0 + groupH / 2 + 4}
-                  textAnchor="end"
-                  fontSize="12"
-                  fontWeight={row.total ? 700 : 400}
-                  fill="#0f172a"
-                >
-                  {row.label.length > 28 ? `${row.label.slice(0, 27)}…` : row.label}
-                </text>
-                {board.options.map((o, oi) => {
-                  const v = value(row.key, o.id);
-                  const y = y0 + gap + oi * barH;
-                  return (
-                    <g key={o.id}>
+      <ul className="space-y-2">
+        {rows.map((row) => (
+          <li key={row.key} className={row.total ? 'rounded-md bg-slate-100 p-2' : ''}>
+            <div className={`text-sm ${row.total ? 'font-bold' : ''}`}>{row.label}</div>
+            <ul className="space-y-0.5">
+              {board.options.map((o, oi) => {
+                const v = value(row.key, o.id);
+                return (
+                  <li key={o.id} className="flex items-center gap-2 text-xs">
+                    <span className="sr-only">{o.name || 'Unnamed option'}: </span>
+                    <span className="relative h-3 flex-1 rounded-sm bg-slate-100" aria-hidden>
                       {v !== null && (
-                        <rect
-                          x={labelW}
-                          y={y + 1}
-                          width={Math.max(1, x(v) - labelW)}
-                          height={barH - 2}
-                          rx={2}
-                          fill={OPTION_COLORS[oi % OPTION_COLORS.length]}
+                        <span
+                          className="absolute inset-y-0 left-0 rounded-sm"
+                          style={{
+                            width: `${Math.max(1, share(v) * 100)}%`,
+                            background: OPTION_COLORS[oi % OPTION_COLORS.length],
+                          }}
                         />
                       )}
-                      <text
-                        x={v !== null ? x(v) + 4 : labelW + 4}
-                        y={y + barH - 3}
-                        fontSize="10"
-                        fill="#334155"
-                      >
-                        {v !== null ? fmt(v, 2) : 'no scores'}
-                      </text>
-                    </g>
-                  );
-                })}
-              </g>
-            );
-          })}
-        </svg>
-      </div>
+                    </span>
+                    <span className="w-16 shrink-0 tabular-nums text-slate-700">
+                      {v !== null ? fmt(v, 2) : 'no scores'}
+                    </span>
+                  </li>
+                );
+              })}
+            </ul>
+          </li>
+        ))}
+      </ul>
     </figure>
   );
 }

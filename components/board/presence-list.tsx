@@ -52,7 +52,9 @@ export function PresenceList({
         ))}
       </ul>
       {away.length > 0 && (
-        <p className="mt-2 text-sm text-slate-500">Away: {away.map((p) => p.name).join(', ')}</p>
+        <p className="mt-2 text-sm text-slate-600" data-testid="away-list">
+          Away: {away.map((p) => p.name).join(', ')}
+        </p>
       )}
       {onSetJoining ? (
         <label className="mt-3 flex items-center gap-2 border-t border-slate-100 pt-3 text-sm">

@@ -2,6 +2,7 @@
 
 import { useEffect, useRef, useState } from 'react';
 import type { SessionState, SummonTarget } from '@/lib/protocol';
+import { announce } from '../access/announce';
 
 /** The element ids the banner's "go there" and follow-the-facilitator scroll to. */
 export const PLACE_IDS: Record<SummonTarget, string> = {
@@ -52,8 +53,9 @@ const TONES: Record<Banner['tone'], string> = {
 };
 
 /**
- * Round start, reveal and finalize as moments: a banner everyone sees (announced to screen
- * readers) with a "go there" button; and, for pages that follow the facilitator, a jump to
+ * Round start, reveal and finalize as moments: a banner everyone sees with a "go there" button
+ * (screen readers hear them through `announce()`: start and reveal from useRoundAnnouncements,
+ * finalizing and summons from here); and, for pages that follow the facilitator, a jump to
  * where the facilitator brings everyone (`board:summon`).
  */
 export function RoundBanner({
@@ -77,7 +79,10 @@ export function RoundBanner({
     previous.current = session;
     if (!before) return;
     const notice = noticeOf(before, session);
-    if (notice) setBanner({ ...notice, key: Date.now() });
+    if (!notice) return;
+    setBanner({ ...notice, key: Date.now() });
+    // Round start and reveal are announced by useRoundAnnouncements; finalizing is not.
+    if (notice.tone === 'final') announce(notice.text);
   }, [session]);
 
   useEffect(() => {
@@ -86,20 +91,14 @@ export function RoundBanner({
     lastSummon.current = summon.seq;
     if (session.role === 'facilitator') return;
     const words = { scores: 'the scores', matrix: 'the consensus matrix', decision: 'the decision' };
-    setBanner({
-      key: Date.now(),
-      text: `The facilitator brings everyone to ${words[summon.target]}.`,
-      target: summon.target,
-      tone: 'round',
-    });
+    const text = `The facilitator brings everyone to ${words[summon.target]}.`;
+    setBanner({ key: Date.now(), text, target: summon.target, tone: 'round' });
+    announce(text);
     if (follow) goTo(summon.target);
   }, [session.settings.summon, session.role, follow]);
 
   return (
     <>
-      <div aria-live="polite" role="status" className="sr-only" data-testid="round-announcement">
-        {banner?.text ?? ''}
-      </div>
       {banner && (
         <div
           className={`${inline ? 'text-4xl' : 'fixed inset-x-2 top-2 z-40 mx-auto max-w-3xl text-lg shadow-xl'} flex flex-wrap items-center justify-between gap-3 rounded-xl px-4 py-3 ${TONES[banner.tone]}`}

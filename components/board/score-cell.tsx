@@ -15,6 +15,8 @@ export interface ScoreCellProps {
   rationale: string;
   criterionName: string;
   optionName: string;
+  /** The value waits in this device's outbox: not on the server yet. */
+  queued?: boolean;
   /** Resolves true once the server acknowledged (committed) the ballot. */
   onCast: (value: CellValue, rationale: string) => Promise<boolean>;
 }
@@ -30,6 +32,7 @@ export function ScoreCell({
   rationale,
   criterionName,
   optionName,
+  queued = false,
   onCast,
 }: ScoreCellProps) {
   const name = useId();
@@ -73,7 +76,7 @@ export function ScoreCell({
               className="peer sr-only"
               aria-label={`${v}${v === scale.min ? ' (poor)' : v === scale.max ? ' (excellent)' : ''}`}
             />
-            <span className="flex h-10 min-w-0 cursor-pointer items-center justify-center rounded-md border border-slate-300 bg-white text-lg font-semibold peer-checked:border-blue-700 peer-checked:bg-blue-700 peer-checked:text-white peer-focus-visible:outline peer-focus-visible:outline-3 peer-focus-visible:outline-blue-500 hover:border-blue-400">
+            <span className="flex h-11 min-w-0 cursor-pointer items-center justify-center rounded-md border border-slate-300 bg-white text-lg font-semibold peer-checked:border-blue-700 peer-checked:bg-blue-700 peer-checked:text-white peer-focus-visible:outline peer-focus-visible:outline-3 peer-focus-visible:outline-blue-500 hover:border-blue-400">
               {v}
             </span>
           </label>
@@ -96,7 +99,7 @@ export function ScoreCell({
           </span>
         </label>
       </div>
-      <div className="flex justify-between text-[11px] text-slate-500" aria-hidden>
+      <div className="flex justify-between text-[11px] text-slate-600" aria-hidden>
         <span>poor</span>
         <span>excellent · ? don’t know</span>
       </div>
@@ -112,7 +115,11 @@ export function ScoreCell({
             if (shown !== null && draft.trim() !== rationale) void cast(shown, draft.trim());
           }}
           onKeyDown={(e) => {
-            if (e.key === 'Enter') e.currentTarget.blur();
+            // Enter commits the rationale and leaves the focus here (a blur dropped it to the page).
+            if (e.key === 'Enter' && shown !== null && draft.trim() !== rationale) {
+              e.preventDefault();
+              void cast(shown, draft.trim());
+            }
           }}
           className="min-w-0 flex-1 rounded-md border border-slate-300 px-2 py-1 text-sm disabled:bg-slate-100"
         />
@@ -127,6 +134,11 @@ export function ScoreCell({
           </button>
         )}
       </div>
+      {queued && (
+        <p className="text-xs font-semibold text-amber-900" data-testid="score-queued">
+          Kept on this device: sent when you reconnect
+        </p>
+      )}
     </fieldset>
   );
 }

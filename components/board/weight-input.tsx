@@ -21,7 +21,7 @@ export function WeightInput({
     return (
       <div className="text-center">
         <div className="text-xl font-semibold">{value}</div>
-        <div className="text-xs text-slate-500">{pct} of total</div>
+        <div className="text-xs text-slate-600">{pct} of total</div>
       </div>
     );
   }
@@ -29,6 +29,10 @@ export function WeightInput({
     'h-9 w-9 rounded-md border border-slate-300 bg-white text-lg font-bold hover:bg-slate-100 disabled:opacity-40';
   return (
     <div className="flex flex-col items-center gap-1">
+      {/* The grid's "Weight" column header is hidden on phones: say it here. */}
+      <div className="text-xs font-semibold uppercase tracking-wide text-slate-700 md:hidden" aria-hidden>
+        Weight
+      </div>
       <div className="flex items-center gap-1">
         <button
           type="button"
@@ -62,7 +66,7 @@ export function WeightInput({
           +
         </button>
       </div>
-      <div className="text-xs text-slate-500">{pct} of total</div>
+      <div className="text-xs text-slate-600">{pct} of total</div>
     </div>
   );
 }

@@ -336,6 +336,38 @@ describe('[L] memory and time per connection are bounded', () => {
     expect((await raw.closed).code).toBe(YJS_CLOSE.RATE_LIMITED);
   });
 
+  it('[L5] a connection that stops reading while others edit is dropped once its unsent bytes pass the bound', async () => {
+    const warnings: string[] = [];
+    const log = { info() {}, error() {}, warn: (message: string) => warnings.push(message) };
+    // A low bound so the test passes it soon after the kernel's socket buffers fill.
+    env = await TestEnv.start({}, { log, yjsMaxBufferedBytes: 64 * 1024 });
+    const board = await env.createBoard();
+    const slow = await participantSocket(board.id);
+    slow.ws.pause(); // reads nothing from now on
+    // Eight writers (~9 MB relayed: more than the kernel buffers), each within its own connection's message and byte bursts (LIMITS.YJS_*).
+    const writers = await Promise.all(Array.from({ length: 8 }, () => env.provider(board.id)));
+    const text = 'n'.repeat(LIMITS.MAX_NOTES_CHARS - 10);
+    const dropped = () => warnings.some((w) => w.includes('does not read'));
+    for (const { doc } of writers) {
+      const notes = getNotes(doc);
+      // Each edit replaces the notes: ~4 KB relayed to the slow reader, little kept in the board.
+      for (let i = 0; i < 280 && !dropped(); i++) {
+        doc.transact(() => {
+          notes.delete(0, notes.length);
+          notes.insert(0, text);
+        });
+        if (i % 10 === 9) await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+    await waitFor(dropped, 'the slow reader dropped', 10_000);
+    expect(warnings.some((w) => w.includes('does not read'))).toBe(true);
+    slow.ws.resume();
+    expect((await slow.closed).code).toBe(1006); // terminated, not closed politely
+    // The writer is unaffected: its edits are still saved and relayed.
+    const { doc: late } = await env.provider(board.id);
+    expect(getNotes(late).toString()).toBe(text);
+  });
+
   it('[L5] awareness from a viewer is not relayed, and a participant cannot overwrite another’s presence', async () => {
     await start();
     const board = await env.createBoard();

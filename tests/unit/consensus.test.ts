@@ -700,3 +700,141 @@ describe('properties', () => {
     );
   });
 });
+
+describe('edges found by mutation testing', () => {
+  it('[C1] the variance of non-integer scores is the same number whatever their order, and the input is left as it was', () => {
+    const values = [0.1, 0.2, 0.3, 0.7, 2.5];
+    const expected = sampleVariance(values);
+    for (const order of [[...values].reverse(), [0.3, 0.1, 2.5, 0.7, 0.2], [2.5, 0.2, 0.7, 0.1, 0.3]]) {
+      const copy = [...order];
+      expect(sampleVariance(order)).toBe(expected);
+      expect(order).toEqual(copy);
+    }
+  });
+
+  it('[C1] a mix of integer and fractional values far from zero keeps its variance precise', () => {
+    // Σx² ≈ 3·10¹²: the one-pass integer formula would lose the 0.01 to rounding.
+    expect(sampleVariance([1_000_000, 1_000_000.1, 1_000_000.2])).toBeCloseTo(0.01, 6);
+  });
+
+  it('[C1] a scale without room for disagreement (one point, or reversed) gives r_wg 0 for differing scores', () => {
+    expect(rwg([1, 2], { min: 3, max: 3 })).toBe(0);
+    expect(rwg([1, 2], { min: 2, max: 1 })).toBe(0);
+  });
+
+  it('[C3] two options tied for first are a tie, wherever a lower option stands in the order', () => {
+    for (const options of [
+      ['a', 'b', 'c'],
+      ['a', 'c', 'b'],
+      ['c', 'a', 'b'],
+    ]) {
+      const result = computeConsensus(
+        board({
+          weights: { x: 1 },
+          options,
+          participants: ['p'],
+          scores: { x: { a: [4], b: [4], c: [1] } },
+        }),
+      );
+      expect(result.leaderId).toBeNull();
+      expect(result.margin).toBeNull();
+    }
+  });
+
+  it('[C4] a leader change inside a narrow band of weights is found, not only at the ends', () => {
+    // A is scored on y (weight 10) and x; B on z (weight 0.1) and x. As x's weight w varies,
+    // A − B changes sign where w² − 29.5w + 1 = 0: B leads only for w in (0.034, 29.47),
+    // A leads at w = 0, at the current 100 and beyond.
+    const input = board({
+      scale: { min: 0, max: 10 },
+      weights: { x: 100, y: 10, z: 0.1 },
+      options: ['a', 'b'],
+      participants: ['p'],
+      scores: { x: { a: [10], b: [9] }, y: { a: [6], b: [null] }, z: { a: [null], b: [5] } },
+    });
+    const result = computeConsensus(input);
+    expect(result.leaderId).toBe('a');
+    const x = result.sensitivity.find((s) => s.criterionId === 'x')!;
+    expect(x.newLeaderId).toBe('b');
+    const root = (29.5 + Math.sqrt(29.5 ** 2 - 4)) / 2;
+    expect(x.delta).toBeCloseTo(root - 100, 3);
+
+    // Inside the band (w = 5, B leads) the nearer way out is down, to the lower root, not to 0.
+    const inside = computeConsensus(withWeight(input, 0, 5));
+    expect(inside.leaderId).toBe('b');
+    const lower = (29.5 - Math.sqrt(29.5 ** 2 - 4)) / 2;
+    const y = inside.sensitivity.find((s) => s.criterionId === 'x')!;
+    expect(y.newLeaderId).toBe('a');
+    expect(y.delta).toBeCloseTo(lower - 5, 3);
+    // At w = 20 the upper root is nearer: the way out is up.
+    const z = computeConsensus(withWeight(input, 0, 20)).sensitivity.find((s) => s.criterionId === 'x')!;
+    expect(z.newLeaderId).toBe('a');
+    expect(z.delta).toBeCloseTo(root - 20, 3);
+  });
+
+  it('[C4] against an option not scored on the criterion, the change is exactly where the totals meet', () => {
+    // A has only y (3): its total stays 3. B has z (2, weight 10) and x (5): (20 + 5w)/(10 + w),
+    // which is 3 at w = 5. At w = 10 B leads; below 5, A does. In either order of the options.
+    for (const options of [
+      ['a', 'b'],
+      ['b', 'a'],
+    ]) {
+      const input = board({
+        weights: { x: 10, y: 1, z: 10 },
+        options,
+        participants: ['p'],
+        scores: { x: { a: [null], b: [5] }, y: { a: [3], b: [null] }, z: { a: [null], b: [2] } },
+      });
+      const result = computeConsensus(input);
+      expect(result.leaderId).toBe('b');
+      const x = result.sensitivity.find((s) => s.criterionId === 'x')!;
+      expect(x.newLeaderId).toBe('a');
+      expect(x.delta).toBeCloseTo(-5, 6);
+    }
+  });
+
+  it('[C4] against an option scored only on the criterion itself, the change is exactly where the totals meet', () => {
+    // A has only x (3): for any weight above 0 its total is 3. B has x (2) and y (4, weight 10):
+    // (40 + 2w)/(10 + w), which is 3 at w = 10. At w = 5 B leads; above 10, A does.
+    for (const options of [
+      ['a', 'b'],
+      ['b', 'a'],
+    ]) {
+      const input = board({
+        weights: { x: 5, y: 10 },
+        options,
+        participants: ['p'],
+        scores: { x: { a: [3], b: [2] }, y: { a: [null], b: [4] } },
+      });
+      const result = computeConsensus(input);
+      expect(result.leaderId).toBe('b');
+      const x = result.sensitivity.find((s) => s.criterionId === 'x')!;
+      expect(x.newLeaderId).toBe('a');
+      expect(x.delta).toBeCloseTo(5, 6);
+    }
+  });
+
+  it('[C2] duplicate ids count once; an empty cell has no min or max; a board without criteria is 0% complete', () => {
+    const input = board({
+      weights: { x: 1 },
+      options: ['a', 'b'],
+      participants: ['p'],
+      scores: { x: { a: [3] } },
+    });
+    const result = computeConsensus({
+      ...input,
+      options: [...input.options, { id: 'a', name: 'again' }],
+      criteria: [...input.criteria, { id: 'x', name: 'again', weight: 5 }],
+      participants: [...input.participants, { id: 'p', name: 'again' }],
+    });
+    expect(result.totals.map((t) => t.optionId)).toEqual(['a', 'b']);
+    expect(result.cells).toHaveLength(2);
+    expect(result.participants).toHaveLength(1);
+    expect(cellOf(result, 'x', 'a').n).toBe(1);
+    const empty = cellOf(result, 'x', 'b');
+    expect(empty.min).toBeNull();
+    expect(empty.max).toBeNull();
+    const none = computeConsensus({ ...input, criteria: [], scores: [] });
+    expect(none.participants[0]!.completion).toBe(0);
+  });
+});

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { EMPTY_DECISION } from '@/lib/board-schema';
 import type { BoardSnapshot, CriterionSnapshot, DecisionDraft } from '@/lib/board-types';
 import type {
@@ -917,12 +917,13 @@ describe('renderDecisionRecord: no rounds', () => {
 
 describe('renderDecisionRecord: hostile text', () => {
   const input = hostileInput();
-  // Rendered in a hook, not while the tests are collected: a failure here fails the tests.
+  // Rendered in a hook, not while the tests are collected: a failure here fails the tests. Each
+  // test renders it again, so mutation testing can tell which test reached which code.
   let markdown: string;
   let fields: ReturnType<typeof splitFrontMatter>['fields'];
   let body: string;
   let root: ReturnType<typeof parse>;
-  beforeAll(() => {
+  beforeEach(() => {
     markdown = renderDecisionRecord(input);
     ({ fields, body } = splitFrontMatter(markdown));
     root = parse(body);

@@ -88,7 +88,7 @@ export function SharedTextField({
     const value = read();
     return (
       <span className={`block whitespace-pre-wrap px-2 py-1 ${className}`} data-testid={testId}>
-        {value || <span className="text-slate-400">{placeholder}</span>}
+        {value || <span className="text-slate-600">{placeholder}</span>}
       </span>
     );
   }

@@ -1,4 +1,5 @@
 import type { Page } from '@playwright/test';
+import { expectAccessible } from './axe';
 import { expect, joinAs, person, test } from './fixtures';
 
 async function scoreAll(page: Page, pick: (i: number) => number) {
@@ -11,7 +12,7 @@ async function scoreAll(page: Page, pick: (i: number) => number) {
       .click();
 }
 
-test('[P2][R1] the presenter view, opened from the share panel, shows progress during a blind round and then the matrix, with no private link, no edit control and no blind pick', async ({
+test('[P2][R1][A1] the presenter view, opened from the share panel, shows progress during a blind round and then the matrix, with no private link, no edit control and no blind pick', async ({
   browser,
   server,
 }) => {
@@ -44,6 +45,7 @@ test('[P2][R1] the presenter view, opened from the share panel, shows progress d
   await scoreAll(fran, (i) => (i % 3) + 3);
   await expect(presenter.getByTestId('presenter-progress')).toContainText('1 of 2 finished');
   await presenter.screenshot({ path: 'docs/presenter-blind-round.png' });
+  await expectAccessible(presenter, 'presenter view, blind round');
   await scoreAll(alice, (i) => (i % 2 === 0 ? 5 : 2));
   await expect(presenter.getByTestId('presenter-progress')).toContainText('2 of 2 finished');
   // Sealed: nothing on the wall carries a score, nor any private link or control.
@@ -58,6 +60,7 @@ test('[P2][R1] the presenter view, opened from the share panel, shows progress d
   expect(await presenter.content()).not.toContain(board.facilitatorKey);
   await presenter.getByRole('button', { name: 'Dismiss' }).click();
   await presenter.screenshot({ path: 'docs/presenter-revealed.png', fullPage: false });
+  await expectAccessible(presenter, 'presenter view, revealed');
   await fran.getByRole('button', { name: 'Dismiss' }).click();
   await fran.locator('#matrix-heading').scrollIntoViewIfNeeded();
   await fran.screenshot({ path: 'docs/revealed-round.png' });

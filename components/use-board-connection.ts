@@ -39,6 +39,8 @@ export interface BoardConnection {
   joinError: string | null;
   /** False until the document has synced with the server (or loaded from this browser). */
   docReady: boolean;
+  /** The document connection's awareness (who is doing what, not stored), once it is open. */
+  awareness: WebsocketProvider['awareness'] | null;
   /** Something the person must know about the document (a change the server refused). */
   docNotice: string | null;
   dismissDocNotice(): void;
@@ -126,6 +128,7 @@ export function useBoardConnection(target: JoinTarget | null): BoardConnection {
   // from there, from the person or from the server, the saved state is computed again.
   const persistence = useRef<IndexeddbPersistence | null>(null);
   const provider = useRef<WebsocketProvider | null>(null);
+  const [awareness, setAwareness] = useState<WebsocketProvider['awareness'] | null>(null);
   useEffect(() => {
     if (!room) return;
     const onUpdate = (update: Uint8Array, origin: unknown) => {
@@ -165,6 +168,7 @@ export function useBoardConnection(target: JoinTarget | null): BoardConnection {
     const wsUrl = `${window.location.protocol === 'https:' ? 'wss' : 'ws'}://${window.location.host}/yjs`;
     const ws = new WebsocketProvider(wsUrl, room, doc, { maxBackoffTime: 5000, params });
     provider.current = ws;
+    setAwareness(ws.awareness);
     ws.on('status', ({ status }: { status: string }) => {
       setWsConnected(status === 'connected');
     });
@@ -188,6 +192,7 @@ export function useBoardConnection(target: JoinTarget | null): BoardConnection {
     });
     return () => {
       provider.current = null;
+      setAwareness(null);
       ws.destroy();
       setWsConnected(false);
     };
@@ -329,6 +334,7 @@ export function useBoardConnection(target: JoinTarget | null): BoardConnection {
     session,
     joinError: removed ? 'The facilitator removed you from this board.' : joinError,
     docReady,
+    awareness,
     docNotice,
     dismissDocNotice: () => setDocNotice(null),
   };

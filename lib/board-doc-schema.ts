@@ -103,6 +103,8 @@ export const ROOTS = {
   criteria: { type: 'array', element: 'criterion', max: LIMITS.MAX_CRITERIA },
   sources: { type: 'array', element: 'server-only' },
   notes: { type: 'text', max: LIMITS.MAX_NOTES_CHARS },
+  /** The question as shared text; boards from before keep `meta.question` until first edited. */
+  question: { type: 'text', max: LIMITS.MAX_QUESTION_CHARS },
   decision: { type: 'map', keys: DECISION_RULES },
 } as const;
 export type RootName = keyof typeof ROOTS;

@@ -50,6 +50,7 @@ export const DOC_KEYS = {
   criteria: 'criteria',
   sources: 'sources',
   notes: 'notes',
+  question: 'question',
   decision: 'decision',
 } as const;
 
@@ -59,6 +60,11 @@ export const getCriteria = (doc: Y.Doc): Y.Array<YCriterion> => doc.getArray<YCr
 export const getSources = (doc: Y.Doc): Y.Array<SourceSnapshot> =>
   doc.getArray<SourceSnapshot>(DOC_KEYS.sources);
 export const getNotes = (doc: Y.Doc): Y.Text => doc.getText(DOC_KEYS.notes);
+/**
+ * The question, as collaborative text (character-level merge). Boards created before it was
+ * a Y.Text keep it in `meta.question` until the first edit moves it here (`setQuestion`).
+ */
+export const getQuestion = (doc: Y.Doc): Y.Text => doc.getText(DOC_KEYS.question);
 export const getDecision = (doc: Y.Doc): Y.Map<unknown> => doc.getMap(DOC_KEYS.decision);
 
 /** One line of safe text, at most `max` characters (names, the title). */
@@ -103,6 +109,11 @@ const META_LIMITS: Record<MetaTextField, number> = {
 };
 
 export function setMetaText(doc: Y.Doc, field: MetaTextField, value: string): void {
+  // The question is shared text now: edited in place, character by character.
+  if (field === 'question') {
+    setQuestion(doc, value);
+    return;
+  }
   const max = META_LIMITS[field];
   getMeta(doc).set(field, field === 'title' ? clamp(value, max) : clampText(value, max));
 }
@@ -177,7 +188,7 @@ export function initBoardFromTemplate(
   doc.transact(() => {
     const meta = getMeta(doc);
     meta.set('title', clamp(template.title, LIMITS.MAX_TITLE_CHARS));
-    meta.set('question', clampText(template.question, LIMITS.MAX_QUESTION_CHARS));
+    getQuestion(doc).insert(0, clampText(template.question, LIMITS.MAX_QUESTION_CHARS));
     meta.set('context', clampText(template.context, LIMITS.MAX_NOTES_CHARS));
     meta.set('createdAt', createdAt);
     meta.set('status', 'open' satisfies BoardStatus);
@@ -347,8 +358,39 @@ export function addEvidence(
  * suffix kept), so two people typing in different places of the notes both keep their text.
  */
 export function setNotes(doc: Y.Doc, value: string): void {
-  const text = getNotes(doc);
-  const next = value.slice(0, LIMITS.MAX_NOTES_CHARS);
+  replaceText(doc, getNotes(doc), value.slice(0, LIMITS.MAX_NOTES_CHARS));
+}
+
+/** The question: the shared text, or on a board from before it was one, `meta.question`. */
+export function readQuestion(doc: Y.Doc): string {
+  const text = getQuestion(doc).toString();
+  return text !== '' ? text : str(getMeta(doc).get('question'));
+}
+
+/**
+ * Replaces the question by editing only the changed middle of the shared text. On an older
+ * board the first edit moves the question out of `meta.question` (emptied in the same
+ * transaction), so readers never see it twice.
+ */
+export function setQuestion(doc: Y.Doc, value: string): void {
+  const next = clampText(value, LIMITS.MAX_QUESTION_CHARS);
+  const text = getQuestion(doc);
+  const legacy = str(getMeta(doc).get('question'));
+  if (text.length === 0 && legacy !== '') {
+    doc.transact(() => {
+      getMeta(doc).set('question', '');
+      if (next) text.insert(0, next);
+    });
+    return;
+  }
+  replaceText(doc, text, next);
+}
+
+/**
+ * Edits `text` into `next` by replacing only the changed middle (common prefix and suffix
+ * kept), so two people typing in different places both keep their text.
+ */
+function replaceText(doc: Y.Doc, text: Y.Text, next: string): void {
   const current = text.toString();
   if (current === next) return;
   let start = 0;
@@ -483,7 +525,7 @@ export function readBoard(doc: Y.Doc): BoardSnapshot {
   const meta = getMeta(doc);
   return {
     title: str(meta.get('title')),
-    question: str(meta.get('question')),
+    question: readQuestion(doc),
     context: str(meta.get('context')),
     createdAt: str(meta.get('createdAt')),
     status: readBoardStatus(doc),

@@ -25,6 +25,30 @@ import type {
 export const TOTAL_TIE_TOLERANCE = 1e-9;
 
 /**
+ * A lead under a quarter of one point of the scale is "too close to call": less than the
+ * rounding of a single score, so calling it a lead would overstate it. On a 1–5 scale, 0.25.
+ */
+export const CLOSE_CALL_POINTS = 0.25;
+
+/** Whether a leader's margin is too small to mean anything on the scale (see {@link CLOSE_CALL_POINTS}). */
+export function isCloseCall(margin: number | null): boolean {
+  return margin !== null && margin < CLOSE_CALL_POINTS;
+}
+
+/**
+ * Sensitivity entries nearest first: by the size of the weight change that changes the leader;
+ * the entries no single weight change flips come last, in board order (the sort is stable).
+ */
+export function sensitivityNearestFirst(sensitivity: readonly Sensitivity[]): Sensitivity[] {
+  const distance = (s: Sensitivity) => (s.delta === null ? Number.POSITIVE_INFINITY : Math.abs(s.delta));
+  return [...sensitivity].sort((a, b) => {
+    const da = distance(a);
+    const db = distance(b);
+    return da === db ? 0 : da < db ? -1 : 1;
+  });
+}
+
+/**
  * Inclusive upper limits of the r_wg agreement bands (LeBreton & Senter, 2008). A value
  * `<= none` is 'none', `<= weak` is 'weak', `<= moderate` is 'moderate', `<= strong` is
  * 'strong', anything above is 'very-strong'. So .30 is none, .305 and .50 are weak, .90 is

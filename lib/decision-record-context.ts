@@ -27,6 +27,11 @@ export interface RecordRound {
    * name. Fixed when the round started; no board setting changes it.
    */
   anonymous?: boolean;
+  /**
+   * Who abstained ("don't know") on which cell, with the reason they gave: left out of
+   * `consensus`, listed in the record's reasons. Participant ids as in `consensus`.
+   */
+  abstentions?: { participantId: string; criterionId: string; optionId: string; rationale?: string }[];
 }
 
 /** Everything the decision record is rendered from. */

@@ -4,6 +4,8 @@
  * the lead to the criteria weights, contested and comparative evidence, notes, review date and
  * sources.
  */
+
+import { CLOSE_CALL_POINTS, isCloseCall } from './consensus';
 import type { ConsensusResult, ParticipantPreference } from './consensus-types';
 import {
   anyScored,
@@ -64,6 +66,9 @@ function matrixSubsection(ctx: RecordContext): string[] {
   if (consensus.leaderId !== null) {
     blocks.push(
       `Leader: ${quoted(ctx.optionName(consensus.leaderId))}, ahead of the next option by ${formatStat(consensus.margin)}` +
+        (isCloseCall(consensus.margin)
+          ? ` — too close to call (under ${CLOSE_CALL_POINTS} of a point on the scale)`
+          : '') +
         (consensus.support === null
           ? '.'
           : `; ${formatPercent(consensus.support)} of participants with a preference prefer it.`),
@@ -137,6 +142,57 @@ function scoredNothing(p: ParticipantPreference): boolean {
 function preferenceText(ctx: RecordContext, p: ParticipantPreference): string {
   if (p.preferredOptionId !== null) return ctx.optionName(p.preferredOptionId);
   return scoredNothing(p) ? `${NO_VALUE} (no scores)` : `${NO_VALUE} (tie)`;
+}
+
+/**
+ * Every round's reasons — rationales and abstentions — per cell, so a second round does not
+ * erase what people said in the first. Anonymous rounds (and every round on a board that hides
+ * names) say "a participant": pseudonyms belong to one round alone and are never matched to names.
+ */
+function reasonsSubsection(ctx: RecordContext): string[] {
+  const { rounds } = ctx.input;
+  const names = new Map<string, string>();
+  for (const p of ctx.input.participants) {
+    if (!names.has(p.id)) names.set(p.id, escapeMarkdownInline(p.name) || 'A participant');
+  }
+  const blocks: string[] = [];
+  for (const round of rounds) {
+    const hidden = round.anonymous === true || ctx.input.anonymous;
+    const who = (id: string) => (hidden ? 'A participant' : (names.get(id) ?? 'A former participant'));
+    const said = new Map<string, { cell: { criterionId: string; optionId: string }; items: string[] }>();
+    const add = (cell: { criterionId: string; optionId: string }, text: string) => {
+      const key = `${cell.criterionId}\u0000${cell.optionId}`;
+      const entry = said.get(key) ?? { cell, items: [] };
+      entry.items.push(text);
+      said.set(key, entry);
+    };
+    for (const cell of round.consensus.cells) {
+      for (const s of cell.scores) {
+        const why = escapeMarkdownInline(s.rationale ?? '');
+        if (why !== '') add(cell, `${who(s.participantId)} gave ${formatScore(s.value)} ("${why}")`);
+      }
+    }
+    for (const a of round.abstentions ?? []) {
+      const why = escapeMarkdownInline(a.rationale ?? '');
+      add(a, `${who(a.participantId)} abstained${why === '' ? '' : ` ("${why}")`}`);
+    }
+    if (said.size === 0) continue;
+    blocks.push(
+      `Round ${round.number}:`,
+      bullets(
+        [...said.values()]
+          .sort((a, b) => ctx.cellOrder(a.cell, b.cell))
+          .map(
+            ({ cell, items }) =>
+              `${ctx.criterionName(cell.criterionId)}, ${ctx.optionName(cell.optionId)}: ${items.join('; ')}`,
+          ),
+      ),
+    );
+  }
+  return [
+    '### Reasons given, round by round',
+    ...(blocks.length > 0 ? blocks : ['Nobody gave a reason or abstained in a revealed round.']),
+  ];
 }
 
 function roundsSubsection(ctx: RecordContext): string[] {
@@ -393,6 +449,7 @@ export function moreInformationSection(ctx: RecordContext): string[] {
     intro.join(' '),
     ...matrixSubsection(ctx),
     ...roundsSubsection(ctx),
+    ...reasonsSubsection(ctx),
     ...dissentSubsection(ctx),
     ...sensitivitySubsection(ctx),
     ...sharedEvidenceSubsection(ctx),

@@ -15,7 +15,9 @@
  * the two long sections in `decision-record-pros-cons.ts` and
  * `decision-record-more-information.ts`.
  */
+
 import { DECISION_STATUSES } from './board-types';
+import { isCloseCall } from './consensus';
 import {
   anyScored,
   createContext,
@@ -210,7 +212,9 @@ function outcomeOpening(ctx: RecordContext): string[] {
   if (ctx.leaderId !== null && consensus !== null) {
     const total = totalOf(consensus, ctx.leaderId)?.total ?? null;
     const margin =
-      consensus.margin !== null ? `, ${formatStat(consensus.margin)} ahead of the next option` : '';
+      consensus.margin !== null
+        ? `, ${formatStat(consensus.margin)} ahead of the next option${isCloseCall(consensus.margin) ? ' (too close to call)' : ''}`
+        : '';
     lines.push(
       `Leading option: ${quoted(ctx.optionName(ctx.leaderId))} (not yet chosen): it leads the weighted consensus ` +
         `matrix with ${formatStat(total)} of ${scaleMax}${margin}. The facilitator has not finalized the decision.`,

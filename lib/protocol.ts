@@ -16,6 +16,7 @@ export const EVENTS = {
   participantRename: 'participant:rename',
   participantSpectate: 'participant:spectate',
   ballotCast: 'ballot:cast',
+  ballotKeep: 'ballot:keep',
   evidenceAdd: 'evidence:add',
   // facilitator only
   roundStart: 'round:start',
@@ -31,6 +32,7 @@ export const EVENTS = {
   participantRemove: 'participant:remove',
   timerStart: 'timer:start',
   timerStop: 'timer:stop',
+  boardSummon: 'board:summon',
   // server → client
   sessionState: 'session:state',
   docSaved: 'doc:saved',
@@ -185,19 +187,27 @@ const oneLine = (max: number, what: string) =>
 
 export const spectatePayloadSchema = z.object({ spectator: z.boolean() }).strict();
 
+/** The ballot value of an abstention ("don't know") on one cell. */
+export const ABSTAIN = 'abstain';
+
 export const ballotPayloadSchema = z
   .object({
     roundId: idSchema,
     criterionId: idSchema,
     optionId: idSchema,
-    /** An integer on the board's scale, or null to clear the score. */
-    value: z.number().int('scores are whole numbers').nullable(),
+    /**
+     * An integer on the board's scale; `'abstain'` for "don't know" (counts as done, left out of
+     * every statistic); or null to clear the cell.
+     */
+    value: z.union([z.number().int('scores are whole numbers'), z.literal(ABSTAIN)]).nullable(),
     rationale: oneLine(LIMITS.MAX_RATIONALE_CHARS, 'a rationale').optional(),
     /** Optional; when present it must be the caller's own id (a ballot for someone else is refused). */
     participantId: idSchema.optional(),
   })
   .strict();
 export type BallotPayload = z.infer<typeof ballotPayloadSchema>;
+/** Keeps every score carried over into this round as it is (they count as done from then on). */
+export const ballotKeepPayloadSchema = z.object({ roundId: idSchema }).strict();
 
 export const ROUND_MODES = ['blind', 'open'] as const;
 export type RoundMode = (typeof ROUND_MODES)[number];
@@ -206,6 +216,11 @@ export const roundStartPayloadSchema = z
     mode: z.enum(ROUND_MODES).default('blind'),
     /** Scores shown under pseudonyms, for good; default: the board's `anonymous` setting. */
     anonymous: z.boolean().optional(),
+    /**
+     * Start every voter from their own scores, abstentions and rationales of the previous round
+     * (default true). Carried scores count as done once changed or kept (`ballot:keep`).
+     */
+    carryOver: z.boolean().optional(),
   })
   .strict();
 export const roundRevealPayloadSchema = z.object({ roundId: idSchema }).strict();
@@ -231,6 +246,10 @@ export const timerStartPayloadSchema = z
   .object({ seconds: z.number().int().min(10, 'at least 10 seconds').max(3600, 'at most an hour') })
   .strict();
 export const finalizePayloadSchema = z.object({}).strict();
+/** Where the facilitator can bring everyone ("follow the facilitator"). */
+export const SUMMON_TARGETS = ['scores', 'matrix', 'decision'] as const;
+export type SummonTarget = (typeof SUMMON_TARGETS)[number];
+export const summonPayloadSchema = z.object({ target: z.enum(SUMMON_TARGETS) }).strict();
 
 export const evidencePayloadSchema = z
   .object({
@@ -278,16 +297,25 @@ export interface ScoreView {
   participantId: string;
   criterionId: string;
   optionId: string;
-  value: number;
+  /** On the board's scale; null: abstained ("don't know"), left out of every statistic. */
+  value: number | null;
   rationale: string;
+  /**
+   * Only in `mine`: carried over from your previous round and neither changed nor kept yet.
+   * Never sent in `scores` (it would tie an anonymous round's pseudonym to the previous round).
+   */
+  carried?: boolean;
 }
 
 /** How far one voter is in a round. */
 export interface ProgressEntry {
   participantId: string;
-  /** Every cell of the board's current criteria × options is scored. */
+  /**
+   * Every cell of the board's current criteria × options is scored or abstained — and not just
+   * carried over from the previous round (changed or kept).
+   */
   done: boolean;
-  /** Cells scored; null in an anonymous round (a count could be matched to a pseudonym). */
+  /** Cells scored or abstained (carried cells not yet kept do not count); null in an anonymous round. */
   scored: number | null;
   /** The board's current cells. */
   total: number;
@@ -330,6 +358,11 @@ export interface BoardSettingsView {
   structureEditors: StructureEditors;
   /** A countdown everyone sees; endsAt is the server's clock (use serverNow to correct skew). */
   timer: { endsAt: string; seconds: number } | null;
+  /**
+   * The facilitator's latest "bring everyone here" (`board:summon`): pages that follow the
+   * facilitator go there when `seq` changes. Kept in memory only; null until the first one.
+   */
+  summon: { target: SummonTarget; seq: number } | null;
 }
 
 /** Everything this client may see of the session, pushed whole on every change. */
@@ -375,6 +408,7 @@ export interface ClientToServerEvents {
   [EVENTS.participantRename]: Command<RenamePayload>;
   [EVENTS.participantSpectate]: Command<z.input<typeof spectatePayloadSchema>>;
   [EVENTS.ballotCast]: Command<z.input<typeof ballotPayloadSchema>>;
+  [EVENTS.ballotKeep]: Command<z.input<typeof ballotKeepPayloadSchema>>;
   [EVENTS.evidenceAdd]: Command<z.input<typeof evidencePayloadSchema>>;
   [EVENTS.roundStart]: Command<z.input<typeof roundStartPayloadSchema>>;
   [EVENTS.roundReveal]: Command<z.input<typeof roundRevealPayloadSchema>>;
@@ -389,6 +423,7 @@ export interface ClientToServerEvents {
   [EVENTS.participantRemove]: Command<z.input<typeof participantRemovePayloadSchema>>;
   [EVENTS.timerStart]: Command<z.input<typeof timerStartPayloadSchema>>;
   [EVENTS.timerStop]: Command<Record<string, never>>;
+  [EVENTS.boardSummon]: Command<z.input<typeof summonPayloadSchema>>;
 }
 
 // biome-ignore lint/complexity/noBannedTypes: Socket.IO's generic slot; no inter-server events yet.

@@ -49,14 +49,32 @@ export function roundConsensusInput(
     options: board.options.map((o) => ({ id: o.id, name: o.name })),
     criteria: board.criteria.map((c) => ({ id: c.id, name: c.name, weight: c.weight })),
     participants: [...participants],
-    scores: scores.map((s) => ({
-      participantId: s.participantId,
-      criterionId: s.criterionId,
-      optionId: s.optionId,
-      value: s.value,
-      rationale: s.rationale || undefined,
-    })),
+    // Abstentions are left out of every statistic: a "don't know" is neither a score nor a zero.
+    scores: scores.flatMap((s) =>
+      s.value === null
+        ? []
+        : [
+            {
+              participantId: s.participantId,
+              criterionId: s.criterionId,
+              optionId: s.optionId,
+              value: s.value,
+              rationale: s.rationale || undefined,
+            },
+          ],
+    ),
   };
+}
+
+/** Who abstained ("don't know") on each cell, keyed `criterionId \u0000 optionId`. */
+export function abstentionsByCell(scores: readonly ScoreView[]): Map<string, ScoreView[]> {
+  const byCell = new Map<string, ScoreView[]>();
+  for (const s of scores) {
+    if (s.value !== null) continue;
+    const key = `${s.criterionId}\u0000${s.optionId}`;
+    byCell.set(key, [...(byCell.get(key) ?? []), s]);
+  }
+  return byCell;
 }
 
 /** The consensus of a round whose scores are visible, or null while they are sealed. */

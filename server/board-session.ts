@@ -11,6 +11,7 @@ import {
   type RosterEntry,
   type RoundView,
   type ScoreView,
+  type SummonTarget,
 } from '@/lib/protocol';
 import type { BoardSettings, ParticipantRow, RoundRow, ScoreRow } from './storage/types';
 
@@ -94,6 +95,8 @@ const scoreKey = (s: Pick<ScoreRow, 'roundId' | 'participantId' | 'criterionId' 
  */
 export class BoardSession {
   timer: { endsAt: string; seconds: number } | null = null;
+  /** The facilitator's latest `board:summon`; in memory only, like the timer. */
+  summon: { target: SummonTarget; seq: number } | null = null;
   private readonly scores = new Map<string, ScoreRow>();
 
   constructor(
@@ -155,13 +158,15 @@ export class BoardSession {
     return this.participants.filter((p) => !p.removed && !p.spectator);
   }
 
-  /** Cells of the current shape each participant has scored in a round. */
+  /** Cells of the current shape each participant has scored, abstained on, or kept, in a round. */
   progress(roundId: string, shape: BoardShape): Map<string, number> {
     const cells = new Set<string>();
     for (const c of shape.criterionIds) for (const o of shape.optionIds) cells.add(cellKey(c, o));
     const counts = new Map<string, number>();
     for (const s of this.roundScores(roundId)) {
-      if (cells.has(cellKey(s.criterionId, s.optionId))) {
+      // A carried-over score is not done until its owner changes or keeps it: otherwise a new
+      // round would start finished (and auto-reveal at once) before anyone reconsidered.
+      if (!s.carried && cells.has(cellKey(s.criterionId, s.optionId))) {
         counts.set(s.participantId, (counts.get(s.participantId) ?? 0) + 1);
       }
     }
@@ -194,6 +199,7 @@ export class BoardSession {
       joinClosed: this.settings.joinClosed,
       structureEditors: this.settings.structureEditors,
       timer: this.timer,
+      summon: this.summon,
     };
   }
 
@@ -246,6 +252,7 @@ export class BoardSession {
         optionId: s.optionId,
         value: s.value,
         rationale: s.rationale,
+        ...(own && s.carried ? { carried: true } : {}),
       });
       let shown: ScoreView[] | null = null;
       if (visible) {

@@ -64,6 +64,14 @@ export function renderRecordFile(
         revealedAt: r.revealedAt,
         anonymous: r.anonymous,
         consensus: computeConsensus(roundConsensusInput(board, roundScores, scorers, scale)),
+        abstentions: roundScores
+          .filter((s) => s.value === null)
+          .map(({ participantId, criterionId, optionId, rationale }) => ({
+            participantId,
+            criterionId,
+            optionId,
+            ...(rationale ? { rationale } : {}),
+          })),
       };
     });
   const finalized = settings.status === 'finalized';

@@ -10,6 +10,7 @@ import {
   valueProblem,
 } from '@/lib/board-doc-schema';
 import { contestedSealScope, evidenceSealScope } from '@/lib/board-schema';
+import { isSafeText } from '@/lib/text-safety';
 
 /**
  * The document guard: checks an incoming Yjs update against the board schema
@@ -70,6 +71,7 @@ type Role =
   | 'criteria'
   | 'sources'
   | 'notes'
+  | 'question'
   | 'decision'
   | 'option'
   | 'criterion'
@@ -523,11 +525,15 @@ class UpdateCheck {
         }
         return;
       }
-      case 'notes': {
-        if (key !== null) throw new Refused('schema', 'notes are text');
+      case 'notes':
+      case 'question': {
+        if (key !== null) throw new Refused('schema', `the ${container.role} is text`);
         if (content instanceof Y.ContentDeleted) return;
         if (!(content instanceof Y.ContentString)) {
-          throw new Refused('schema', 'notes are plain text (no formatting, embeds or types)');
+          throw new Refused('schema', `the ${container.role} is plain text (no formatting, embeds or types)`);
+        }
+        if (container.role === 'question' && !isSafeText(content.str)) {
+          throw new Refused('schema', 'the question holds control or invisible characters');
         }
         this.inserted.set(container, (this.inserted.get(container) ?? 0) + liveLength);
         return;
@@ -700,6 +706,7 @@ class UpdateCheck {
         if (item.countable) this.deletedLive.set(container, (this.deletedLive.get(container) ?? 0) + count);
         return;
       case 'notes':
+      case 'question':
         if (item.countable) this.deletedLive.set(container, (this.deletedLive.get(container) ?? 0) + count);
         return;
       case 'evidence':
@@ -716,13 +723,18 @@ class UpdateCheck {
   private checkCounts(): void {
     for (const [container, added] of this.inserted) {
       if (added <= 0 || container.role === 'invalid') continue;
-      const root = ROOTS[container.role as 'options' | 'criteria' | 'notes'];
+      const root = ROOTS[container.role as 'options' | 'criteria' | 'notes' | 'question'];
       // `_length` (live, countable content) is kept by every list-like type, even a root the
       // server has not read yet and which is still a plain AbstractType.
       const current = container.type?._length ?? 0;
       const after = current + added - (this.deletedLive.get(container) ?? 0);
       if (after > root.max) {
-        const what = container.role === 'notes' ? 'characters of notes' : container.role;
+        const what =
+          container.role === 'notes'
+            ? 'characters of notes'
+            : container.role === 'question'
+              ? 'characters of question'
+              : container.role;
         throw new Refused('schema', `a board holds at most ${root.max} ${what}`);
       }
     }

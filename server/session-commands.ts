@@ -4,6 +4,8 @@ import type { BoardSnapshot } from '@/lib/board-types';
 import { computeConsensus } from '@/lib/consensus';
 import { LIMITS } from '@/lib/limits';
 import {
+  ABSTAIN,
+  ballotKeepPayloadSchema,
   ballotPayloadSchema,
   ERROR_CODES,
   evidencePayloadSchema,
@@ -15,6 +17,7 @@ import {
   setScalePayloadSchema,
   setStructureEditorsPayloadSchema,
   spectatePayloadSchema,
+  summonPayloadSchema,
   timerStartPayloadSchema,
   togglePayloadSchema,
 } from '@/lib/protocol';
@@ -101,20 +104,44 @@ export class SessionCommands {
       session.deleteScore(key);
       return;
     }
+    const value = b.value === ABSTAIN ? null : b.value;
     const { scaleMin, scaleMax } = session.settings;
     ensure(
-      b.value >= scaleMin && b.value <= scaleMax,
+      value === null || (value >= scaleMin && value <= scaleMax),
       ERROR_CODES.OUT_OF_SCALE,
       `scores are from ${scaleMin} to ${scaleMax}`,
     );
     const row = {
       ...key,
-      value: b.value,
+      value,
       rationale: b.rationale ?? '',
       updatedAt: this.deps.now().toISOString(),
+      carried: false,
     };
     await this.deps.store.upsertScore(row);
     session.putScore(row);
+  }
+
+  /** `ballot:keep`: the caller keeps every score carried into the round as it is. */
+  async keepCarried({ session, me }: CommandContext, payload: unknown): Promise<void> {
+    const { roundId } = parse(ballotKeepPayloadSchema, payload);
+    ensure(
+      session.settings.status === 'open',
+      ERROR_CODES.BOARD_LOCKED,
+      'the board is locked; no more ballots',
+    );
+    ensure(!me.spectator, ERROR_CODES.SPECTATOR, 'spectators do not vote; stop spectating to score');
+    const round = session.rounds.find((r) => r.id === roundId);
+    ensure(round, ERROR_CODES.NO_OPEN_ROUND, 'no such round');
+    ensure(round.revealedAt === null, ERROR_CODES.ROUND_CLOSED, 'this round was revealed; scores are final');
+    const at = this.deps.now().toISOString();
+    const kept = session
+      .roundScores(round.id)
+      .filter((s) => s.participantId === me.id && s.carried)
+      .map((s) => ({ ...s, carried: false, updatedAt: at }));
+    if (kept.length === 0) return;
+    await this.deps.store.upsertScores(kept);
+    for (const s of kept) session.putScore(s);
   }
 
   async addEvidence({ boardId, me, session }: CommandContext, payload: unknown): Promise<void> {
@@ -151,7 +178,7 @@ export class SessionCommands {
   }
 
   async startRound({ session, boardId }: CommandContext, payload: unknown): Promise<void> {
-    const { mode, anonymous } = parse(roundStartPayloadSchema, payload);
+    const { mode, anonymous, carryOver } = parse(roundStartPayloadSchema, payload);
     ensure(session.settings.status === 'open', ERROR_CODES.BOARD_LOCKED, 'the board is locked');
     ensure(
       !session.openRound,
@@ -168,8 +195,23 @@ export class SessionCommands {
       // Fixed for good: no later setting unmasks (or masks) this round.
       anonymous: anonymous ?? session.settings.anonymous,
     };
+    const previous = session.currentRound;
     await this.deps.store.createRound(round);
     session.rounds.push(round);
+    if (carryOver === false || !previous) return;
+    // Every voter starts from their own last word — scores, abstentions and rationales — on
+    // the cells still on the board. Carried on the server so every device of theirs shows it.
+    const shape = await this.deps.shape(boardId);
+    const criteria = new Set(shape.criterionIds);
+    const options = new Set(shape.optionIds);
+    const voters = new Set(session.voters().map((p) => p.id));
+    const carried = session
+      .roundScores(previous.id)
+      .filter((s) => voters.has(s.participantId) && criteria.has(s.criterionId) && options.has(s.optionId))
+      .map((s) => ({ ...s, roundId: round.id, carried: true, updatedAt: round.startedAt }));
+    if (carried.length === 0) return;
+    await this.deps.store.upsertScores(carried);
+    for (const s of carried) session.putScore(s);
   }
 
   async revealRound({ session }: CommandContext, payload: unknown): Promise<void> {
@@ -186,6 +228,8 @@ export class SessionCommands {
     const at = this.deps.now().toISOString();
     await this.deps.store.revealRound(session.boardId, roundId, at);
     round.revealedAt = at;
+    // The countdown was for scoring: it stops at the reveal instead of running on into the talk.
+    session.timer = null;
   }
 
   async setScale({ session, boardId }: CommandContext, payload: unknown): Promise<void> {
@@ -330,6 +374,12 @@ export class SessionCommands {
 
   async stopTimer({ session }: CommandContext): Promise<void> {
     session.timer = null;
+  }
+
+  /** `board:summon`: brings every page that follows the facilitator to one place. */
+  async summon({ session }: CommandContext, payload: unknown): Promise<void> {
+    const { target } = parse(summonPayloadSchema, payload);
+    session.summon = { target, seq: (session.summon?.seq ?? 0) + 1 };
   }
 
   async updateSettings(session: BoardSession, boardId: string, patch: Partial<BoardSettings>): Promise<void> {

@@ -344,6 +344,7 @@ export class SessionServer {
       handle(command((c, p) => this.commands.spectate(c, p), 'participant')),
     );
     socket.on(EVENTS.ballotCast, handle(command((c, p) => this.commands.castBallot(c, p), 'participant')));
+    socket.on(EVENTS.ballotKeep, handle(command((c, p) => this.commands.keepCarried(c, p), 'participant')));
     socket.on(EVENTS.evidenceAdd, handle(command((c, p) => this.commands.addEvidence(c, p), 'participant')));
     socket.on(EVENTS.roundStart, handle(command((c, p) => this.commands.startRound(c, p), 'facilitator')));
     socket.on(EVENTS.roundReveal, handle(command((c, p) => this.commands.revealRound(c, p), 'facilitator')));
@@ -373,6 +374,7 @@ export class SessionServer {
     );
     socket.on(EVENTS.timerStart, handle(command((c, p) => this.commands.startTimer(c, p), 'facilitator')));
     socket.on(EVENTS.timerStop, handle(command((c) => this.commands.stopTimer(c), 'facilitator')));
+    socket.on(EVENTS.boardSummon, handle(command((c, p) => this.commands.summon(c, p), 'facilitator')));
     socket.on('disconnect', () => {
       const { boardId } = socket.data;
       if (!boardId) return;

@@ -1,7 +1,7 @@
 'use client';
 
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { ERROR_CODES, EVENTS, type SessionState } from '@/lib/protocol';
+import { type ABSTAIN, ERROR_CODES, EVENTS, type SessionState } from '@/lib/protocol';
 import type { CommandSender } from '../use-commands';
 import { announce } from './announce';
 
@@ -11,7 +11,8 @@ export interface QueuedBallot {
   roundNumber: number;
   criterionId: string;
   optionId: string;
-  value: number | null;
+  /** A score, `'abstain'` ("don't know"), or null to clear the cell. */
+  value: number | typeof ABSTAIN | null;
   rationale: string;
   /** Names at the time of scoring, to tell the person which cell if it cannot be counted. */
   criterionName: string;
@@ -56,7 +57,7 @@ const sameCell = (a: QueuedBallot, b: QueuedBallot) =>
   a.roundId === b.roundId && a.criterionId === b.criterionId && a.optionId === b.optionId;
 
 const describeBallot = (b: QueuedBallot) =>
-  `${b.value === null ? 'clearing your score' : `your score ${b.value}`} for ${b.optionName || 'an unnamed option'} on ${b.criterionName || 'an unnamed criterion'}`;
+  `${b.value === null ? 'clearing your score' : b.value === 'abstain' ? 'your “don’t know”' : `your score ${b.value}`} for ${b.optionName || 'an unnamed option'} on ${b.criterionName || 'an unnamed criterion'}`;
 
 /**
  * Ballots survive a dropped connection: cast while offline (or when the server did not

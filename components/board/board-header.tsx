@@ -1,10 +1,11 @@
 'use client';
 
 import type * as Y from 'yjs';
-import { setMetaText } from '@/lib/board-schema';
+import { getQuestion, readQuestion, setMetaText, setQuestion } from '@/lib/board-schema';
 import type { BoardSnapshot } from '@/lib/board-types';
 import { LIMITS } from '@/lib/limits';
 import { EditableText } from './editable-text';
+import { SharedTextField } from './shared-text-field';
 
 /** Title and question, editable together. */
 export function BoardHeader({
@@ -32,14 +33,15 @@ export function BoardHeader({
         />
       </div>
       <div className="text-xl text-slate-700" data-testid="board-question">
-        <EditableText
-          value={board.question}
-          onChange={(v) => setMetaText(doc, 'question', v)}
+        <SharedTextField
+          text={getQuestion(doc)}
+          read={() => readQuestion(doc)}
+          write={(v) => setQuestion(doc, v)}
           label="Question"
           maxLength={LIMITS.MAX_QUESTION_CHARS}
           placeholder="What are we deciding?"
           readOnly={readOnly}
-          wrap
+          singleLine
         />
       </div>
     </header>

@@ -1,8 +1,8 @@
 'use client';
 
-import { useMemo } from 'react';
-import { EVENTS } from '@/lib/protocol';
-import { roundConsensus } from '@/lib/round-consensus';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { ABSTAIN, EVENTS } from '@/lib/protocol';
+import { abstentionsByCell, roundConsensus } from '@/lib/round-consensus';
 import { ScoringBar } from '../access/scoring-bar';
 import { ScoringFocus } from '../access/scoring-focus';
 import { cellKey } from '../access/scoring-progress';
@@ -11,9 +11,11 @@ import { useRoundAnnouncements } from '../access/use-round-announcements';
 import { useScoring } from '../access/use-scoring';
 import type { BoardConnection } from '../use-board-connection';
 import { useBoardSnapshot } from '../use-board-snapshot';
+import { useChangeLog } from '../use-change-log';
 import { useCommands } from '../use-commands';
 import { BAND_STYLE, fmt } from './agreement';
 import { BoardHeader } from './board-header';
+import { ChangeStrip } from './change-strip';
 import { ConsensusMatrix } from './consensus-matrix';
 import { Countdown } from './countdown';
 import { CriteriaGrid } from './criteria-grid';
@@ -21,10 +23,14 @@ import { DecisionPanel } from './decision-panel';
 import { EvidenceForm } from './evidence-form';
 import { NotesPanel } from './notes-panel';
 import { PresenceList } from './presence-list';
+import { RoundBanner } from './round-banner';
 import { RoundBar } from './round-bar';
 import { ScoreCell } from './score-cell';
 import { SharePanel } from './share-panel';
 import { StatusPills } from './status-pills';
+
+/** How long an error toast stays up (unless hovered or focused). */
+const ERROR_TOAST_MS = 8000;
 
 /** Hidden until focused: the first Tab of the page. */
 const SKIP_LINK =
@@ -45,11 +51,22 @@ export function BoardView({
 }) {
   const board = useBoardSnapshot(conn.doc);
   const { send, lastError, clearError } = useCommands(conn.socket);
+  // An error toast goes away by itself after a while (it stays while the pointer is on it).
+  const [toastHeld, setToastHeld] = useState(false);
+  // clearError is a new function on every render: kept in a ref so state pushes do not restart the timer.
+  const clearErrorRef = useRef(clearError);
+  clearErrorRef.current = clearError;
+  useEffect(() => {
+    if (!lastError || toastHeld) return;
+    const t = setTimeout(() => clearErrorRef.current(), ERROR_TOAST_MS);
+    return () => clearTimeout(t);
+  }, [lastError, toastHeld]);
   const session = conn.session;
   const isViewer = session?.role === 'viewer';
   // The session channel referees the board's status; the document only mirrors it.
   const readOnly = isViewer || (session?.settings.status ?? board.status) !== 'open';
   const isFacilitator = session?.role === 'facilitator';
+  const changes = useChangeLog(conn.awareness, session?.you?.name ?? null);
   const me = session?.roster.find((p) => p.id === session.you?.participantId);
   const current = session?.rounds.at(-1);
   const scoring = current?.status === 'open' && me && !me.spectator && !readOnly ? current : null;
@@ -67,6 +84,7 @@ export function BoardView({
         : null,
     [board, latestVisible, session],
   );
+  const abstentions = useMemo(() => abstentionsByCell(latestVisible?.scores ?? []), [latestVisible]);
   const leaderId = useMemo(
     () =>
       session && latestRevealed
@@ -88,7 +106,8 @@ export function BoardView({
         <div data-cell={cellKey({ criterionId, optionId })}>
           <ScoreCell
             scale={session.settings.scale}
-            value={queued ? queued.value : (mine?.value ?? null)}
+            value={queued ? queued.value : mine === undefined ? null : (mine.value ?? ABSTAIN)}
+            carried={!queued && mine?.carried === true}
             rationale={queued ? queued.rationale : (mine?.rationale ?? '')}
             queued={queued !== undefined}
             criterionName={criterion?.name ?? ''}
@@ -113,8 +132,19 @@ export function BoardView({
       );
     }
     const cell = summary?.result.cells.find((c) => c.criterionId === criterionId && c.optionId === optionId);
+    const abstained = abstentions.get(`${criterionId}\u0000${optionId}`)?.length ?? 0;
     if (!cell || cell.n === 0) {
-      return <span className="text-sm text-slate-600">{current ? 'not scored' : 'no scores yet'}</span>;
+      return (
+        <span className="text-sm text-slate-600">
+          {abstained > 0
+            ? `${abstained} abstained, no scores`
+            : current?.status === 'open' && current.scores === null
+              ? `sealed until the reveal · ${current.finished} of ${current.voters} finished`
+              : current
+                ? 'not scored'
+                : 'no scores yet'}
+        </span>
+      );
     }
     const band = BAND_STYLE[cell.agreement];
     return (
@@ -123,6 +153,7 @@ export function BoardView({
         <div className={`mt-1 inline-block rounded px-1.5 text-xs font-semibold ring-1 ${band.className}`}>
           {band.label}
         </div>
+        {abstained > 0 && <div className="text-xs text-slate-600">{abstained} abstained</div>}
       </div>
     );
   };
@@ -171,6 +202,10 @@ export function BoardView({
         <div
           role="alert"
           className="fixed inset-x-3 bottom-3 z-50 mx-auto flex max-w-xl items-center justify-between gap-3 rounded-xl bg-red-700 px-4 py-3 text-white shadow-lg"
+          onMouseEnter={() => setToastHeld(true)}
+          onMouseLeave={() => setToastHeld(false)}
+          onFocus={() => setToastHeld(true)}
+          onBlur={() => setToastHeld(false)}
         >
           <span>{lastError}</span>
           <button type="button" onClick={clearError} className="rounded px-2 font-bold" aria-label="Dismiss">
@@ -234,6 +269,7 @@ export function BoardView({
             )}
             {session ? (
               <div className="space-y-2">
+                <RoundBanner session={session} />
                 <Countdown session={session} send={send} />
                 <RoundBar session={session} board={board} send={send} />
               </div>
@@ -242,6 +278,7 @@ export function BoardView({
               <div className="min-h-48 rounded-xl bg-white ring-1 ring-slate-200" aria-hidden />
             )}
             {session && <ConsensusMatrix board={board} session={session} />}
+            <ChangeStrip entries={changes.entries} />
             {scoring && session && (
               <ScoringBar
                 scored={scoringState.count}
@@ -264,7 +301,13 @@ export function BoardView({
                 doc={conn.doc}
                 board={board}
                 readOnly={structureReadOnly}
+                structureLockedReason={
+                  session?.settings.structureEditors === 'facilitator' && !isFacilitator
+                    ? 'Only the facilitator changes criteria, options and weights on this board.'
+                    : null
+                }
                 renderCell={renderCell}
+                onStructureEdit={changes.announce}
                 renderEvidenceForm={
                   structureReadOnly
                     ? undefined

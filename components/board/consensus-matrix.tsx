@@ -2,9 +2,10 @@
 
 import { useMemo, useState } from 'react';
 import type { BoardSnapshot } from '@/lib/board-types';
+import { CLOSE_CALL_POINTS, isCloseCall, sensitivityNearestFirst } from '@/lib/consensus';
 import type { CellStats, ConsensusResult } from '@/lib/consensus-types';
-import type { SessionState } from '@/lib/protocol';
-import { type NamedParticipant, roundConsensus } from '@/lib/round-consensus';
+import type { ScoreView, SessionState } from '@/lib/protocol';
+import { abstentionsByCell, type NamedParticipant, roundConsensus } from '@/lib/round-consensus';
 import { BAND_STYLE, fmt } from './agreement';
 import { OptionsChart } from './options-chart';
 
@@ -28,37 +29,59 @@ function Movement({ now, before }: { now: CellStats; before: CellStats | undefin
   );
 }
 
+/** A weight in plain words: whole when it is (3, not 3.0), else one decimal. */
+function weightWords(w: number): string {
+  const rounded = Math.round(w * 10) / 10;
+  return Number.isInteger(rounded) ? String(rounded) : rounded.toFixed(1);
+}
+
 /** One cell of the matrix: median, agreement, the numbers behind them and, on demand, the scores. */
 function CellBody({
   s,
   before,
   who,
+  abstained,
 }: {
   s: CellStats;
   before: CellStats | undefined;
   who: Map<string, string>;
+  /** Who abstained ("don't know") on this cell: left out of every number above. */
+  abstained: ScoreView[];
 }) {
   const band = BAND_STYLE[s.agreement];
   return (
     <>
       <div className="flex items-baseline justify-between gap-2">
-        <span className="text-2xl font-bold tabular-nums">{fmt(s.median)}</span>
+        <span className="text-2xl font-bold tabular-nums" title="mean">
+          {fmt(s.mean)}
+        </span>
         <span className={`rounded px-1.5 py-0.5 text-xs font-semibold ring-1 ${band.className}`}>
           {band.label}
         </span>
       </div>
       <div className="text-xs text-slate-600">
-        median · mean {fmt(s.mean)} · spread {s.min ?? '–'}–{s.max ?? '–'} · sd {fmt(s.sd, 2)} · r
-        <sub>wg</sub> {fmt(s.rwg, 2)} · n={s.n}
+        mean (as in the totals) · median {fmt(s.median)} · spread {s.min ?? '–'}–{s.max ?? '–'} · sd{' '}
+        {fmt(s.sd, 2)} · r<sub>wg</sub> {fmt(s.rwg, 2)} · n={s.n}
       </div>
+      {abstained.length > 0 && (
+        <div className="text-sm text-slate-700" data-testid="abstained">
+          {abstained.length} abstained (don’t know)
+        </div>
+      )}
       <Movement now={s} before={before} />
-      {s.scores.length > 0 && (
+      {s.scores.length + abstained.length > 0 && (
         <details className="mt-1 text-sm">
           <summary className="cursor-pointer text-slate-700">Scores</summary>
           <ul className="mt-1 space-y-0.5">
             {s.scores.map((x) => (
               <li key={x.participantId}>
                 <strong className="tabular-nums">{x.value}</strong> {who.get(x.participantId) ?? 'Someone'}
+                {x.rationale ? <span className="text-slate-600"> — “{x.rationale}”</span> : null}
+              </li>
+            ))}
+            {abstained.map((x) => (
+              <li key={x.participantId}>
+                <strong>?</strong> {who.get(x.participantId) ?? 'Someone'} abstained
                 {x.rationale ? <span className="text-slate-600"> — “{x.rationale}”</span> : null}
               </li>
             ))}
@@ -89,6 +112,7 @@ export function ConsensusMatrix({ board, session }: { board: BoardSnapshot; sess
     () => (previous ? roundConsensus(board, previous, session.roster, scale) : null),
     [board, previous, session.roster, scale],
   );
+  const abstentions = useMemo(() => abstentionsByCell(round?.scores ?? []), [round]);
   if (!round || !computed) return null;
   const { result, participants } = computed;
   const optionName = (id: string | null) => board.options.find((o) => o.id === id)?.name || 'Unnamed option';
@@ -98,8 +122,22 @@ export function ConsensusMatrix({ board, session }: { board: BoardSnapshot; sess
   const prevCell = (c: string, o: string) =>
     before?.result.cells.find((x) => x.criterionId === c && x.optionId === o);
   const totalWeight = board.criteria.reduce((s, c) => s + c.weight, 0);
-  const withPref = result.participants.filter((p) => p.preferredOptionId !== null);
-  const supporters = withPref.filter((p) => p.preferredOptionId === result.leaderId).length;
+  // Every voter of the round counts in the denominator: a tie or a blank is "no clear preference".
+  const voters = result.participants.length;
+  const supporters = result.participants.filter((p) => p.preferredOptionId === result.leaderId).length;
+  const undecided = result.participants.filter((p) => p.preferredOptionId === null).length;
+  const closeCall = result.leaderId !== null && isCloseCall(result.margin);
+  const previousLeader = before?.result.leaderId ?? null;
+  const leaderChanged = before !== null && previousLeader !== result.leaderId;
+  const steady = result.sensitivity.flatMap((x) => {
+    const c = board.criteria.find((y) => y.id === x.criterionId);
+    return c && (x.delta === null || x.newLeaderId === null) ? [c.name || 'Unnamed criterion'] : [];
+  });
+  // Only cells below strong agreement are worth discussing first.
+  const discuss = result.discussFirst.filter((d) => {
+    const band = cell(d.criterionId, d.optionId)?.agreement;
+    return band === 'none' || band === 'weak' || band === 'moderate';
+  });
 
   return (
     <section
@@ -136,10 +174,11 @@ export function ConsensusMatrix({ board, session }: { board: BoardSnapshot; sess
       <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-3" data-testid="totals">
         {result.totals.map((t) => {
           const leader = t.optionId === result.leaderId;
+          const clear = leader && !closeCall;
           return (
             <div
               key={t.optionId}
-              className={`rounded-xl p-4 ring-2 ${leader ? 'bg-emerald-50 ring-emerald-500' : 'bg-slate-50 ring-slate-200'}`}
+              className={`rounded-xl p-4 ring-2 ${clear ? 'bg-emerald-50 ring-emerald-500' : leader ? 'bg-amber-50 ring-amber-400' : 'bg-slate-50 ring-slate-200'}`}
             >
               <div className="text-lg font-semibold">{optionName(t.optionId)}</div>
               <div className="text-4xl font-bold tabular-nums">
@@ -147,12 +186,16 @@ export function ConsensusMatrix({ board, session }: { board: BoardSnapshot; sess
                 <span className="text-base font-normal text-slate-500"> / {scale.max}</span>
               </div>
               <div className="text-sm">
-                {leader ? (
+                {leader && closeCall ? (
+                  <strong className="text-amber-900">
+                    Ahead by {fmt(result.margin, 2)}: too close to call
+                  </strong>
+                ) : leader ? (
                   <strong className="text-emerald-800">
                     Leading{result.margin !== null ? ` by ${fmt(result.margin, 2)}` : ''}
                   </strong>
                 ) : (
-                  'weighted total'
+                  'weighted mean'
                 )}
                 {t.coverage < 1 && ` · ${Math.round(t.coverage * 100)}% of the weight scored`}
               </div>
@@ -160,11 +203,32 @@ export function ConsensusMatrix({ board, session }: { board: BoardSnapshot; sess
           );
         })}
       </div>
+      {closeCall && (
+        <p
+          className="rounded-md bg-amber-50 p-2 text-amber-950 ring-1 ring-amber-300"
+          data-testid="close-call"
+        >
+          <strong>Too close to call:</strong> {optionName(result.leaderId)} is ahead by{' '}
+          {fmt(result.margin, 2)}, less than {CLOSE_CALL_POINTS} of a point on the {scale.min}–{scale.max}{' '}
+          scale — smaller than rounding one score.
+        </p>
+      )}
+      {leaderChanged && (
+        <p className="text-lg font-semibold" data-testid="leader-change">
+          {previousLeader === null
+            ? `No option led in round ${previous?.number}; `
+            : `${optionName(previousLeader)} led in round ${previous?.number}; `}
+          {result.leaderId === null ? 'now no option leads.' : `now ${optionName(result.leaderId)} leads.`}
+        </p>
+      )}
       <p className="text-lg" data-testid="support">
         {result.leaderId === null
           ? 'No option leads: the totals are tied or nothing is scored.'
-          : withPref.length > 0
-            ? `${supporters} of ${withPref.length} people prefer ${optionName(result.leaderId)} (${Math.round((result.support ?? 0) * 100)}% support).`
+          : voters > 0
+            ? `${supporters} of ${voters} ${voters === 1 ? 'person prefers' : 'people prefer'} ${optionName(result.leaderId)}` +
+              (undecided > 0
+                ? `; ${undecided} ${undecided === 1 ? 'has' : 'have'} no clear preference (a tie or no scores).`
+                : '.')
             : ''}
       </p>
       {round.orphanedScores > 0 && (
@@ -175,11 +239,11 @@ export function ConsensusMatrix({ board, session }: { board: BoardSnapshot; sess
       )}
 
       {/* Discuss first */}
-      {result.discussFirst.length > 0 && (
+      {discuss.length > 0 && (
         <div>
-          <h3 className="mb-1 text-lg font-semibold">Discuss first</h3>
+          <h3 className="mb-1 text-lg font-semibold">Discuss first (below strong agreement)</h3>
           <ol className="list-decimal space-y-1 pl-6" data-testid="discuss-first">
-            {result.discussFirst.slice(0, 5).map((d) => {
+            {discuss.slice(0, 5).map((d) => {
               const band = BAND_STYLE[cell(d.criterionId, d.optionId)?.agreement ?? 'not-enough-scores'];
               return (
                 <li key={`${d.criterionId}-${d.optionId}`}>
@@ -228,13 +292,14 @@ export function ConsensusMatrix({ board, session }: { board: BoardSnapshot; sess
                 {board.options.map((o) => {
                   const s = cell(c.id, o.id);
                   if (!s) return <td key={o.id} />;
+                  const abstained = abstentions.get(`${c.id}\u0000${o.id}`) ?? [];
                   return (
                     <td
                       key={o.id}
                       className="rounded-lg bg-slate-50 p-2 align-top"
                       data-testid={`matrix-cell-${c.id}-${o.id}`}
                     >
-                      <CellBody s={s} before={prevCell(c.id, o.id)} who={who} />
+                      <CellBody s={s} before={prevCell(c.id, o.id)} who={who} abstained={abstained} />
                     </td>
                   );
                 })}
@@ -258,7 +323,16 @@ export function ConsensusMatrix({ board, session }: { board: BoardSnapshot; sess
                 return (
                   <li key={o.id} className="px-3 py-2" data-testid={`matrix-card-${c.id}-${o.id}`}>
                     <div className="font-semibold">{o.name || 'Unnamed option'}</div>
-                    {s ? <CellBody s={s} before={prevCell(c.id, o.id)} who={who} /> : 'no scores'}
+                    {s ? (
+                      <CellBody
+                        s={s}
+                        before={prevCell(c.id, o.id)}
+                        who={who}
+                        abstained={abstentions.get(`${c.id}\u0000${o.id}`) ?? []}
+                      />
+                    ) : (
+                      'no scores'
+                    )}
                   </li>
                 );
               })}
@@ -288,19 +362,23 @@ export function ConsensusMatrix({ board, session }: { board: BoardSnapshot; sess
         </div>
         <div>
           <h3 className="mb-1 text-lg font-semibold">How sensitive is the leader to the weights?</h3>
-          <ul className="space-y-0.5 text-sm" data-testid="sensitivity">
-            {result.sensitivity.map((s) => {
+          <ul className="space-y-0.5" data-testid="sensitivity">
+            {sensitivityNearestFirst(result.sensitivity).flatMap((s) => {
               const c = board.criteria.find((x) => x.id === s.criterionId);
-              if (!c) return null;
-              return (
+              if (!c || s.delta === null || s.newLeaderId === null) return [];
+              return [
                 <li key={s.criterionId}>
-                  <strong>{c.name || 'Unnamed criterion'}</strong>:{' '}
-                  {s.delta === null || s.newLeaderId === null
-                    ? 'no change of this weight alone changes the leader'
-                    : `${optionName(s.newLeaderId)} would lead if its weight went from ${c.weight} to ${fmt(c.weight + s.delta, 1)}`}
-                </li>
-              );
+                  If <strong>{c.name || 'Unnamed criterion'}</strong> weighed{' '}
+                  {weightWords(c.weight + s.delta)} instead of {weightWords(c.weight)},{' '}
+                  <strong>{optionName(s.newLeaderId)}</strong> would lead.
+                </li>,
+              ];
             })}
+            {steady.length > 0 && (
+              <li className="text-slate-600">
+                No change of one weight alone changes the leader for: {steady.join(', ')}.
+              </li>
+            )}
           </ul>
         </div>
       </div>

@@ -14,6 +14,7 @@ import {
 import type { BoardSnapshot, OptionSnapshot } from '@/lib/board-types';
 import { LIMITS } from '@/lib/limits';
 import { newId } from '../new-id';
+import { useUndo } from '../use-undo';
 import { EditableText } from './editable-text';
 import { EvidencePanel } from './evidence-panel';
 import { WeightInput } from './weight-input';
@@ -26,6 +27,13 @@ export interface CriteriaGridProps {
   renderCell?: (criterionId: string, optionId: string) => ReactNode;
   /** Extra content under a criterion's evidence (the "add evidence" form). */
   renderEvidenceForm?: (criterionId: string) => ReactNode;
+  /**
+   * Why options, criteria and weights cannot change for this person now (a round is open, or
+   * only the facilitator may), or null. The server enforces it; this only says so.
+   */
+  structureLockedReason?: string | null;
+  /** Tells the others what this person just changed ("removed “Cost”"): the who-changed strip. */
+  onStructureEdit?: (what: string) => void;
 }
 
 const smallBtn =
@@ -36,11 +44,15 @@ function OptionHeader({
   doc,
   option,
   readOnly,
+  canRemove,
+  onRemove,
   testId,
 }: {
   doc: Y.Doc;
   option: OptionSnapshot;
   readOnly: boolean;
+  canRemove: boolean;
+  onRemove: (label: string, remove: () => void) => void;
   testId?: string;
 }) {
   const label = option.name || 'unnamed';
@@ -55,13 +67,14 @@ function OptionHeader({
         readOnly={readOnly}
         className="font-semibold text-white focus:text-slate-900"
       />
-      {!readOnly && (
+      {!readOnly && canRemove && (
         <button
           type="button"
           aria-label={`Remove option ${label}`}
           className="rounded px-2 py-1 text-slate-300 hover:bg-slate-700 hover:text-white"
           onClick={() => {
-            if (window.confirm(`Remove the option “${label}” for everyone?`)) removeOption(doc, option.id);
+            if (window.confirm(`Remove the option “${label}” for everyone? You can undo it.`))
+              onRemove(`remove “${label}”`, () => removeOption(doc, option.id));
           }}
         >
           ✕
@@ -72,8 +85,28 @@ function OptionHeader({
 }
 
 /** The options × criteria grid with the weights; every edit goes to the shared document. */
-export function CriteriaGrid({ doc, board, readOnly, renderCell, renderEvidenceForm }: CriteriaGridProps) {
+export function CriteriaGrid({
+  doc,
+  board,
+  readOnly,
+  renderCell,
+  renderEvidenceForm,
+  structureLockedReason = null,
+  onStructureEdit,
+}: CriteriaGridProps) {
   const totalWeight = board.criteria.reduce((s, c) => s + c.weight, 0);
+  const structure = !readOnly && structureLockedReason === null;
+  const { label: undoLabel, undo, labelled: undoable } = useUndo(doc);
+  /** One undo step, labelled for the undo button, and said to the others in the past tense. */
+  const labelled = (what: string, edit: () => void, said?: string) => {
+    undoable(what, edit);
+    onStructureEdit?.(said ?? what);
+  };
+  const optionProps = {
+    canRemove: structure,
+    onRemove: (what: string, remove: () => void) =>
+      labelled(what, remove, what.replace(/^remove/, 'removed the option')),
+  };
   const columns = `minmax(13rem, 1.4fr) 8.5rem repeat(${Math.max(1, board.options.length)}, minmax(11.5rem, 1fr))`;
 
   return (
@@ -83,13 +116,33 @@ export function CriteriaGrid({ doc, board, readOnly, renderCell, renderEvidenceF
           Criteria and options
         </h2>
         {!readOnly && (
+          <div className="flex flex-wrap gap-2">
+            <button
+              type="button"
+              className="rounded-lg bg-white px-3 py-2 font-semibold ring-1 ring-slate-300 hover:bg-slate-100 disabled:opacity-40"
+              disabled={undoLabel === null || !structure}
+              title={structure ? undefined : (structureLockedReason ?? undefined)}
+              onClick={undo}
+              data-testid="undo"
+            >
+              ↶ Undo{undoLabel ? `: ${undoLabel}` : ''}
+            </button>
+          </div>
+        )}
+        {structure && (
           <div className="flex gap-2">
             <button
               type="button"
               className="rounded-lg bg-white px-3 py-2 font-semibold ring-1 ring-slate-300 hover:bg-slate-100 disabled:opacity-40"
               disabled={board.options.length >= LIMITS.MAX_OPTIONS}
               onClick={() =>
-                addOption(doc, { id: newId(), name: `Option ${board.options.length + 1}`, description: '' })
+                labelled('add an option', () =>
+                  addOption(doc, {
+                    id: newId(),
+                    name: `Option ${board.options.length + 1}`,
+                    description: '',
+                  }),
+                )
               }
             >
               + Option
@@ -99,7 +152,11 @@ export function CriteriaGrid({ doc, board, readOnly, renderCell, renderEvidenceF
               className="rounded-lg bg-blue-700 px-3 py-2 font-semibold text-white hover:bg-blue-800 disabled:opacity-40"
               disabled={board.criteria.length >= LIMITS.MAX_CRITERIA}
               onClick={() =>
-                addCriterion(doc, { id: newId(), name: 'New criterion', description: '', weight: 3 })
+                labelled(
+                  'add a criterion',
+                  () => addCriterion(doc, { id: newId(), name: 'New criterion', description: '', weight: 3 }),
+                  'added a criterion',
+                )
               }
             >
               + Criterion
@@ -107,6 +164,15 @@ export function CriteriaGrid({ doc, board, readOnly, renderCell, renderEvidenceF
           </div>
         )}
       </div>
+
+      {!readOnly && structureLockedReason !== null && (
+        <p
+          className="rounded-lg bg-slate-100 p-2 text-slate-800 ring-1 ring-slate-300"
+          data-testid="structure-locked"
+        >
+          🔒 {structureLockedReason}
+        </p>
+      )}
 
       {/* Header row: option names (desktop). On phones each criterion card names the options. */}
       <div
@@ -121,6 +187,7 @@ export function CriteriaGrid({ doc, board, readOnly, renderCell, renderEvidenceF
             doc={doc}
             option={o}
             readOnly={readOnly}
+            {...optionProps}
             testId={`option-header-${o.id}`}
           />
         ))}
@@ -130,7 +197,7 @@ export function CriteriaGrid({ doc, board, readOnly, renderCell, renderEvidenceF
       <div className="space-y-2 md:hidden">
         {board.options.map((o) => (
           <div key={o.id} className="rounded-lg bg-slate-800 p-1 text-white">
-            <OptionHeader doc={doc} option={o} readOnly={readOnly} />
+            <OptionHeader doc={doc} option={o} readOnly={readOnly} {...optionProps} />
           </div>
         ))}
       </div>
@@ -173,14 +240,20 @@ export function CriteriaGrid({ doc, board, readOnly, renderCell, renderEvidenceF
                     multiline
                     className="text-sm text-slate-600"
                   />
-                  {!readOnly && (
+                  {structure && (
                     <div className="mt-1 flex gap-1 px-2">
                       <button
                         type="button"
                         className={smallBtn}
                         aria-label={`Move ${c.name} up`}
                         disabled={index === 0}
-                        onClick={() => moveCriterion(doc, c.id, index - 1)}
+                        onClick={() =>
+                          labelled(
+                            `move “${c.name}” up`,
+                            () => moveCriterion(doc, c.id, index - 1),
+                            `moved “${c.name}” up`,
+                          )
+                        }
                       >
                         ↑
                       </button>
@@ -189,7 +262,13 @@ export function CriteriaGrid({ doc, board, readOnly, renderCell, renderEvidenceF
                         className={smallBtn}
                         aria-label={`Move ${c.name} down`}
                         disabled={index === board.criteria.length - 1}
-                        onClick={() => moveCriterion(doc, c.id, index + 1)}
+                        onClick={() =>
+                          labelled(
+                            `move “${c.name}” down`,
+                            () => moveCriterion(doc, c.id, index + 1),
+                            `moved “${c.name}” down`,
+                          )
+                        }
                       >
                         ↓
                       </button>
@@ -198,8 +277,14 @@ export function CriteriaGrid({ doc, board, readOnly, renderCell, renderEvidenceF
                         className={`${smallBtn} text-red-700`}
                         aria-label={`Remove ${c.name}`}
                         onClick={() => {
-                          if (window.confirm(`Remove the criterion “${c.name}” for everyone?`))
-                            removeCriterion(doc, c.id);
+                          if (
+                            window.confirm(`Remove the criterion “${c.name}” for everyone? You can undo it.`)
+                          )
+                            labelled(
+                              `remove “${c.name}”`,
+                              () => removeCriterion(doc, c.id),
+                              `removed the criterion “${c.name}”`,
+                            );
                         }}
                       >
                         Remove
@@ -211,8 +296,14 @@ export function CriteriaGrid({ doc, board, readOnly, renderCell, renderEvidenceF
                   value={c.weight}
                   share={totalWeight > 0 ? c.weight / totalWeight : 0}
                   criterionName={c.name}
-                  readOnly={readOnly}
-                  onChange={(weight) => updateCriterion(doc, c.id, { weight })}
+                  readOnly={!structure}
+                  onChange={(weight) =>
+                    labelled(
+                      `weight of “${c.name}”`,
+                      () => updateCriterion(doc, c.id, { weight }),
+                      `set the weight of “${c.name}” from ${c.weight} to ${weight}`,
+                    )
+                  }
                 />
                 {board.options.map((o) => (
                   <div

@@ -42,6 +42,7 @@ export function DecisionPanel({
 }) {
   const status = session.settings.status;
   const locked = status !== 'open' || session.role === 'viewer';
+  const roundOpen = session.rounds.at(-1)?.status === 'open';
   const isFacilitator = session.role === 'facilitator';
   const d = board.decision;
   const text = (field: Exclude<keyof DecisionDraft, 'status'>, label: string, hint?: string, rows = 2) => (
@@ -148,10 +149,18 @@ export function DecisionPanel({
           className="flex flex-wrap gap-2 border-t border-slate-100 pt-3"
           data-testid="facilitator-decision-controls"
         >
+          {status !== 'finalized' && roundOpen && (
+            <p className="w-full text-slate-700" id="finalize-why" data-testid="finalize-why">
+              Reveal round {session.rounds.at(-1)?.number} before finalizing: a decision is not finalized on
+              sealed scores.
+            </p>
+          )}
           {status !== 'finalized' && (
             <button
               type="button"
-              className="rounded-lg bg-emerald-700 px-4 py-2 font-semibold text-white hover:bg-emerald-800"
+              className="rounded-lg bg-emerald-700 px-4 py-2 font-semibold text-white hover:bg-emerald-800 disabled:opacity-40"
+              disabled={roundOpen}
+              aria-describedby={roundOpen ? 'finalize-why' : undefined}
               onClick={() => {
                 if (
                   window.confirm(

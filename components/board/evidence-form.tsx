@@ -29,7 +29,7 @@ export function EvidenceForm({
       criterionId,
       optionId: optionId === '' ? null : optionId,
       text: text.trim(),
-      ...(url.trim() ? { url: url.trim() } : {}),
+      ...(url.trim() ? { url: withScheme(url.trim()) } : {}),
     });
     setBusy(false);
     if (result.ok) {
@@ -93,4 +93,9 @@ export function EvidenceForm({
       </div>
     </form>
   );
+}
+
+/** "example.com/page" means https://example.com/page; a link with a scheme is left as typed. */
+export function withScheme(url: string): string {
+  return /^[a-z][a-z0-9+.-]*:/i.test(url) ? url : `https://${url}`;
 }

@@ -4,7 +4,16 @@ import { type FormEvent, useState } from 'react';
 import { LIMITS } from '@/lib/limits';
 
 /** Asks for a display name once; the page remembers it in this browser. */
-export function JoinForm({ initialName, onJoin }: { initialName: string; onJoin: (name: string) => void }) {
+export function JoinForm({
+  initialName,
+  boardTitle = null,
+  onJoin,
+}: {
+  initialName: string;
+  /** The board's title, when known, so people see what they are joining. */
+  boardTitle?: string | null;
+  onJoin: (name: string) => void;
+}) {
   const [name, setName] = useState(initialName);
   const [error, setError] = useState<string | null>(null);
   function submit(e: FormEvent) {
@@ -18,6 +27,11 @@ export function JoinForm({ initialName, onJoin }: { initialName: string; onJoin:
     <main className="mx-auto flex min-h-screen max-w-md flex-col justify-center px-6">
       <form onSubmit={submit} className="space-y-4 rounded-2xl bg-white p-6 shadow ring-1 ring-slate-200">
         <h1 className="text-2xl font-bold">Join the decision</h1>
+        {boardTitle && (
+          <p className="text-xl font-semibold text-slate-800" data-testid="join-board-title">
+            {boardTitle}
+          </p>
+        )}
         <label className="block space-y-1">
           <span className="font-medium">Your display name</span>
           <input

@@ -1,9 +1,10 @@
 'use client';
 
 import type * as Y from 'yjs';
-import { setMetaText, setNotes } from '@/lib/board-schema';
+import { getNotes, setMetaText, setNotes } from '@/lib/board-schema';
 import type { BoardSnapshot } from '@/lib/board-types';
 import { LIMITS } from '@/lib/limits';
+import { SharedTextField } from './shared-text-field';
 
 /** Context for the record and free discussion notes, edited together. */
 export function NotesPanel({
@@ -37,18 +38,22 @@ export function NotesPanel({
           onChange={(e) => setMetaText(doc, 'context', e.target.value)}
         />
       </label>
-      <label className="block space-y-1">
-        <span className="font-medium">Discussion notes</span>
-        <textarea
-          className={area}
+      <div className="block space-y-1">
+        <span className="font-medium" aria-hidden>
+          Discussion notes
+        </span>
+        <SharedTextField
+          text={getNotes(doc)}
+          read={() => getNotes(doc).toString()}
+          write={(v) => setNotes(doc, v)}
+          label="Discussion notes"
           rows={4}
-          value={board.notes}
           maxLength={LIMITS.MAX_NOTES_CHARS}
-          disabled={readOnly}
+          readOnly={readOnly}
           placeholder="What came up while discussing the red cells?"
-          onChange={(e) => setNotes(doc, e.target.value)}
+          className="border-slate-300"
         />
-      </label>
+      </div>
     </section>
   );
 }

@@ -22,7 +22,7 @@ export function PresenceList({
       className="rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200"
     >
       <h2 id="presence-heading" className="mb-2 text-sm font-semibold uppercase tracking-wide text-slate-500">
-        Here now ({online.length}){session.viewersOnline > 0 ? ` · ${session.viewersOnline} watching` : ''}
+        Here now ({online.length}){session.viewersOnline > 0 ? ` · ${session.viewersOnline} viewing` : ''}
       </h2>
       <ul className="space-y-1" data-testid="presence-list">
         {online.map((p) => (
@@ -36,7 +36,7 @@ export function PresenceList({
               </span>
             )}
             {p.spectator && (
-              <span className="rounded bg-slate-100 px-1.5 text-xs text-slate-700">watching</span>
+              <span className="rounded bg-slate-100 px-1.5 text-xs text-slate-700">not voting</span>
             )}
             {onRemove && p.id !== session.you?.participantId && (
               <button

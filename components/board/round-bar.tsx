@@ -1,5 +1,6 @@
 'use client';
 
+import { useState } from 'react';
 import type { BoardSnapshot } from '@/lib/board-types';
 import { EVENTS, SCALES, type SessionState } from '@/lib/protocol';
 import type { CommandSender } from '../use-commands';
@@ -28,23 +29,32 @@ export function RoundBar({
   const totalCells = board.criteria.length * board.options.length;
   const finished = open ? `${open.finished} of ${open.voters} finished.` : '';
   const anonymous = open?.anonymous ? ' Anonymous: scores show under pseudonyms, for good.' : '';
+  const [carryOver, setCarryOver] = useState(true);
+  const carried = open?.mine.filter((m) => m.carried).length ?? 0;
+  const start = (mode: 'blind' | 'open') => void send(EVENTS.roundStart, { mode, carryOver });
 
   return (
     <section
       aria-label="Scoring round"
       className="space-y-3 rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200"
       data-testid="round-bar"
+      data-round-id={round?.id}
     >
       <div className="flex flex-wrap items-center justify-between gap-3">
         <div>
           <h2 className="text-xl font-bold" data-testid="round-status">
-            {!round
-              ? 'No scoring round yet'
-              : open
-                ? `Round ${open.number} · ${open.mode === 'blind' ? 'blind' : 'open'}${open.anonymous ? ' · anonymous' : ''} · scoring`
-                : `Round ${round.number}${round.anonymous ? ' · anonymous' : ''} revealed`}
+            {session.settings.status === 'finalized'
+              ? `Decided: ${board.options.find((o) => o.id === board.decision.chosenOptionId)?.name || 'no option chosen'}`
+              : !round
+                ? 'No scoring round yet'
+                : open
+                  ? `Round ${open.number} · ${open.mode === 'blind' ? 'blind' : 'open'}${open.anonymous ? ' · anonymous' : ''} · scoring`
+                  : `Round ${round.number}${round.anonymous ? ' · anonymous' : ''} revealed`}
           </h2>
           <p className="text-sm text-slate-600">
+            {session.settings.status === 'finalized'
+              ? `Finalized after ${session.rounds.length} round${session.rounds.length === 1 ? '' : 's'}. `
+              : ''}
             {open
               ? open.mode === 'blind'
                 ? `Scores stay hidden until the reveal. ${finished}${anonymous}`
@@ -62,7 +72,7 @@ export function RoundBar({
                 type="button"
                 className={`${btn} bg-blue-700 text-white hover:bg-blue-800`}
                 disabled={locked || totalCells === 0}
-                onClick={() => void send(EVENTS.roundStart, { mode: 'blind' })}
+                onClick={() => start('blind')}
               >
                 Start blind round
               </button>
@@ -70,7 +80,7 @@ export function RoundBar({
                 type="button"
                 className={`${btn} bg-white ring-1 ring-slate-300 hover:bg-slate-100`}
                 disabled={locked || totalCells === 0}
-                onClick={() => void send(EVENTS.roundStart, { mode: 'open' })}
+                onClick={() => start('open')}
               >
                 Start open round
               </button>
@@ -87,6 +97,28 @@ export function RoundBar({
           )}
         </div>
       </div>
+
+      {open && carried > 0 && me && !me.spectator && !locked && (
+        <div
+          className="flex flex-wrap items-center justify-between gap-3 rounded-lg bg-amber-50 p-3 text-amber-950 ring-1 ring-amber-300"
+          data-testid="carried-notice"
+        >
+          <p>
+            <strong>
+              {carried} of your scores {carried === 1 ? 'is' : 'are'} carried over from round{' '}
+              {open.number - 1}.
+            </strong>{' '}
+            Change the ones you changed your mind on, then keep the rest.
+          </p>
+          <button
+            type="button"
+            className={`${btn} bg-amber-700 text-white hover:bg-amber-800`}
+            onClick={() => void send(EVENTS.ballotKeep, { roundId: open.id })}
+          >
+            Keep my other {carried} score{carried === 1 ? '' : 's'}
+          </button>
+        </div>
+      )}
 
       {open && open.progress.length > 0 && (
         <ul className="flex flex-wrap gap-2" aria-label="Who has finished" data-testid="progress-list">
@@ -122,6 +154,36 @@ export function RoundBar({
         )}
         {isFacilitator && (
           <>
+            <span className="inline-flex flex-wrap items-center gap-2">
+              Bring everyone to
+              {(
+                [
+                  ['scores', 'the scores'],
+                  ['matrix', 'the matrix'],
+                  ['decision', 'the decision'],
+                ] as const
+              ).map(([target, words]) => (
+                <button
+                  key={target}
+                  type="button"
+                  className="rounded-md bg-white px-2 py-1 font-semibold ring-1 ring-slate-300 hover:bg-slate-100"
+                  onClick={() => void send(EVENTS.boardSummon, { target })}
+                >
+                  {words}
+                </button>
+              ))}
+            </span>
+            {!open && round && (
+              <label className="inline-flex items-center gap-2">
+                <input
+                  type="checkbox"
+                  className="h-5 w-5"
+                  checked={carryOver}
+                  onChange={(e) => setCarryOver(e.target.checked)}
+                />
+                Next round starts from everyone’s previous scores
+              </label>
+            )}
             <label className="inline-flex items-center gap-2">
               <input
                 type="checkbox"
@@ -139,6 +201,21 @@ export function RoundBar({
                 onChange={(e) => void send(EVENTS.boardSetAnonymous, { enabled: e.target.checked })}
               />
               Anonymous rounds: hide who gave which score (from the next round on; a round keeps its setting)
+            </label>
+            <label className="inline-flex items-center gap-2">
+              Criteria, options and weights can be changed by
+              <select
+                className="rounded-md border border-slate-300 px-2 py-1"
+                value={session.settings.structureEditors}
+                onChange={(e) =>
+                  void send(EVENTS.boardSetStructureEditors, {
+                    editors: e.target.value === 'facilitator' ? 'facilitator' : 'everyone',
+                  })
+                }
+              >
+                <option value="everyone">everyone</option>
+                <option value="facilitator">only me (the facilitator)</option>
+              </select>
             </label>
             <label className="inline-flex items-center gap-2">
               Scale

@@ -2,17 +2,23 @@
 
 import { useEffect, useId, useState } from 'react';
 import { LIMITS } from '@/lib/limits';
+import { ABSTAIN } from '@/lib/protocol';
+
+/** A cell's ballot: a score, an abstention ("don't know"), or nothing yet. */
+export type CellValue = number | typeof ABSTAIN | null;
 
 export interface ScoreCellProps {
   scale: { min: number; max: number };
-  value: number | null;
+  value: CellValue;
+  /** Carried over from the previous round and not yet changed or kept. */
+  carried?: boolean;
   rationale: string;
   criterionName: string;
   optionName: string;
   /** The value waits in this device's outbox: not on the server yet. */
   queued?: boolean;
   /** Resolves true once the server acknowledged (committed) the ballot. */
-  onCast: (value: number | null, rationale: string) => Promise<boolean>;
+  onCast: (value: CellValue, rationale: string) => Promise<boolean>;
 }
 
 /**
@@ -22,6 +28,7 @@ export interface ScoreCellProps {
 export function ScoreCell({
   scale,
   value,
+  carried = false,
   rationale,
   criterionName,
   optionName,
@@ -29,25 +36,35 @@ export function ScoreCell({
   onCast,
 }: ScoreCellProps) {
   const name = useId();
-  const [pending, setPending] = useState<number | null | undefined>(undefined);
+  const [pending, setPending] = useState<CellValue | undefined>(undefined);
   const [draft, setDraft] = useState(rationale);
   useEffect(() => setDraft(rationale), [rationale]);
   const shown = pending === undefined ? value : pending;
   const values = Array.from({ length: scale.max - scale.min + 1 }, (_, i) => scale.min + i);
-  const wide = values.length > 6;
 
-  async function cast(v: number | null, why: string) {
+  async function cast(v: CellValue, why: string) {
     setPending(v);
     await onCast(v, why);
     setPending(undefined);
   }
 
   return (
-    <fieldset className="min-w-0 space-y-1" data-testid="score-cell">
+    <fieldset
+      className={`min-w-0 space-y-1 ${carried ? 'rounded-md outline-2 outline-dashed outline-amber-400 outline-offset-2' : ''}`}
+      data-testid="score-cell"
+      data-carried={carried ? 'true' : undefined}
+    >
       <legend className="sr-only">
         Your score for {optionName} on {criterionName}, {scale.min} (poor) to {scale.max} (excellent)
+        {carried ? ', carried over from the last round' : ''}
       </legend>
-      <div className={`grid gap-1 ${wide ? 'grid-cols-6' : 'grid-cols-5'}`}>
+      {carried && (
+        <p className="text-xs font-semibold text-amber-800" aria-hidden>
+          From last round — change it or keep it
+        </p>
+      )}
+      {/* 1–5 and "?" fit one row of six; 0–10 and "?" two. */}
+      <div className="grid grid-cols-6 gap-1">
         {values.map((v) => (
           <label key={v} className="relative min-w-0">
             <input
@@ -64,10 +81,27 @@ export function ScoreCell({
             </span>
           </label>
         ))}
+        <label className="relative min-w-0">
+          <input
+            type="radio"
+            name={name}
+            value={ABSTAIN}
+            checked={shown === ABSTAIN}
+            onChange={() => void cast(ABSTAIN, draft)}
+            className="peer sr-only"
+            aria-label="Don't know (abstain: counts as done, left out of the statistics)"
+          />
+          <span
+            className="flex h-10 min-w-0 cursor-pointer items-center justify-center rounded-md border border-dashed border-slate-400 bg-white text-lg font-semibold text-slate-600 peer-checked:border-slate-700 peer-checked:bg-slate-700 peer-checked:text-white peer-focus-visible:outline peer-focus-visible:outline-3 peer-focus-visible:outline-blue-500 hover:border-blue-400"
+            title="Don't know: abstain on this cell"
+          >
+            ?
+          </span>
+        </label>
       </div>
       <div className="flex justify-between text-[11px] text-slate-600" aria-hidden>
         <span>poor</span>
-        <span>excellent</span>
+        <span>excellent · ? don’t know</span>
       </div>
       <div className="flex items-center gap-1">
         <input

@@ -36,6 +36,10 @@ function CopyField({
           readOnly
           value={value}
           onFocus={(e) => e.currentTarget.select()}
+          // Links differ only at their end (/b/…, #key=…, /v/…): show the end, not the shared host.
+          ref={(el) => {
+            if (el) el.scrollLeft = el.scrollWidth;
+          }}
           className="min-w-0 flex-1 rounded-md border border-slate-300 bg-slate-50 px-2 py-1 font-mono text-sm"
         />
         <button
@@ -100,6 +104,17 @@ export function SharePanel({
           testId="viewer-link"
           note="Read-only: watch the board and the results, no editing or voting."
         />
+      )}
+      {viewerLink && (
+        <a
+          href={`${viewerLink}/present`}
+          target="_blank"
+          rel="noopener"
+          className="block rounded-lg bg-slate-900 px-3 py-2 text-center font-semibold text-white hover:bg-slate-700"
+          data-testid="presenter-link"
+        >
+          Open the presenter view (for the projector)
+        </a>
       )}
       {facilitatorLink && (
         <CopyField

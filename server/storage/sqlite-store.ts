@@ -105,10 +105,11 @@ export class SqliteStore implements BoardStore {
       revealRound: this.db.prepare('UPDATE rounds SET revealed_at = ? WHERE board_id = ? AND id = ?'),
       listScores: this.db.prepare('SELECT * FROM scores WHERE board_id = ?'),
       upsertScore: this.db.prepare(
-        `INSERT INTO scores (board_id, round_id, participant_id, criterion_id, option_id, value, rationale, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO scores (board_id, round_id, participant_id, criterion_id, option_id, value, rationale, updated_at, abstain, carried)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (board_id, round_id, participant_id, criterion_id, option_id)
-         DO UPDATE SET value = excluded.value, rationale = excluded.rationale, updated_at = excluded.updated_at`,
+         DO UPDATE SET value = excluded.value, rationale = excluded.rationale, updated_at = excluded.updated_at,
+           abstain = excluded.abstain, carried = excluded.carried`,
       ),
       deleteScore: this.db.prepare(
         'DELETE FROM scores WHERE board_id = ? AND round_id = ? AND participant_id = ? AND criterion_id = ? AND option_id = ?',
@@ -269,7 +270,13 @@ export class SqliteStore implements BoardStore {
     for (const name of Object.getOwnPropertyNames(SqliteStore.prototype)) {
       const method = proto[name];
       if (name === 'constructor' || name === 'checkHealth' || typeof method !== 'function') continue;
-      if (name.startsWith('assert') || name === 'migrate' || name === 'watchFailures') continue;
+      if (
+        name.startsWith('assert') ||
+        name === 'migrate' ||
+        name === 'watchFailures' ||
+        name === 'writeScore'
+      )
+        continue;
       const self = this as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
       self[name] = async (...args: unknown[]) => {
         try {
@@ -374,23 +381,38 @@ export class SqliteStore implements BoardStore {
       participantId: r.participant_id,
       criterionId: r.criterion_id,
       optionId: r.option_id,
-      value: r.value,
+      value: r.abstain ? null : r.value,
       rationale: r.rationale,
       updatedAt: r.updated_at,
+      carried: r.carried === 1,
     }));
   }
 
   async upsertScore(s: ScoreRow): Promise<void> {
     this.assertIntact();
+    this.writeScore(s);
+  }
+
+  async upsertScores(scores: ScoreRow[]): Promise<void> {
+    this.assertIntact();
+    this.db.transaction(() => {
+      for (const s of scores) this.writeScore(s);
+    })();
+  }
+
+  /** An abstention is stored as value 0 with `abstain` set (the column predates abstaining). */
+  private writeScore(s: ScoreRow): void {
     this.stmts.upsertScore.run(
       s.boardId,
       s.roundId,
       s.participantId,
       s.criterionId,
       s.optionId,
-      s.value,
+      s.value ?? 0,
       s.rationale,
       s.updatedAt,
+      s.value === null ? 1 : 0,
+      s.carried ? 1 : 0,
     );
   }
 
@@ -457,6 +479,8 @@ interface ScoreDbRow {
   value: number;
   rationale: string;
   updated_at: string;
+  abstain: number;
+  carried: number;
 }
 
 function toParticipant(row: unknown): ParticipantRow | null {
@@ -557,6 +581,14 @@ const SCHEMA_V2 = `
       );
     `;
 
+/**
+ * v3: abstentions ("don't know" on a cell) and scores carried over from the previous round.
+ */
+const SCHEMA_V3 = `
+      ALTER TABLE scores ADD COLUMN abstain INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE scores ADD COLUMN carried INTEGER NOT NULL DEFAULT 0;
+    `;
+
 /** Schema migrations in order; the schema version of a file is how many have run. */
-const MIGRATIONS: readonly string[] = [SCHEMA_V1, SCHEMA_V2];
+const MIGRATIONS: readonly string[] = [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3];
 export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length;

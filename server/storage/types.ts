@@ -84,9 +84,15 @@ export interface ScoreRow {
   participantId: string;
   criterionId: string;
   optionId: string;
-  value: number;
+  /** A score on the board's scale, or null: the participant abstained ("don't know") on this cell. */
+  value: number | null;
   rationale: string;
   updatedAt: string;
+  /**
+   * Copied from the participant's previous round when this round started, and neither changed
+   * nor kept since. It still counts at the reveal (it is that person's last word) but not as done.
+   */
+  carried: boolean;
 }
 
 /** Who first wrote with a Yjs client id on a board: a participant id, or `server`. */
@@ -144,6 +150,8 @@ export interface BoardStore {
 
   listScores(boardId: string): Promise<ScoreRow[]>;
   upsertScore(score: ScoreRow): Promise<void>;
+  /** Writes several scores in one transaction (carrying a round over); all or nothing. */
+  upsertScores(scores: ScoreRow[]): Promise<void>;
   deleteScore(
     key: Pick<ScoreRow, 'boardId' | 'roundId' | 'participantId' | 'criterionId' | 'optionId'>,
   ): Promise<void>;

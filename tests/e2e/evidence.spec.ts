@@ -110,11 +110,11 @@ test('evidence: the articles’ claims and their disagreement are shown, and a p
   await expect(node).not.toContainText('Builds Django on Python');
   await expect(panel.getByText('Nothing added yet.')).toBeVisible();
 
-  // Alice adds her own claim about Node.js, with an https link.
+  // Alice adds her own claim about Node.js, with a link typed without https:// (it is added).
   const form = panel.getByRole('form', { name: 'Add evidence' });
   await form.getByRole('combobox').selectOption({ label: 'Node.js' });
   await form.getByLabel('Evidence text').fill('Our team learned NestJS in two sprints.');
-  await form.getByLabel('Evidence link').fill('https://example.com/retro/nest');
+  await form.getByLabel('Evidence link').fill('example.com/retro/nest');
   await form.getByRole('button', { name: 'Add evidence' }).click();
   const mine = panel.getByTestId('participant-evidence');
   await expect(mine.getByRole('listitem')).toHaveCount(1);

@@ -491,6 +491,7 @@ describe('GET /api/boards/<id>/decision.md', () => {
       '## More Information',
       '### Consensus matrix',
       '### Rounds',
+      '### Reasons given, round by round',
       '### Dissent',
       '### Sensitivity',
       '### Contested and comparative evidence',

@@ -8,6 +8,7 @@ import {
   getMeta,
   getNotes,
   getOptions,
+  getQuestion,
   readBoard,
   setMetaText,
   updateCriterion,
@@ -143,6 +144,26 @@ describe('[L] every update is checked against the board schema before it is stor
     const seen = await boardAsSeen(board.id);
     expect(seen.options).toHaveLength(2);
     expect(seen.criteria).toHaveLength(12);
+  });
+
+  it('[L2][D13] an embed or a bidi override in the question is refused and the question is unchanged; plain typing goes through', async () => {
+    await start();
+    const board = await env.createBoard();
+    const original = (await boardAsSeen(board.id)).question;
+    for (const edit of [
+      (d: Y.Doc) => getQuestion(d).insertEmbed(0, { x: 1 }),
+      (d: Y.Doc) => getQuestion(d).insert(0, '\u202Eevil'),
+    ]) {
+      const update = await hostileUpdate(board.id, edit);
+      const raw = await participantSocket(board.id);
+      raw.ws.send(updateMessage(update));
+      expect((await raw.closed).code).toBe(YJS_CLOSE.UPDATE_REFUSED);
+    }
+    expect((await boardAsSeen(board.id)).question).toBe(original);
+    const a = await env.provider(board.id);
+    const b = await env.provider(board.id);
+    setMetaText(a.doc, 'question', `${original} (for payments)`);
+    await waitFor(() => readBoard(b.doc).question === `${original} (for payments)`, 'b received the edit');
   });
 
   it('[L2] a deeply nested embed is refused; the board keeps saving, relaying and answering commands', async () => {

@@ -90,6 +90,7 @@ function scoreRow(boardId: string, overrides: Partial<ScoreRow> = {}): ScoreRow 
     value: 4,
     rationale: 'Built-in CSRF protection',
     updatedAt: at(5),
+    carried: false,
     ...overrides,
   };
 }
@@ -541,6 +542,25 @@ function runStorageContract(name: string, makeStore: () => Promise<StoreHarness>
         expect(await store.listScores('board-a')).toEqual([changed]);
         await reopen();
         expect(await store.listScores('board-a')).toEqual([changed]);
+      });
+
+      it('an abstention and a carried-over score survive a reopen as they were written', async () => {
+        const abstained = scoreRow('board-a', { value: null, rationale: 'cannot judge' });
+        const carried = scoreRow('board-a', { optionId: 'node', value: 3, carried: true });
+        await store.upsertScores([abstained, carried]);
+        await reopen();
+        expect(sortScores(await store.listScores('board-a'))).toEqual(sortScores([abstained, carried]));
+
+        const kept = { ...carried, carried: false };
+        await store.upsertScore(kept);
+        expect(sortScores(await store.listScores('board-a'))).toEqual(sortScores([abstained, kept]));
+      });
+
+      it('upserting several scores at once writes all of them or none', async () => {
+        const good = scoreRow('board-a');
+        const bad = { ...scoreRow('board-a', { optionId: 'node' }), rationale: null as unknown as string };
+        await expect(store.upsertScores([good, bad])).rejects.toThrow();
+        expect(await store.listScores('board-a')).toEqual([]);
       });
 
       it('a score differing in any key field is a separate row', async () => {

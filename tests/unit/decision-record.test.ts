@@ -94,6 +94,7 @@ const MADR_HEADINGS_AFTER_OPTIONS = [
   '## More Information',
   '### Consensus matrix',
   '### Rounds',
+  '### Reasons given, round by round',
   '### Dissent',
   '### Sensitivity',
   '### Contested and comparative evidence',

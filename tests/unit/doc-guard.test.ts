@@ -10,6 +10,7 @@ import {
   getMeta,
   getNotes,
   getOptions,
+  getQuestion,
   getSources,
   initBoardFromTemplate,
   moveCriterion,
@@ -19,6 +20,7 @@ import {
   setDecisionField,
   setMetaText,
   setNotes,
+  setQuestion,
   updateCriterion,
   updateOption,
 } from '@/lib/board-schema';
@@ -418,5 +420,44 @@ describe('client ids and gaps', () => {
   it('[L1] bytes that are not an update are refused as malformed', () => {
     expectRefused(check(new Uint8Array([1, 2, 3, 255, 255, 255])), 'malformed');
     expectRefused(check(new Uint8Array([])), 'malformed');
+  });
+});
+
+describe('the question as shared text', () => {
+  it('[L2][D13] typing in the question is accepted, and two replicas typing at once both keep their text', () => {
+    const a = replica();
+    const b = replica();
+    expect(readBoard(a).question).toBe(template.question);
+    setMetaText(a, 'question', `Which backend: ${template.question}`);
+    setMetaText(b, 'question', `${template.question} Decide by Friday.`);
+    const fromA = diff(a);
+    const fromB = diff(b);
+    expectAccepted(submit(fromA));
+    expectAccepted(submit(fromB));
+    expect(readBoard(server).question).toBe(`Which backend: ${template.question} Decide by Friday.`);
+  });
+
+  it.each<[string, (d: Y.Doc) => void, RegExp]>([
+    ['an embed in the question', (d) => getQuestion(d).insertEmbed(0, { x: 1 }), /plain text/],
+    ['a bidi override in the question', (d) => getQuestion(d).insert(0, '\u202Eevil'), /invisible/],
+    [
+      'a question longer than the limit',
+      (d) => getQuestion(d).insert(0, 'q'.repeat(LIMITS.MAX_QUESTION_CHARS)),
+      /characters of question/,
+    ],
+  ])('[L2] %s is refused', (_what, edit, reason) => {
+    const d = replica();
+    edit(d);
+    expectRefused(check(diff(d)), 'schema', reason);
+  });
+
+  it('[D13] a board from before keeps its question in meta until the first edit moves it, once', () => {
+    const old = new Y.Doc();
+    getMeta(old).set('question', 'Old question?');
+    expect(readBoard(old).question).toBe('Old question?');
+    setQuestion(old, 'Old question, edited?');
+    expect(getMeta(old).get('question')).toBe('');
+    expect(getQuestion(old).toString()).toBe('Old question, edited?');
+    expect(readBoard(old).question).toBe('Old question, edited?');
   });
 });

@@ -1,0 +1,43 @@
+import { expect, joinAs, person, test } from './fixtures';
+
+test('[R7] the facilitator reserves structure to themself; everyone sees who removed a criterion, which comes back with undo for everyone; a round freezes it', async ({
+  browser,
+  server,
+}) => {
+  const res = await fetch(`${server.url}/api/boards`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ template: 'django-vs-node' }),
+  });
+  const board = (await res.json()) as { links: { participant: string; facilitator: string } };
+  const fran = await person(browser);
+  await fran.goto(board.links.facilitator);
+  await joinAs(fran, 'Fran');
+  const alice = await person(browser);
+  await alice.setViewportSize({ width: 390, height: 844 });
+  await alice.goto(board.links.participant);
+  await joinAs(alice, 'Alice');
+  await expect(alice.getByRole('button', { name: 'Remove Cost' })).toBeVisible();
+
+  await fran.getByLabel('Criteria, options and weights can be changed by').selectOption('facilitator');
+  await expect(alice.getByTestId('structure-locked')).toHaveText(
+    '🔒 Only the facilitator changes criteria, options and weights on this board.',
+  );
+  await expect(alice.getByRole('button', { name: 'Remove Cost' })).toHaveCount(0);
+  await expect(alice.getByRole('button', { name: /Increase weight of/ })).toHaveCount(0);
+
+  fran.once('dialog', (d) => void d.accept());
+  await fran.getByRole('button', { name: 'Remove Cost' }).click();
+  await expect(alice.getByTestId('criterion-cost')).toHaveCount(0);
+  // Who changed what: Alice's strip names Fran; Fran's own says "You".
+  await expect(fran.getByTestId('change-strip')).toContainText('You removed the criterion “Cost”');
+  await expect(alice.getByTestId('change-strip')).toContainText('Fran removed the criterion “Cost”');
+  await fran.getByRole('button', { name: 'Undo: remove “Cost”' }).click();
+  await expect(alice.getByTestId('criterion-cost')).toBeVisible();
+  await expect(fran.getByTestId('criterion-cost')).toBeVisible();
+
+  await fran.getByRole('button', { name: 'Start blind round' }).click();
+  // During a round the grid is read-only for everyone (structure frozen, controls out of the way).
+  await expect(fran.getByRole('button', { name: 'Remove Cost' })).toHaveCount(0);
+  await expect(fran.getByTestId('undo')).toHaveCount(0);
+});

@@ -2,6 +2,7 @@ import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import { Server, type ServerOptions, type Socket } from 'socket.io';
 import { LIMITS } from '@/lib/limits';
 import {
+  type BoardSettingsView,
   type ClientToServerEvents,
   ERROR_CODES,
   EVENTS,
@@ -13,10 +14,12 @@ import {
   ok,
   PROTOCOL_VERSION,
   type Result,
+  type RosterEntry,
   type ServerToClientEvents,
   type SessionState,
   type SocketData,
 } from '@/lib/protocol';
+import { diffSessionState, type SessionPatch } from '@/lib/session-patch';
 import type { BoardDirectory } from './board-directory';
 import type { DocPolicy } from './board-room';
 import { BoardSession, type BoardShape, CommandError, ensure, parse, shapeOfDoc } from './board-session';
@@ -33,6 +36,11 @@ type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEv
 
 /** Coalesces "saved" notices so a burst of edits costs one message per board. */
 export const SAVED_NOTICE_DELAY_MS = 25;
+/**
+ * Coalesces session broadcasts: changes within this window reach the board's other clients
+ * as one patch each. A command's own client gets its patch right away, before its ack.
+ */
+export const BROADCAST_DELAY_MS = 25;
 /** Board sessions kept in memory; beyond this the least recently used idle ones are dropped. */
 export const MAX_CACHED_SESSIONS = 1000;
 
@@ -88,6 +96,10 @@ export class SessionServer {
   /** Sessions whose load finished: what `docPolicy` reads without waiting. */
   private readonly loaded = new Map<string, BoardSession>();
   private secret: Promise<Uint8Array> | null = null;
+  /** Per joined connection: the state it has (join state plus every patch sent since). */
+  private readonly sent = new Map<string, SessionState>();
+  /** Boards with a coalesced broadcast pending. */
+  private readonly broadcastTimers = new Map<string, NodeJS.Timeout>();
 
   // Rate limits beyond one connection's (each connection has its own bucket).
   private readonly addressLimit = new KeyedRateLimiter(
@@ -136,7 +148,7 @@ export class SessionServer {
   private async disconnectParticipant(boardId: string, participantId: string): Promise<void> {
     // Their document connections too: removal takes away writing, not just the session.
     this.yjs.closeParticipant(boardId, participantId);
-    for (const s of await this.io.in(roomOf(boardId)).fetchSockets()) {
+    for (const s of this.socketsOf(boardId)) {
       if (s.data.participantId === participantId) {
         s.emit(EVENTS.sessionError, {
           code: ERROR_CODES.REMOVED,
@@ -324,9 +336,11 @@ export class SessionServer {
           const me = session.participant(participantId);
           ensure(me && !me.removed, ERROR_CODES.REMOVED, 'you were removed from this board');
           await run({ session, boardId, me, baseUrl }, payload);
-          await this.broadcastState(boardId);
+          this.broadcastState(boardId);
           await this.maybeAutoReveal(boardId);
-          return ok(await this.renderFor(socket));
+          // Its own changes first, then the ack: the client sees them when told "done".
+          await this.sendPatch(socket);
+          return ok(null);
         });
       };
 
@@ -370,11 +384,12 @@ export class SessionServer {
     socket.on(EVENTS.timerStart, handle(command((c, p) => this.commands.startTimer(c, p), 'facilitator')));
     socket.on(EVENTS.timerStop, handle(command((c) => this.commands.stopTimer(c), 'facilitator')));
     socket.on('disconnect', () => {
+      this.sent.delete(socket.id);
       const { boardId } = socket.data;
       if (!boardId) return;
       fireAndForget(
         this.inQueue(boardId, async () => {
-          await this.broadcastState(boardId);
+          this.broadcastState(boardId);
           await this.maybeAutoReveal(boardId);
         }),
         this.log,
@@ -404,6 +419,13 @@ export class SessionServer {
       );
     }
     const p = parse(joinPayloadSchema, payload);
+    // An older page would ignore the patches it is sent and show a stale state for good.
+    if (p.protocolVersion !== undefined && p.protocolVersion !== PROTOCOL_VERSION) {
+      return fail(
+        ERROR_CODES.BAD_REQUEST,
+        `this page speaks session protocol ${p.protocolVersion}, the server ${PROTOCOL_VERSION}: reload the page`,
+      );
+    }
     joining.phase = 'joining';
     try {
       return await this.joinAs(socket, joining, address, p);
@@ -426,8 +448,8 @@ export class SessionServer {
       socket.data = { boardId: board.id, role: 'viewer', participantId: null };
       joining.phase = 'joined';
       await socket.join(roomOf(board.id));
-      await this.broadcastState(board.id, socket.id);
-      return ok({ state: await this.renderFor(socket, p.viewerKey) });
+      this.broadcastState(board.id);
+      return ok({ state: await this.renderBaseline(socket) });
     }
 
     const board = await this.directory.getBoard(p.boardId);
@@ -490,8 +512,8 @@ export class SessionServer {
       joining.phase = 'joined';
       await socket.join(roomOf(board.id));
       this.log.info('joined', { board: boardTag(board.id), role: socket.data.role });
-      await this.broadcastState(board.id, socket.id);
-      const state = await this.renderFor(socket);
+      this.broadcastState(board.id);
+      const state = await this.renderBaseline(socket);
       this.sendSavedNotice(board.id, socket);
       return ok({ state, ...(credentials ? { credentials } : {}) });
     });
@@ -500,19 +522,27 @@ export class SessionServer {
   private async maybeAutoReveal(boardId: string): Promise<void> {
     const session = await this.session(boardId);
     if (!session.settings.autoReveal || !session.openRound) return;
-    const online = await this.onlineParticipants(boardId);
+    const online = this.onlineParticipants(boardId);
     const shape = await this.shape(boardId);
     if (session.autoRevealDue(new Set(online.keys()), shape)) {
       await this.commands.reveal(session, session.openRound.id);
-      await this.broadcastState(boardId);
+      this.broadcastState(boardId);
     }
   }
 
   // ---- rendering --------------------------------------------------------------------------
 
-  private async onlineParticipants(boardId: string): Promise<Map<string, 'facilitator' | 'participant'>> {
+  /** This process's connections joined to a board (no `fetchSockets()` round trip). */
+  private *socketsOf(boardId: string): Generator<IoSocket> {
+    for (const id of this.io.sockets.adapter.rooms.get(roomOf(boardId)) ?? []) {
+      const s = this.io.sockets.sockets.get(id);
+      if (s) yield s;
+    }
+  }
+
+  private onlineParticipants(boardId: string): Map<string, 'facilitator' | 'participant'> {
     const online = new Map<string, 'facilitator' | 'participant'>();
-    for (const s of await this.io.in(roomOf(boardId)).fetchSockets()) {
+    for (const s of this.socketsOf(boardId)) {
       const { participantId, role } = s.data;
       if (!participantId || role === 'viewer' || role === null) continue;
       // A facilitator in any tab makes the person the facilitator.
@@ -521,51 +551,110 @@ export class SessionServer {
     return online;
   }
 
-  /** Sends every client on the board its own rendering of the session state. */
-  async broadcastState(boardId: string, exceptSocketId?: string): Promise<void> {
-    const sockets = await this.io.in(roomOf(boardId)).fetchSockets();
-    if (sockets.length === 0) return;
-    const ctx = await this.renderContext(boardId);
-    for (const s of sockets) {
-      if (s.id === exceptSocketId) continue;
-      s.emit(EVENTS.sessionState, this.stateFor(s.data, ctx));
-    }
+  /**
+   * Schedules sending every client on the board what changed for it. Changes within
+   * BROADCAST_DELAY_MS go out together; the send runs in the board's queue, between commands.
+   */
+  broadcastState(boardId: string): void {
+    if (this.broadcastTimers.has(boardId)) return;
+    this.broadcastTimers.set(
+      boardId,
+      setTimeout(() => {
+        this.broadcastTimers.delete(boardId);
+        fireAndForget(
+          this.inQueue(boardId, () => this.flushState(boardId)),
+          this.log,
+          'session broadcast',
+        );
+      }, BROADCAST_DELAY_MS),
+    );
   }
 
-  private async renderFor(socket: IoSocket, viewerRoom?: string): Promise<SessionState> {
-    const ctx = await this.renderContext(socket.data.boardId!);
-    return this.stateFor(socket.data, ctx, viewerRoom);
+  /**
+   * Sends every joined client of the board its patch now. The state is rendered per client by
+   * `stateFor` (the one place deciding what a client may see), from parts rendered once for the
+   * board; clients whose patches are the same (the same changed parts) share one encoded
+   * message.
+   */
+  async flushState(boardId: string): Promise<void> {
+    const sockets = [...this.socketsOf(boardId)].filter((s) => this.sent.has(s.id));
+    if (sockets.length === 0) return;
+    const ctx = await this.renderContext(boardId);
+    const groups = new Map<string, { patch: SessionPatch; ids: string[] }>();
+    for (const s of sockets) {
+      const before = this.sent.get(s.id);
+      // Left (or was removed) while the context was rendered.
+      if (!before || !s.connected) continue;
+      const state = this.stateFor(s.data, ctx);
+      const patch = diffSessionState(before, state);
+      this.sent.set(s.id, state);
+      if (!patch) continue;
+      const key = patchKey(patch);
+      const group = groups.get(key);
+      if (group) group.ids.push(s.id);
+      else groups.set(key, { patch, ids: [s.id] });
+    }
+    for (const { patch, ids } of groups.values()) this.io.to(ids).emit(EVENTS.sessionPatch, patch);
+  }
+
+  /** Sends one connection what changed for it, now (before its command's acknowledgement). */
+  private async sendPatch(socket: IoSocket): Promise<void> {
+    const before = this.sent.get(socket.id);
+    if (!before || !socket.connected) return;
+    const state = this.stateFor(socket.data, await this.renderContext(socket.data.boardId!));
+    const patch = diffSessionState(before, state);
+    this.sent.set(socket.id, state);
+    if (patch) socket.emit(EVENTS.sessionPatch, patch);
+  }
+
+  /** The whole state for a connection that just joined; what its patches are relative to. */
+  private async renderBaseline(socket: IoSocket): Promise<SessionState> {
+    const state = this.stateFor(socket.data, await this.renderContext(socket.data.boardId!));
+    if (socket.connected) this.sent.set(socket.id, state);
+    return state;
   }
 
   private async renderContext(boardId: string): Promise<RenderContext> {
-    const [session, online, shape] = await Promise.all([
-      this.session(boardId),
-      this.onlineParticipants(boardId),
-      this.shape(boardId),
-    ]);
+    const [session, shape] = await Promise.all([this.session(boardId), this.shape(boardId)]);
+    const online = this.onlineParticipants(boardId);
     let viewers = 0;
-    for (const s of await this.io.in(roomOf(boardId)).fetchSockets()) if (s.data.role === 'viewer') viewers++;
+    for (const s of this.socketsOf(boardId)) if (s.data.role === 'viewer') viewers++;
     this.lastShape.set(boardId, shapeKey(shape));
-    return { boardId, session, online, shape, viewers, viewerKey: session.viewerKey };
+    return {
+      boardId,
+      session,
+      online,
+      shape,
+      viewers,
+      viewerKey: session.viewerKey,
+      roster: session.roster(online),
+      settings: session.settingsView(),
+      serverNow: this.now().toISOString(),
+    };
   }
 
-  private stateFor(data: SocketData, ctx: RenderContext, viewerRoom?: string): SessionState {
-    const roster = ctx.session.roster(ctx.online);
-    const me = roster.find((e) => e.id === data.participantId);
+  /**
+   * What one client may see: the only function that decides it. Parts that are the same for
+   * everyone come from the context (rendered once per board and change); what differs per
+   * client is decided here from its role and participant id.
+   */
+  private stateFor(data: SocketData, ctx: RenderContext): SessionState {
+    const me = ctx.roster.find((e) => e.id === data.participantId);
     const isViewer = data.role === 'viewer';
     return {
       protocolVersion: PROTOCOL_VERSION,
       // Viewers never learn the board id: it is the participant link.
       boardId: isViewer ? null : ctx.boardId,
-      docRoom: isViewer ? (viewerRoom ?? '') : ctx.boardId,
+      // A viewer's document room is the viewer key it joined with (the board has one).
+      docRoom: isViewer ? ctx.viewerKey : ctx.boardId,
       viewerKey: ctx.viewerKey,
       role: data.role ?? 'viewer',
       you: me ? { participantId: me.id, name: me.name } : null,
-      roster,
+      roster: ctx.roster,
       viewersOnline: ctx.viewers,
-      settings: ctx.session.settingsView(),
+      settings: ctx.settings,
       rounds: ctx.session.roundViews(isViewer ? null : data.participantId, ctx.shape),
-      serverNow: this.now().toISOString(),
+      serverNow: ctx.serverNow,
     };
   }
 
@@ -605,11 +694,7 @@ export class SessionServer {
     if (!room) return;
     const rendered = this.lastShape.get(boardId);
     if (rendered !== undefined && rendered !== shapeKey(shapeOfDoc(room.doc))) {
-      fireAndForget(
-        this.inQueue(boardId, () => this.broadcastState(boardId)),
-        this.log,
-        'after commit',
-      );
+      this.broadcastState(boardId);
     }
   }
 
@@ -629,6 +714,8 @@ export class SessionServer {
   }
 
   async close(): Promise<void> {
+    for (const t of this.broadcastTimers.values()) clearTimeout(t);
+    this.broadcastTimers.clear();
     for (const t of this.savedTimers.values()) clearTimeout(t);
     this.savedTimers.clear();
     this.savedClocks.clear();
@@ -646,6 +733,36 @@ interface RenderContext {
   shape: BoardShape;
   viewers: number;
   viewerKey: string;
+  roster: RosterEntry[];
+  settings: BoardSettingsView;
+  serverNow: string;
+}
+
+/** Identity of each part of a patch: equal keys mean the same message, encoded once. */
+const partIds = new WeakMap<object, number>();
+let nextPartId = 1;
+function partId(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'u';
+  let id = partIds.get(v);
+  if (id === undefined) {
+    id = nextPartId++;
+    partIds.set(v, id);
+  }
+  return `#${id}`;
+}
+function patchKey(patch: SessionPatch): string {
+  let key = '';
+  for (const [k, v] of Object.entries(patch.set ?? {})) key += `${k}=${partId(v)};`;
+  key += `-${(patch.unset ?? []).join(',')};`;
+  if (patch.rounds) {
+    key += `r${patch.rounds.length}:`;
+    for (const [i, fields] of Object.entries(patch.rounds.set)) {
+      key += `${i}{`;
+      for (const [k, v] of Object.entries(fields)) key += `${k}=${partId(v)};`;
+      key += '}';
+    }
+  }
+  return key;
 }
 
 /** A `rate_limited` refusal with its retry hint, or null when the bucket allowed it. */

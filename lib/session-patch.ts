@@ -1,0 +1,88 @@
+import type { RoundView, SessionState } from './protocol';
+
+/**
+ * A change to a client's `SessionState`, sent as `session:patch` (docs/PROTOCOL.md, "Session
+ * state: the join state and patches"). Generic over the state's fields, so a field added to
+ * `SessionState` or `RoundView` travels without changes here:
+ *
+ * - `set`: top-level fields replaced whole (any field but `rounds`);
+ * - `unset`: top-level fields that no longer exist;
+ * - `rounds`: the new number of rounds, and per index the fields of that round replaced whole
+ *   (a round not known at that index is sent with all its fields).
+ */
+export interface SessionPatch {
+  set?: Partial<Omit<SessionState, 'rounds'>>;
+  unset?: string[];
+  rounds?: { length: number; set: Record<string, Partial<RoundView>> };
+}
+
+type Fields = Record<string, unknown>;
+
+/**
+ * Equal as the client would see them. Identical values are equal without a look inside:
+ * the server keeps unchanged parts (revealed rounds, progress, roster) as the same objects,
+ * so only small per-client values are ever compared by their JSON.
+ */
+function same(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function diffFields(prev: Fields, next: Fields, skip?: string): { set: Fields; unset: string[] } {
+  const set: Fields = {};
+  const unset: string[] = [];
+  for (const k of Object.keys(next)) {
+    if (k === skip) continue;
+    if (!(k in prev) || !same(prev[k], next[k])) set[k] = next[k];
+  }
+  for (const k of Object.keys(prev)) if (k !== skip && !(k in next)) unset.push(k);
+  return { set, unset };
+}
+
+/** What turns `prev` into `next`, or null when a client that has `prev` needs nothing. */
+export function diffSessionState(prev: SessionState, next: SessionState): SessionPatch | null {
+  const patch: SessionPatch = {};
+  const top = diffFields(prev as unknown as Fields, next as unknown as Fields, 'rounds');
+  if (Object.keys(top.set).length > 0) patch.set = top.set as SessionPatch['set'];
+  if (top.unset.length > 0) patch.unset = top.unset;
+  const rounds: Record<string, Partial<RoundView>> = {};
+  let changed = prev.rounds.length !== next.rounds.length;
+  next.rounds.forEach((round, i) => {
+    const before = prev.rounds[i];
+    if (before === round) return;
+    if (!before || before.id !== round.id) {
+      rounds[i] = round;
+      changed = true;
+      return;
+    }
+    const d = diffFields(before as unknown as Fields, round as unknown as Fields);
+    if (Object.keys(d.set).length > 0) {
+      rounds[i] = d.set as Partial<RoundView>;
+      changed = true;
+    }
+  });
+  if (changed) patch.rounds = { length: next.rounds.length, set: rounds };
+  return patch.set || patch.unset || patch.rounds ? patch : null;
+}
+
+/**
+ * The state after a patch: the one place a client applies `session:patch`. Pure; the old
+ * state is left as it was, and unchanged parts are shared with it.
+ */
+export function applySessionPatch(state: SessionState, patch: SessionPatch): SessionState {
+  const next = { ...state, ...patch.set } as SessionState;
+  for (const k of patch.unset ?? []) delete (next as unknown as Fields)[k];
+  if (patch.rounds) {
+    const rounds = state.rounds.slice(0, patch.rounds.length);
+    for (const [i, fields] of Object.entries(patch.rounds.set)) {
+      const index = Number(i);
+      const before = rounds[index];
+      rounds[index] = (
+        before && (!fields.id || fields.id === before.id) ? { ...before, ...fields } : fields
+      ) as RoundView;
+    }
+    next.rounds = rounds;
+  }
+  return next;
+}

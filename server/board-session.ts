@@ -270,14 +270,26 @@ export class BoardSession {
    * own scores only. Shared parts keep their identity while unchanged, which is what lets the
    * session server send each client only what changed.
    */
-  roundViews(viewerParticipantId: string | null, shape: BoardShape): RoundView[] {
+  roundViews(
+    viewerParticipantId: string | null,
+    shape: BoardShape,
+    shared: Omit<RoundView, 'mine'>[] = this.sharedRoundViews(shape),
+  ): RoundView[] {
+    return shared.map((round) => ({
+      ...round,
+      mine: viewerParticipantId ? this.mineView(round.id, viewerParticipantId) : NO_SCORES,
+    }));
+  }
+
+  /**
+   * The rounds without `mine`: the same for every client. Pass the result to `roundViews` to
+   * render many clients from one computation.
+   */
+  sharedRoundViews(shape: BoardShape): Omit<RoundView, 'mine'>[] {
     const voters = this.voters();
     const votersKey = voters.map((p) => p.id).join(',');
     const shapeKey = `${shape.criterionIds.join(',')}|${shape.optionIds.join(',')}`;
-    return this.rounds.map((round) => ({
-      ...this.sharedRoundView(round, shape, shapeKey, voters, votersKey),
-      mine: viewerParticipantId ? this.mineView(round.id, viewerParticipantId) : NO_SCORES,
-    }));
+    return this.rounds.map((round) => this.sharedRoundView(round, shape, shapeKey, voters, votersKey));
   }
 
   private readonly roundCache = new Map<string, { key: string; view: Omit<RoundView, 'mine'> }>();
@@ -293,20 +305,26 @@ export class BoardSession {
     if (cached?.key === key) return cached.view;
     const cells = cellsOf(shape);
     const total = cells.size;
-    const scores = this.roundScores(round.id);
     const visible = round.revealedAt !== null || round.mode === 'open';
+    // Everyone's scores are read only when they are shown.
+    const scores = visible ? this.roundScores(round.id) : [];
+    let stored = 0;
+    for (const own of this.byRound.get(round.id)?.values() ?? []) stored += own.size;
     const counts = this.progress(round.id, shape);
+    let inCells = 0;
+    for (const n of counts.values()) inCells += n;
     const progress: ProgressEntry[] = voters.map((p) => {
       const scored = counts.get(p.id) ?? 0;
       return { participantId: p.id, done: total > 0 && scored >= total, scored, total };
     });
     const finished = progress.filter((p) => p.done).length;
-    const names = round.anonymous
-      ? this.pseudonymsOf(
-          round.id,
-          scores.map((s) => s.participantId),
-        )
-      : null;
+    const names =
+      visible && round.anonymous
+        ? this.pseudonymsOf(
+            round.id,
+            scores.map((s) => s.participantId),
+          )
+        : null;
     let shown: ScoreView[] | null = null;
     if (visible) {
       shown = scores.map((s) => ({
@@ -330,7 +348,7 @@ export class BoardSession {
       voters: voters.length,
       finished,
       scores: shown,
-      orphanedScores: scores.filter((s) => !cells.has(cellKey(s.criterionId, s.optionId))).length,
+      orphanedScores: stored - inCells,
     };
     this.roundCache.set(round.id, { key, view });
     return view;

@@ -18,7 +18,7 @@ import {
 import { type HttpRateLimitSettings, HttpRateLimits } from './http-rate-limits';
 import { createLogger, type Logger, redactSecrets } from './logger';
 import { isOriginAllowed, socketIoAllowRequest } from './origin';
-import { SessionServer } from './session-server';
+import { SessionServer, type SessionServerOptions } from './session-server';
 import { lockDataDir } from './storage/data-dir-lock';
 import { SqliteStore } from './storage/sqlite-store';
 import type { BoardStore } from './storage/types';
@@ -44,6 +44,8 @@ export interface ServerDeps {
   httpTimeouts?: Partial<HttpTimeouts>;
   /** REST rate limits; defaults from HTTP_LIMITS (tests that create many boards lift them). */
   httpRateLimits?: Partial<HttpRateLimitSettings>;
+  /** Session per-address limits; defaults from LIMITS (the bench lifts them). */
+  sessionAddressLimits?: SessionServerOptions['addressLimits'];
 }
 
 /** The document policy of a board whose session is not loaded: read-only, structure frozen. */
@@ -111,6 +113,7 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
     publicUrl: config.publicUrl,
     clientAddress: (req) => clientAddress(req, config),
     allowRequest: socketIoAllowRequest(config),
+    ...(deps.sessionAddressLimits ? { addressLimits: deps.sessionAddressLimits } : {}),
   });
   const yjs = new YjsServer(
     store,

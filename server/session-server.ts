@@ -15,6 +15,7 @@ import {
   PROTOCOL_VERSION,
   type Result,
   type RosterEntry,
+  type RoundView,
   type ServerToClientEvents,
   type SessionState,
   type SocketData,
@@ -41,6 +42,14 @@ export const SAVED_NOTICE_DELAY_MS = 25;
  * as one patch each. A command's own client gets its patch right away, before its ack.
  */
 export const BROADCAST_DELAY_MS = 25;
+/**
+ * A board's broadcast waits this much longer per connection on it, up to
+ * MAX_BROADCAST_DELAY_MS: a broadcast costs a write per connection, so a crowded board's
+ * ballots are sent in fewer, fuller patches (100 people: every 150 ms), and one ballot does
+ * not cost a hundred writes. What each person sees of others' progress lags by that much.
+ */
+export const BROADCAST_DELAY_PER_SOCKET_MS = 1.5;
+export const MAX_BROADCAST_DELAY_MS = 200;
 /** Board sessions kept in memory; beyond this the least recently used idle ones are dropped. */
 export const MAX_CACHED_SESSIONS = 1000;
 
@@ -51,6 +60,11 @@ export interface SessionServerOptions {
   clientAddress?: (req: IncomingMessage) => string;
   /** Decides whether a connection's Origin may open the session channel. */
   allowRequest?: ServerOptions['allowRequest'];
+  /**
+   * Per-address limits instead of LIMITS' (the bench lifts them: its thousand people share one
+   * address). Per connection, participant and board limits are not configurable.
+   */
+  addressLimits?: { commands?: RateLimit; newParticipants?: RateLimit };
 }
 
 const perSecond = (capacity: number, refillPerSecond: number): RateLimit => ({ capacity, refillPerSecond });
@@ -102,18 +116,14 @@ export class SessionServer {
   private readonly broadcastTimers = new Map<string, NodeJS.Timeout>();
 
   // Rate limits beyond one connection's (each connection has its own bucket).
-  private readonly addressLimit = new KeyedRateLimiter(
-    perSecond(LIMITS.COMMAND_BURST_PER_ADDRESS, LIMITS.COMMANDS_PER_SECOND_PER_ADDRESS),
-  );
+  private readonly addressLimit: KeyedRateLimiter;
   private readonly participantLimit = new KeyedRateLimiter(
     perSecond(LIMITS.COMMAND_BURST_PER_PARTICIPANT, LIMITS.COMMANDS_PER_SECOND_PER_PARTICIPANT),
   );
   private readonly boardLimit = new KeyedRateLimiter(
     perSecond(LIMITS.COMMAND_BURST_PER_BOARD, LIMITS.COMMANDS_PER_SECOND_PER_BOARD),
   );
-  private readonly newParticipantLimit = new KeyedRateLimiter(
-    perSecond(LIMITS.NEW_PARTICIPANT_BURST_PER_ADDRESS, LIMITS.NEW_PARTICIPANTS_PER_MINUTE_PER_ADDRESS / 60),
-  );
+  private readonly newParticipantLimit: KeyedRateLimiter;
 
   constructor(
     httpServer: HttpServer,
@@ -123,6 +133,17 @@ export class SessionServer {
     private readonly now: () => Date = () => new Date(),
     private readonly options: SessionServerOptions = {},
   ) {
+    this.addressLimit = new KeyedRateLimiter(
+      options.addressLimits?.commands ??
+        perSecond(LIMITS.COMMAND_BURST_PER_ADDRESS, LIMITS.COMMANDS_PER_SECOND_PER_ADDRESS),
+    );
+    this.newParticipantLimit = new KeyedRateLimiter(
+      options.addressLimits?.newParticipants ??
+        perSecond(
+          LIMITS.NEW_PARTICIPANT_BURST_PER_ADDRESS,
+          LIMITS.NEW_PARTICIPANTS_PER_MINUTE_PER_ADDRESS / 60,
+        ),
+    );
     this.io = new Server(httpServer, {
       maxHttpBufferSize: LIMITS.MAX_SOCKET_MESSAGE_BYTES,
       // Other upgrade paths (/yjs) are ours; engine.io must not destroy them.
@@ -215,6 +236,7 @@ export class SessionServer {
       if (!busy) {
         this.sessions.delete(id);
         this.loaded.delete(id);
+        this.idleShapes.delete(id);
         this.writable.delete(id);
       }
     }
@@ -256,8 +278,21 @@ export class SessionServer {
     return false;
   }
 
+  /**
+   * The shape each board had when last read while its document was not loaded. Rendering
+   * reads the shape on every command; with nobody on the document (people scoring from the
+   * session channel only) each read would otherwise load and decode the whole document. A
+   * document changes only through commits, and every commit drops the entry (noticeCommitted).
+   */
+  private readonly idleShapes = new Map<string, BoardShape>();
   private async shape(boardId: string): Promise<BoardShape> {
-    return this.yjs.withDoc(boardId, (room) => shapeOfDoc(room.doc));
+    const room = this.yjs.loadedRoom(boardId);
+    if (room?.loaded && !room.destroyed && !room.isFailed) return shapeOfDoc(room.doc);
+    const idle = this.idleShapes.get(boardId);
+    if (idle) return idle;
+    const shape = await this.yjs.withDoc(boardId, (r) => shapeOfDoc(r.doc));
+    this.idleShapes.set(boardId, shape);
+    return shape;
   }
 
   private inQueue<T>(boardId: string, task: () => Promise<T>): Promise<T> {
@@ -557,6 +592,11 @@ export class SessionServer {
    */
   broadcastState(boardId: string): void {
     if (this.broadcastTimers.has(boardId)) return;
+    const sockets = this.io.sockets.adapter.rooms.get(roomOf(boardId))?.size ?? 0;
+    const delay = Math.min(
+      MAX_BROADCAST_DELAY_MS,
+      Math.max(BROADCAST_DELAY_MS, sockets * BROADCAST_DELAY_PER_SOCKET_MS),
+    );
     this.broadcastTimers.set(
       boardId,
       setTimeout(() => {
@@ -566,7 +606,7 @@ export class SessionServer {
           this.log,
           'session broadcast',
         );
-      }, BROADCAST_DELAY_MS),
+      }, delay),
     );
   }
 
@@ -629,6 +669,7 @@ export class SessionServer {
       viewerKey: session.viewerKey,
       roster: session.roster(online),
       settings: session.settingsView(),
+      rounds: session.sharedRoundViews(shape),
       serverNow: this.now().toISOString(),
     };
   }
@@ -653,7 +694,7 @@ export class SessionServer {
       roster: ctx.roster,
       viewersOnline: ctx.viewers,
       settings: ctx.settings,
-      rounds: ctx.session.roundViews(isViewer ? null : data.participantId, ctx.shape),
+      rounds: ctx.session.roundViews(isViewer ? null : data.participantId, ctx.shape, ctx.rounds),
       serverNow: ctx.serverNow,
     };
   }
@@ -665,6 +706,7 @@ export class SessionServer {
    * committed clocks of the Yjs client ids they touched. Coalesced per board.
    */
   noticeCommitted(boardId: string, clocks: [client: number, clock: number][]): void {
+    this.idleShapes.delete(boardId);
     let pending = this.savedClocks.get(boardId);
     if (!pending) {
       pending = new Map();
@@ -735,6 +777,8 @@ interface RenderContext {
   viewerKey: string;
   roster: RosterEntry[];
   settings: BoardSettingsView;
+  /** The rounds as everyone sees them; `stateFor` adds each client's own scores. */
+  rounds: Omit<RoundView, 'mine'>[];
   serverNow: string;
 }
 

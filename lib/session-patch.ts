@@ -7,8 +7,9 @@ import type { RoundView, SessionState } from './protocol';
  *
  * - `set`: top-level fields replaced whole (any field but `rounds`);
  * - `unset`: top-level fields that no longer exist;
- * - `rounds`: the new number of rounds, and per index the fields of that round replaced whole
- *   (a round not known at that index is sent with all its fields).
+ * - `rounds`: the new number of rounds, and per index either a whole round (it has `id`: a
+ *   round new at that index, or one that lost a field) or only the fields of that round that
+ *   changed, each replaced whole (no `id`: a round's id never changes).
  */
 export interface SessionPatch {
   set?: Partial<Omit<SessionState, 'rounds'>>;
@@ -57,7 +58,10 @@ export function diffSessionState(prev: SessionState, next: SessionState): Sessio
       return;
     }
     const d = diffFields(before as unknown as Fields, round as unknown as Fields);
-    if (Object.keys(d.set).length > 0) {
+    if (d.unset.length > 0) {
+      rounds[i] = round;
+      changed = true;
+    } else if (Object.keys(d.set).length > 0) {
       rounds[i] = d.set as Partial<RoundView>;
       changed = true;
     }
@@ -78,9 +82,8 @@ export function applySessionPatch(state: SessionState, patch: SessionPatch): Ses
     for (const [i, fields] of Object.entries(patch.rounds.set)) {
       const index = Number(i);
       const before = rounds[index];
-      rounds[index] = (
-        before && (!fields.id || fields.id === before.id) ? { ...before, ...fields } : fields
-      ) as RoundView;
+      // With `id` it is a whole round; without, the changed fields of the one already there.
+      rounds[index] = (before && !('id' in fields) ? { ...before, ...fields } : fields) as RoundView;
     }
     next.rounds = rounds;
   }

@@ -1,4 +1,5 @@
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import { Server, type ServerOptions, type Socket } from 'socket.io';
 import { LIMITS } from '@/lib/limits';
 import {
@@ -113,7 +114,7 @@ export class SessionServer {
   /** Per joined connection: the state it has (join state plus every patch sent since). */
   private readonly sent = new Map<string, SessionState>();
   /** Boards with a coalesced broadcast pending. */
-  private readonly broadcastTimers = new Map<string, NodeJS.Timeout>();
+  private readonly broadcastTimers = new Map<string, { timer: NodeJS.Timeout; dueAt: number }>();
 
   // Rate limits beyond one connection's (each connection has its own bucket).
   private readonly addressLimit: KeyedRateLimiter;
@@ -371,7 +372,7 @@ export class SessionServer {
           const me = session.participant(participantId);
           ensure(me && !me.removed, ERROR_CODES.REMOVED, 'you were removed from this board');
           await run({ session, boardId, me, baseUrl }, payload);
-          this.broadcastState(boardId);
+          this.broadcastState(boardId, access === 'facilitator');
           await this.maybeAutoReveal(boardId);
           // Its own changes first, then the ack: the client sees them when told "done".
           await this.sendPatch(socket);
@@ -561,7 +562,7 @@ export class SessionServer {
     const shape = await this.shape(boardId);
     if (session.autoRevealDue(new Set(online.keys()), shape)) {
       await this.commands.reveal(session, session.openRound.id);
-      this.broadcastState(boardId);
+      this.broadcastState(boardId, true);
     }
   }
 
@@ -590,24 +591,28 @@ export class SessionServer {
    * Schedules sending every client on the board what changed for it. Changes within
    * BROADCAST_DELAY_MS go out together; the send runs in the board's queue, between commands.
    */
-  broadcastState(boardId: string): void {
-    if (this.broadcastTimers.has(boardId)) return;
+  broadcastState(boardId: string, soon = false): void {
     const sockets = this.io.sockets.adapter.rooms.get(roomOf(boardId))?.size ?? 0;
-    const delay = Math.min(
-      MAX_BROADCAST_DELAY_MS,
-      Math.max(BROADCAST_DELAY_MS, sockets * BROADCAST_DELAY_PER_SOCKET_MS),
-    );
-    this.broadcastTimers.set(
-      boardId,
-      setTimeout(() => {
-        this.broadcastTimers.delete(boardId);
-        fireAndForget(
-          this.inQueue(boardId, () => this.flushState(boardId)),
-          this.log,
-          'session broadcast',
+    // What everyone waits for (a round starts, the reveal) goes out without the crowd's delay.
+    const delay = soon
+      ? BROADCAST_DELAY_MS
+      : Math.min(
+          MAX_BROADCAST_DELAY_MS,
+          Math.max(BROADCAST_DELAY_MS, sockets * BROADCAST_DELAY_PER_SOCKET_MS),
         );
-      }, delay),
-    );
+    const dueAt = performance.now() + delay;
+    const pending = this.broadcastTimers.get(boardId);
+    if (pending && pending.dueAt <= dueAt) return;
+    if (pending) clearTimeout(pending.timer);
+    const timer = setTimeout(() => {
+      this.broadcastTimers.delete(boardId);
+      fireAndForget(
+        this.inQueue(boardId, () => this.flushState(boardId)),
+        this.log,
+        'session broadcast',
+      );
+    }, delay);
+    this.broadcastTimers.set(boardId, { timer, dueAt });
   }
 
   /**
@@ -756,7 +761,7 @@ export class SessionServer {
   }
 
   async close(): Promise<void> {
-    for (const t of this.broadcastTimers.values()) clearTimeout(t);
+    for (const t of this.broadcastTimers.values()) clearTimeout(t.timer);
     this.broadcastTimers.clear();
     for (const t of this.savedTimers.values()) clearTimeout(t);
     this.savedTimers.clear();

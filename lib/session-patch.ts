@@ -1,5 +1,11 @@
 import type { RoundView, SessionState } from './protocol';
 
+/** Some items of an array replaced: its new length, and the items that changed by index. */
+export interface ItemsPatch {
+  length: number;
+  set: Record<string, unknown>;
+}
+
 /**
  * A change to a client's `SessionState`, sent as `session:patch` (docs/PROTOCOL.md, "Session
  * state: the join state and patches"). Generic over the state's fields, so a field added to
@@ -9,25 +15,49 @@ import type { RoundView, SessionState } from './protocol';
  * - `unset`: top-level fields that no longer exist;
  * - `rounds`: the new number of rounds, and per index either a whole round (it has `id`: a
  *   round new at that index, or one that lost a field) or only the fields of that round that
- *   changed, each replaced whole (no `id`: a round's id never changes).
+ *   changed, each replaced whole (no `id`: a round's id never changes);
+ * - `rounds.items`: per round index and array field (such as `progress`), only the items that
+ *   changed, when few did: one person's progress is one item, not the whole list.
  */
 export interface SessionPatch {
   set?: Partial<Omit<SessionState, 'rounds'>>;
   unset?: string[];
-  rounds?: { length: number; set: Record<string, Partial<RoundView>> };
+  rounds?: {
+    length: number;
+    set: Record<string, Partial<RoundView>>;
+    items?: Record<string, Record<string, ItemsPatch>>;
+  };
 }
 
 type Fields = Record<string, unknown>;
 
 /**
  * Equal as the client would see them. Identical values are equal without a look inside:
- * the server keeps unchanged parts (revealed rounds, progress, roster) as the same objects,
- * so only small per-client values are ever compared by their JSON.
+ * the server keeps unchanged parts (revealed rounds, progress entries, roster) as the same
+ * objects, so only small values are ever compared by their JSON.
  */
 function same(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!same(a[i], b[i])) return false;
+    return true;
+  }
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** The items of `next` that differ from `prev`'s, or null when replacing it whole is as good. */
+function diffItems(prev: unknown[], next: unknown[]): ItemsPatch | null {
+  const set: Record<string, unknown> = {};
+  let changed = 0;
+  for (let i = 0; i < next.length; i++) {
+    if (i < prev.length && same(prev[i], next[i])) continue;
+    set[i] = next[i];
+    // More than half changed: the whole array is about as small, and simpler to apply.
+    if (++changed * 2 > next.length) return null;
+  }
+  return { length: next.length, set };
 }
 
 function diffFields(prev: Fields, next: Fields, skip?: string): { set: Fields; unset: string[] } {
@@ -48,6 +78,7 @@ export function diffSessionState(prev: SessionState, next: SessionState): Sessio
   if (Object.keys(top.set).length > 0) patch.set = top.set as SessionPatch['set'];
   if (top.unset.length > 0) patch.unset = top.unset;
   const rounds: Record<string, Partial<RoundView>> = {};
+  const items: Record<string, Record<string, ItemsPatch>> = {};
   let changed = prev.rounds.length !== next.rounds.length;
   next.rounds.forEach((round, i) => {
     const before = prev.rounds[i];
@@ -61,12 +92,24 @@ export function diffSessionState(prev: SessionState, next: SessionState): Sessio
     if (d.unset.length > 0) {
       rounds[i] = round;
       changed = true;
-    } else if (Object.keys(d.set).length > 0) {
-      rounds[i] = d.set as Partial<RoundView>;
-      changed = true;
+      return;
     }
+    const whole: Fields = {};
+    for (const [k, v] of Object.entries(d.set)) {
+      const old = (before as unknown as Fields)[k];
+      const few = Array.isArray(old) && Array.isArray(v) ? diffItems(old, v) : null;
+      if (few) {
+        items[i] ??= {};
+        items[i][k] = few;
+      } else whole[k] = v;
+    }
+    if (Object.keys(whole).length > 0) rounds[i] = whole as Partial<RoundView>;
+    if (Object.keys(d.set).length > 0) changed = true;
   });
-  if (changed) patch.rounds = { length: next.rounds.length, set: rounds };
+  if (changed) {
+    patch.rounds = { length: next.rounds.length, set: rounds };
+    if (Object.keys(items).length > 0) patch.rounds.items = items;
+  }
   return patch.set || patch.unset || patch.rounds ? patch : null;
 }
 
@@ -84,6 +127,16 @@ export function applySessionPatch(state: SessionState, patch: SessionPatch): Ses
       const before = rounds[index];
       // With `id` it is a whole round; without, the changed fields of the one already there.
       rounds[index] = (before && !('id' in fields) ? { ...before, ...fields } : fields) as RoundView;
+    }
+    for (const [i, byField] of Object.entries(patch.rounds.items ?? {})) {
+      const index = Number(i);
+      const round = { ...rounds[index] } as unknown as Fields;
+      for (const [field, p] of Object.entries(byField)) {
+        const arr = (Array.isArray(round[field]) ? (round[field] as unknown[]) : []).slice(0, p.length);
+        for (const [j, item] of Object.entries(p.set)) arr[Number(j)] = item;
+        round[field] = arr;
+      }
+      rounds[index] = round as unknown as RoundView;
     }
     next.rounds = rounds;
   }

@@ -344,7 +344,10 @@ export class BoardSession {
       anonymous: round.anonymous,
       startedAt: round.startedAt,
       revealedAt: round.revealedAt,
-      progress: !round.anonymous ? progress : visible ? [] : progress.map((p) => ({ ...p, scored: null })),
+      progress: reuseEntries(
+        cached?.view.progress,
+        !round.anonymous ? progress : visible ? [] : progress.map((p) => ({ ...p, scored: null })),
+      ),
       voters: voters.length,
       finished,
       scores: shown,
@@ -385,6 +388,20 @@ export class BoardSession {
 }
 
 const NO_SCORES: ScoreView[] = [];
+
+/**
+ * `next`, with each entry equal to the previous rendering's entry for the same person replaced
+ * by that very object: what did not change keeps its identity, so a patch sends only the
+ * entries that changed (lib/session-patch.ts compares items by identity first).
+ */
+function reuseEntries(prev: ProgressEntry[] | undefined, next: ProgressEntry[]): ProgressEntry[] {
+  if (!prev || prev.length === 0) return next;
+  const byId = new Map(prev.map((p) => [p.participantId, p]));
+  return next.map((p) => {
+    const old = byId.get(p.participantId);
+    return old && old.done === p.done && old.scored === p.scored && old.total === p.total ? old : p;
+  });
+}
 
 function cellsOf(shape: BoardShape): Set<string> {
   const cells = new Set<string>();

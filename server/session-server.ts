@@ -810,6 +810,14 @@ function patchKey(patch: SessionPatch): string {
       for (const [k, v] of Object.entries(fields)) key += `${k}=${partId(v)};`;
       key += '}';
     }
+    for (const [i, byField] of Object.entries(patch.rounds.items ?? {})) {
+      key += `${i}[`;
+      for (const [k, items] of Object.entries(byField)) {
+        key += `${k}#${items.length}:`;
+        for (const [j, v] of Object.entries(items.set)) key += `${j}=${partId(v)},`;
+      }
+      key += ']';
+    }
   }
   return key;
 }

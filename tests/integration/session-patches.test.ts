@@ -127,8 +127,8 @@ describe('session patches', () => {
     // Everyone has seen both people's progress: the patches that could leak have been sent.
     for (const t of [fac, bob, { latest: viewer.latest }]) {
       await waitFor(() => {
-        const r = t.latest()!.rounds.at(-1)!;
-        return r.progress.some((p) => p.participantId === bob.id && p.scored === 1) && r.finished === 1;
+        const r = t.latest()?.rounds.at(-1);
+        return !!r?.progress.some((p) => p.participantId === bob.id && p.scored === 1) && r?.finished === 1;
       }, 'progress seen');
     }
     const patchesOf = (raw: unknown[]) => raw.slice(1) as SessionPatch[];
@@ -165,10 +165,38 @@ describe('session patches', () => {
       }
     }
     expectOk(await fac.send(EVENTS.roundReveal, { roundId: round.id }));
-    await waitFor(() => viewer.latest()!.rounds.at(-1)!.status === 'revealed', 'viewer sees the reveal');
+    await waitFor(() => viewer.latest()?.rounds.at(-1)?.status === 'revealed', 'viewer sees the reveal');
     expect(viewer.latest()!.rounds.at(-1)!.scores).toHaveLength(4);
     expect(viewer.latest()!.rounds.at(-1)!.mine).toEqual([]);
     expect(alice.latest().rounds.at(-1)!.scores).toEqual(viewer.latest()!.rounds.at(-1)!.scores);
+  });
+
+  it('[S1] one person’s ballot reaches the others as that person’s progress entry, not the whole list', async () => {
+    const board = await env.createBoard();
+    const fac = await joinBoard(env, board.id, 'Fran', { facilitatorKey: board.facilitatorKey });
+    const people = [];
+    for (const name of ['Alice', 'Bob', 'Carol', 'Dan', 'Erin'])
+      people.push(await joinBoard(env, board.id, name));
+    const [alice, bob] = people as [Member, Member];
+    const round = expectOk(await fac.send<SessionState>(EVENTS.roundStart, { mode: 'blind' })).rounds.at(-1)!;
+    await waitFor(() => alice.latest().rounds.length === 1, 'alice sees the round');
+    const from = alice.raw.length;
+    expectOk(
+      await bob.send(EVENTS.ballotCast, {
+        roundId: round.id,
+        criterionId: 'cost',
+        optionId: 'node',
+        value: 2,
+      }),
+    );
+    await waitFor(
+      () => !!alice.latest().rounds[0]?.progress.some((p) => p.participantId === bob.id && p.scored === 1),
+      'alice sees bob’s progress',
+    );
+    const patches = alice.raw.slice(from) as SessionPatch[];
+    const progressItems = patches.flatMap((p) => Object.values(p.rounds?.items?.['0']?.progress?.set ?? {}));
+    expect(progressItems).toEqual([expect.objectContaining({ participantId: bob.id, scored: 1 })]);
+    for (const p of patches) expect(p.rounds?.set['0']?.progress).toBeUndefined();
   });
 
   it('[S4] a client of another protocol version is refused at join and told to reload', async () => {

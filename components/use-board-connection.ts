@@ -18,7 +18,7 @@ import {
   type SessionState,
   YJS_CLOSE,
 } from '@/lib/protocol';
-import { applySessionPatch } from '@/lib/session-patch';
+import { applyWirePatch } from '@/lib/session-patch';
 import { type Credentials, localStore } from './local-store';
 
 export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline';
@@ -276,7 +276,7 @@ export function useBoardConnection(target: JoinTarget | null): BoardConnection {
     });
     s.on(EVENTS.sessionState, (state) => show(state));
     s.on(EVENTS.sessionPatch, (patch) => {
-      if (mirror.state) show(applySessionPatch(mirror.state, patch));
+      if (mirror.state) show(applyWirePatch(mirror.state, patch));
     });
     s.on(EVENTS.docSaved, (payload: DocSavedPayload) => {
       const clocks = Object.entries(payload.stateVector).map(([c, k]) => [Number(c), k] as [number, number]);

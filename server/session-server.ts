@@ -21,7 +21,7 @@ import {
   type SessionState,
   type SocketData,
 } from '@/lib/protocol';
-import { diffSessionState, type SessionPatch } from '@/lib/session-patch';
+import { diffSessionState, packPatch, type SessionPatch } from '@/lib/session-patch';
 import type { BoardDirectory } from './board-directory';
 import type { DocPolicy } from './board-room';
 import { BoardSession, type BoardShape, CommandError, ensure, parse, shapeOfDoc } from './board-session';
@@ -639,7 +639,7 @@ export class SessionServer {
       if (group) group.ids.push(s.id);
       else groups.set(key, { patch, ids: [s.id] });
     }
-    for (const { patch, ids } of groups.values()) this.io.to(ids).emit(EVENTS.sessionPatch, patch);
+    for (const { patch, ids } of groups.values()) this.io.to(ids).emit(EVENTS.sessionPatch, packPatch(patch));
   }
 
   /** Sends one connection what changed for it, now (before its command's acknowledgement). */
@@ -649,7 +649,7 @@ export class SessionServer {
     const state = this.stateFor(socket.data, await this.renderContext(socket.data.boardId!));
     const patch = diffSessionState(before, state);
     this.sent.set(socket.id, state);
-    if (patch) socket.emit(EVENTS.sessionPatch, patch);
+    if (patch) socket.emit(EVENTS.sessionPatch, packPatch(patch));
   }
 
   /** The whole state for a connection that just joined; what its patches are relative to. */

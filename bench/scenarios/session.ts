@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { io, type Socket } from 'socket.io-client';
 import { type CreateBoardResponse, EVENTS, type Result, type SessionState } from '@/lib/protocol';
-import { applySessionPatch, type SessionPatch } from '@/lib/session-patch';
+import { applyWirePatch, type SessionPatch } from '@/lib/session-patch';
 import { machineCpu, machineCpuPct } from '../lib/cpu';
 import { startServer } from '../lib/proc';
 import { type Summary, summarize } from '../lib/stats';
@@ -73,7 +73,7 @@ class Facilitator {
   state: SessionState | null = null;
   private constructor(readonly socket: Socket) {
     socket.on(EVENTS.sessionPatch, (p: SessionPatch) => {
-      if (this.state) this.state = applySessionPatch(this.state, p);
+      if (this.state) this.state = applyWirePatch(this.state, p);
     });
   }
   static async join(url: string, board: CreateBoardResponse): Promise<Facilitator> {

@@ -1,11 +1,11 @@
 import { EVENTS, type JoinResult, type Result, type SessionState } from '@/lib/protocol';
-import { applySessionPatch, type SessionPatch } from '@/lib/session-patch';
+import { applySessionPatch, type SessionPatch, unpackValue } from '@/lib/session-patch';
 import { command, type TestEnv, type TestSocket, waitFor } from './server';
 
 /**
  * What one connection received on the session channel: every state it could reconstruct
  * (the join state, then one per `session:patch`, applied with the client's own
- * `applySessionPatch`), and every raw message as it came (privacy checks read these: a value
+ * `applySessionPatch`), and every message as it came, long arrays unpacked (privacy checks read these: a value
  * overwritten by a later patch is gone from the states but was still received).
  */
 export interface SessionTrace {
@@ -23,7 +23,9 @@ export function traceSession(socket: TestSocket): SessionTrace {
     raw.push(s);
     states.push(s);
   });
-  socket.on(EVENTS.sessionPatch, (p: SessionPatch) => {
+  socket.on(EVENTS.sessionPatch, (wire: SessionPatch) => {
+    // Unpacked (long uniform arrays come packed by column): the same values, easier to check.
+    const p = unpackValue(wire) as SessionPatch;
     raw.push(p);
     const last = states.at(-1);
     if (last) states.push(applySessionPatch(last, p));

@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { SessionState } from '@/lib/protocol';
-import { applySessionPatch, diffSessionState } from '@/lib/session-patch';
+import {
+  applySessionPatch,
+  applyWirePatch,
+  diffSessionState,
+  packPatch,
+  packValue,
+  unpackValue,
+} from '@/lib/session-patch';
 
 /**
  * States of any shape: a few known fields and fields nobody has added yet, rounds that come,
@@ -65,5 +72,57 @@ describe('session patches', () => {
       rounds: { length: 1, set: { 0: { status: 'revealed' } } },
     });
     expect(plain(prev)).toEqual(before);
+  });
+});
+
+describe('packed arrays', () => {
+  const row = fc.record({
+    participantId: fc.constantFrom('p1', 'p2', 'anon-3'),
+    criterionId: fc.constantFrom('cost', 'security'),
+    value: fc.oneof(fc.integer({ min: 1, max: 5 }), fc.constant(null)),
+    rationale: fc.string({ maxLength: 4 }),
+    done: fc.boolean(),
+  });
+  const json = fc.letrec((tie) => ({
+    any: fc.oneof(
+      { maxDepth: 3 },
+      fc.constantFrom(null, true, 0, 'x', ''),
+      fc.array(row, { minLength: 0, maxLength: 80 }),
+      fc.array(tie('any'), { maxLength: 3 }),
+      fc.dictionary(fc.constantFrom('a', 'scores', 'progress'), tie('any'), { maxKeys: 3 }),
+    ),
+  })).any;
+
+  it('[S1] whatever is packed unpacks to the same value', () => {
+    fc.assert(
+      fc.property(json, (v) => {
+        const wire = JSON.parse(JSON.stringify(packValue(v)));
+        expect(unpackValue(wire)).toEqual(v);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('[S1] a revealed round of 100 people is sent several times smaller, and applies to the same state', () => {
+    const scores = Array.from({ length: 2400 }, (_, i) => ({
+      participantId: `participant-id-${String(i % 100).padStart(7, '0')}`,
+      criterionId: `criterion-${i % 12}`,
+      optionId: i % 2 ? 'django' : 'node',
+      value: 1 + (i % 5),
+      rationale: '',
+    }));
+    const before = {
+      role: 'viewer',
+      rounds: [{ id: 'r1', status: 'open', scores: null }],
+    } as unknown as SessionState;
+    const after = {
+      ...before,
+      rounds: [{ id: 'r1', status: 'revealed', scores }],
+    } as unknown as SessionState;
+    const patch = diffSessionState(before, after)!;
+    const plainBytes = JSON.stringify(patch).length;
+    const wire = JSON.stringify(packPatch(patch));
+    expect(wire.length * 5).toBeLessThan(plainBytes);
+    expect(plain(applyWirePatch(before, JSON.parse(wire)))).toEqual(plain(after));
   });
 });

@@ -46,11 +46,11 @@ export const BROADCAST_DELAY_MS = 25;
 /**
  * A board's broadcast waits this much longer per connection on it, up to
  * MAX_BROADCAST_DELAY_MS: a broadcast costs a write per connection, so a crowded board's
- * ballots are sent in fewer, fuller patches (100 people: every 150 ms), and one ballot does
+ * ballots are sent in fewer, fuller patches (100 people: every 200 ms), and one ballot does
  * not cost a hundred writes. What each person sees of others' progress lags by that much.
  */
-export const BROADCAST_DELAY_PER_SOCKET_MS = 1.5;
-export const MAX_BROADCAST_DELAY_MS = 200;
+export const BROADCAST_DELAY_PER_SOCKET_MS = 2;
+export const MAX_BROADCAST_DELAY_MS = 250;
 /** Board sessions kept in memory; beyond this the least recently used idle ones are dropped. */
 export const MAX_CACHED_SESSIONS = 1000;
 

@@ -47,6 +47,8 @@ export interface SessionResult {
   reveal: Summary;
   /** The reveal acknowledgement the facilitator got, ms (max over boards). */
   revealAckMaxMs: number;
+  /** Server CPU from the reveal being sent until it had reached everyone, ms. */
+  revealServerCpuMs: number;
 }
 
 const CRITERIA = [
@@ -227,6 +229,7 @@ export async function measureSession(
       pool.workers.map(() => ({ type: 'arm-reveal' })),
       'armed',
     );
+    const revealCpu0 = server.cpuSeconds();
     const sentAt = now();
     const revealAcks = await Promise.all(
       boards.map(async (b, i) => {
@@ -250,7 +253,10 @@ export async function measureSession(
       await new Promise((r) => setTimeout(r, 50));
     }
     const reveal = summarize(reach);
-    log(`session reveal: reached everyone p50 ${reveal.p50.toFixed(0)} ms, max ${reveal.max.toFixed(0)} ms`);
+    const revealServerCpuMs = (server.cpuSeconds() - revealCpu0) * 1000;
+    log(
+      `session reveal: reached everyone p50 ${reveal.p50.toFixed(0)} ms, max ${reveal.max.toFixed(0)} ms, server CPU ${revealServerCpuMs.toFixed(0)} ms`,
+    );
 
     const round2Ids = Object.fromEntries(
       await Promise.all(boards.map(async (b, i) => [b.id, await facilitators[i]!.startRound()])),
@@ -274,7 +280,7 @@ export async function measureSession(
       pool.workers.map(() => ({ type: 'close' })),
       'closed',
     );
-    return { config, round1, round2, reveal, revealAckMaxMs: Math.max(...revealAcks) };
+    return { config, round1, round2, reveal, revealAckMaxMs: Math.max(...revealAcks), revealServerCpuMs };
   } finally {
     for (const f of facilitators) f.socket.disconnect();
     await pool.close();

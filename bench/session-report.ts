@@ -33,12 +33,12 @@ export function renderSession(results: SessionResult[], when: string, loadavg: n
   }
   lines.push(
     '',
-    '| boards × people | reveal reaches everyone: p50 ms | max ms | facilitator’s reveal ack ms |',
-    '| ---: | ---: | ---: | ---: |',
+    '| boards × people | reveal reaches everyone: p50 ms | max ms | facilitator’s reveal ack ms | server CPU meanwhile ms |',
+    '| ---: | ---: | ---: | ---: | ---: |',
   );
   for (const r of results) {
     lines.push(
-      `| ${r.config.boards} × ${r.config.participants} | ${f(r.reveal.p50, 0)} | ${f(r.reveal.max, 0)} | ${f(r.revealAckMaxMs, 0)} |`,
+      `| ${r.config.boards} × ${r.config.participants} | ${f(r.reveal.p50, 0)} | ${f(r.reveal.max, 0)} | ${f(r.revealAckMaxMs, 0)} | ${f(r.revealServerCpuMs, 0)} |`,
     );
   }
   lines.push('', '| target (issue 9) | result |', '| --- | --- |');

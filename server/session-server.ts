@@ -323,9 +323,13 @@ export class SessionServer {
     const connectionLimit = new TokenBucket(CONNECTION_LIMIT, this.nowMs());
     const joining: JoinPhase = { phase: 'free' };
     const handle =
-      <T>(handler: (payload: unknown) => Promise<Result<T>>) =>
+      <T>(handler: (payload: unknown) => Promise<Result<T>>, afterReply?: (r: Result<T>) => void) =>
       (payload: unknown, ack: unknown) => {
-        const reply = typeof ack === 'function' ? (ack as (r: Result<T>) => void) : () => {};
+        const send = typeof ack === 'function' ? (ack as (r: Result<T>) => void) : () => {};
+        const reply = (r: Result<T>) => {
+          send(r);
+          afterReply?.(r);
+        };
         // Every command counts, joins and refused ones included, per connection and per address.
         const now = this.nowMs();
         const limited =
@@ -382,7 +386,17 @@ export class SessionServer {
 
     socket.on(
       EVENTS.boardJoin,
-      handle((p) => this.join(socket, joining, address, p)),
+      handle(
+        (p) => this.join(socket, joining, address, p),
+        (r) => {
+          // Patches are relative to the join state: only once it is on its way (its ack
+          // written) may the first patch follow. A broadcast that ran between rendering it and
+          // now skipped this connection; the next one sends what changed meanwhile.
+          if (!r.ok || !socket.connected || !socket.data.boardId) return;
+          this.sent.set(socket.id, r.data.state);
+          this.broadcastState(socket.data.boardId);
+        },
+      ),
     );
     socket.on(EVENTS.participantRename, handle(command((c, p) => this.commands.rename(c, p), 'participant')));
     socket.on(
@@ -485,7 +499,7 @@ export class SessionServer {
       joining.phase = 'joined';
       await socket.join(roomOf(board.id));
       this.broadcastState(board.id);
-      return ok({ state: await this.renderBaseline(socket) });
+      return ok({ state: await this.renderFor(socket) });
     }
 
     const board = await this.directory.getBoard(p.boardId);
@@ -549,7 +563,7 @@ export class SessionServer {
       await socket.join(roomOf(board.id));
       this.log.info('joined', { board: boardTag(board.id), role: socket.data.role });
       this.broadcastState(board.id);
-      const state = await this.renderBaseline(socket);
+      const state = await this.renderFor(socket);
       this.sendSavedNotice(board.id, socket);
       return ok({ state, ...(credentials ? { credentials } : {}) });
     });
@@ -652,11 +666,9 @@ export class SessionServer {
     if (patch) socket.emit(EVENTS.sessionPatch, packPatch(patch));
   }
 
-  /** The whole state for a connection that just joined; what its patches are relative to. */
-  private async renderBaseline(socket: IoSocket): Promise<SessionState> {
-    const state = this.stateFor(socket.data, await this.renderContext(socket.data.boardId!));
-    if (socket.connected) this.sent.set(socket.id, state);
-    return state;
+  /** The whole state for a connection that just joined (its patches are relative to it). */
+  private async renderFor(socket: IoSocket): Promise<SessionState> {
+    return this.stateFor(socket.data, await this.renderContext(socket.data.boardId!));
   }
 
   private async renderContext(boardId: string): Promise<RenderContext> {

@@ -52,6 +52,15 @@ export function renderSession(results: SessionResult[], when: string, loadavg: n
       `| ${label}: server CPU per ballot ≤ ${TARGETS.sessionCpuPerBallotMs} ms | ${met(cpu <= TARGETS.sessionCpuPerBallotMs)} (${f(cpu, 2)} ms) |`,
     );
   }
+  const busy = Math.max(...results.flatMap((r) => [r.round1.machineBusyPct, r.round2.machineBusyPct]));
+  if (busy >= 180) {
+    lines.push(
+      '',
+      `The machine was saturated during the run (busy up to ${f(busy, 0)} %, 100 % per core: other work on this shared`,
+      'machine, the load generator and the server): latencies then include waiting for a core, and CPU per ballot',
+      'includes the kernel’s loopback TCP work for the receivers. Rerun on a quiet machine for the server alone.',
+    );
+  }
   lines.push('', SESSION_END);
   return lines.join('\n');
 }

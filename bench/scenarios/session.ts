@@ -35,6 +35,10 @@ export interface PhaseResult {
   serverCpuSec: number;
   /** Server CPU per ballot, ms. */
   cpuPerBallotMs: number;
+  /** The same less what the server used when idle (same connections, no commands) over as long. */
+  cpuPerBallotAboveIdleMs: number;
+  /** The server's CPU when idle just before the phase, % of a core. */
+  idleCpuPct: number;
   /** Machine busy %, all cores, and the share of it that was neither server nor this process. */
   machineBusyPct: number;
 }
@@ -69,6 +73,8 @@ const OPTIONS = ['django', 'node'];
 const CELLS = CRITERIA.flatMap((c) => OPTIONS.map((o) => [c, o] as [string, string]));
 
 const now = () => performance.timeOrigin + performance.now();
+/** How long the server's idle CPU is sampled before each phase. */
+const IDLE_SAMPLE_MS = 2000;
 
 /** A facilitator: joins, keeps its state from the patches, starts and reveals rounds. */
 class Facilitator {
@@ -145,6 +151,11 @@ async function phase(
   msg: Record<string, unknown>,
   ballots: number,
 ): Promise<PhaseResult> {
+  // The server's idle cost with these connections (pings, timers), to tell it from the ballots'.
+  const i0 = server.cpuSeconds();
+  const it0 = performance.now();
+  await new Promise((r) => setTimeout(r, IDLE_SAMPLE_MS));
+  const idlePerMs = (server.cpuSeconds() - i0) / (performance.now() - it0);
   const m0 = machineCpu();
   const c0 = server.cpuSeconds();
   const t0 = performance.now();
@@ -163,6 +174,8 @@ async function phase(
     elapsedMs,
     serverCpuSec,
     cpuPerBallotMs: (serverCpuSec * 1000) / ballots,
+    cpuPerBallotAboveIdleMs: (Math.max(0, serverCpuSec - idlePerMs * elapsedMs) * 1000) / ballots,
+    idleCpuPct: idlePerMs * 1e5,
     machineBusyPct: machine.busyPct,
   };
 }

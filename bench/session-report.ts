@@ -9,7 +9,7 @@ const f = (v: number, d = 1) =>
 const met = (ok: boolean) => (ok ? 'met' : '**not met**');
 
 function row(label: string, r: SessionResult, p: PhaseResult): string {
-  return `| ${label} | ${r.config.boards} × ${r.config.participants} | ${p.ballots} | ${f(p.ack.p50)} | ${f(p.ack.p95)} | ${f(p.ack.max)} | ${f(p.cpuPerBallotMs, 2)} | ${f(p.cpuPerBallotAboveIdleMs, 2)} (idle ${f(p.idleCpuPct, 0)} %) | ${f(p.machineBusyPct, 0)} % | ${p.errors} |`;
+  return `| ${label} | ${r.config.boards} × ${r.config.participants} | ${p.ballots} | ${f(p.ack.p50)} | ${f(p.ack.p95)} | ${f(p.ack.max)} | ${f(p.cpuPerBallotMs, 2)} | ${f(p.cpuPerBallotAboveIdleMs, 2)} (idle ${f(p.idleCpuPct, 0)} %) | ${f((p.serverCpuSec / p.elapsedMs) * 1e5, 0)} % | ${f(p.machineBusyPct, 0)} % | ${p.errors} |`;
 }
 
 /** The session section of docs/BENCHMARKS.md, between its markers. */
@@ -26,8 +26,8 @@ export function renderSession(results: SessionResult[], when: string, loadavg: n
     'user + system time over the phase divided by its ballots (so it includes every broadcast the ballots caused);',
     '"above idle" subtracts what the server used with the same connections and no commands (sampled 2 s before the phase).',
     '',
-    '| phase | boards × people | ballots | ack p50 ms | ack p95 ms | ack max ms | server CPU ms/ballot | above idle | machine busy | errors |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| phase | boards × people | ballots | ack p50 ms | ack p95 ms | ack max ms | server CPU ms/ballot | above idle | server busy | machine busy | errors |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of results) {
     lines.push(row('round 1 (blind)', r, r.round1), row('round 2 (one change each)', r, r.round2));
@@ -60,7 +60,9 @@ export function renderSession(results: SessionResult[], when: string, loadavg: n
       '',
       `The machine was saturated during the run (busy up to ${f(busy, 0)} %, 100 % per core: other work on this shared`,
       'machine, the load generator and the server): latencies then include waiting for a core, and CPU per ballot',
-      'includes the kernel’s loopback TCP work for the receivers. Rerun on a quiet machine for the server alone.',
+      'includes the kernel’s loopback TCP work for the receivers. Latencies are measured in the load generator: where',
+      '"server busy" is far below 100 % while latencies are long, the clients (their worker threads parsing every',
+      'patch, on cores shared with everything else) are what waited. Rerun on a quiet machine for the server alone.',
     );
   }
   lines.push(

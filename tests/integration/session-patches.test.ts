@@ -168,6 +168,7 @@ describe('session patches', () => {
     await waitFor(() => viewer.latest()?.rounds.at(-1)?.status === 'revealed', 'viewer sees the reveal');
     expect(viewer.latest()!.rounds.at(-1)!.scores).toHaveLength(4);
     expect(viewer.latest()!.rounds.at(-1)!.mine).toEqual([]);
+    await waitFor(() => alice.latest().rounds.at(-1)?.status === 'revealed', 'alice sees the reveal');
     expect(alice.latest().rounds.at(-1)!.scores).toEqual(viewer.latest()!.rounds.at(-1)!.scores);
   });
 

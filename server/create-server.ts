@@ -23,7 +23,7 @@ import { lockDataDir } from './storage/data-dir-lock';
 import { SqliteStore } from './storage/sqlite-store';
 import type { BoardStore } from './storage/types';
 import { loadTemplates } from './templates';
-import { YJS_PATH_PREFIX, YjsServer } from './yjs-server';
+import { YJS_PATH_PREFIX, YjsServer, type YjsServerOptions } from './yjs-server';
 
 export interface AppServer {
   url: string;
@@ -46,6 +46,8 @@ export interface ServerDeps {
   httpRateLimits?: Partial<HttpRateLimitSettings>;
   /** Session per-address limits; defaults from LIMITS (the bench lifts them). */
   sessionAddressLimits?: SessionServerOptions['addressLimits'];
+  /** New document connections per address; defaults from LIMITS (the bench lifts it). */
+  yjsConnectsPerAddress?: YjsServerOptions['connectsPerAddress'];
 }
 
 /** The document policy of a board whose session is not loaded: read-only, structure frozen. */
@@ -127,7 +129,10 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
       onConnected: (boardId, participantId) => session.sendSavedNotice(boardId, { participantId }),
     },
     log,
-    { clientAddress: (req) => clientAddress(req, config) },
+    {
+      clientAddress: (req) => clientAddress(req, config),
+      ...(deps.yjsConnectsPerAddress ? { connectsPerAddress: deps.yjsConnectsPerAddress } : {}),
+    },
   );
   session.attachDocuments(yjs);
 

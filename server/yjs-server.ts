@@ -9,7 +9,7 @@ import type { DocSeal } from './doc-seal';
 import { fireAndForget } from './fire-and-forget';
 import type { Logger } from './logger';
 import { boardTag } from './logger';
-import { KeyedRateLimiter, TokenBucket } from './rate-limit';
+import { KeyedRateLimiter, type RateLimit, TokenBucket } from './rate-limit';
 import { secretMatches } from './secrets';
 import type { BoardStore } from './storage/types';
 
@@ -57,6 +57,8 @@ export interface YjsServerOptions {
   /** The client's address, for per-address limits (honours a trusted proxy when configured). */
   clientAddress?: (req: IncomingMessage) => string;
   now?: () => number;
+  /** New connections per client address instead of LIMITS' (the bench lifts it). */
+  connectsPerAddress?: RateLimit;
 }
 
 /**
@@ -73,10 +75,7 @@ export class YjsServer {
   private readonly pingTimer: NodeJS.Timeout;
   /** Connections authorized but not yet in their room (the board is loading). */
   private readonly joining = new Set<{ access: DocAccess; socket: WebSocket }>();
-  private readonly connects = new KeyedRateLimiter({
-    capacity: LIMITS.YJS_CONNECTS_BURST,
-    refillPerSecond: LIMITS.YJS_CONNECTS_PER_SECOND,
-  });
+  private readonly connects: KeyedRateLimiter;
   private readonly clientAddress: (req: IncomingMessage) => string;
   private readonly now: () => number;
 
@@ -88,6 +87,12 @@ export class YjsServer {
     private readonly log: Logger,
     options: YjsServerOptions = {},
   ) {
+    this.connects = new KeyedRateLimiter(
+      options.connectsPerAddress ?? {
+        capacity: LIMITS.YJS_CONNECTS_BURST,
+        refillPerSecond: LIMITS.YJS_CONNECTS_PER_SECOND,
+      },
+    );
     this.clientAddress = options.clientAddress ?? ((req) => req.socket.remoteAddress ?? 'unknown');
     this.now = options.now ?? Date.now;
     this.pingTimer = setInterval(() => this.pingAll(), YJS_PING_INTERVAL_MS);

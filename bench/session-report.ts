@@ -65,14 +65,6 @@ export function renderSession(results: SessionResult[], when: string, loadavg: n
       'patch, on cores shared with everything else) are what waited. Rerun on a quiet machine for the server alone.',
     );
   }
-  lines.push(
-    '',
-    'Not re-run with this section: the fan-out, capacity, load-time and memory sections above are from the full run',
-    'dated in the header. `npm run bench` (all scenarios) currently stops at the fan-out step: `/yjs` requires',
-    'participant credentials (`?participant=…&token=…`, close code 4401 without), which the fan-out generator',
-    '(bench/scenarios/fanout.ts) does not obtain, and its writers edit a `bench` map the document guard refuses.',
-    '`npm run bench -- --session` runs this scenario alone.',
-  );
   lines.push('', SESSION_END);
   return lines.join('\n');
 }

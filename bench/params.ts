@@ -13,6 +13,13 @@ export const PARAMS = quick
       loads: 5,
       clientLoads: 3,
       memoryBoards: 20,
+      session: {
+        participants: 30,
+        manyBoards: 3,
+        ballotsPerSecondPerBoard: 30,
+        secondRoundSpreadMs: 1000,
+        workers: 2,
+      },
     }
   : {
       boards: 20,
@@ -27,6 +34,18 @@ export const PARAMS = quick
       loads: 20,
       clientLoads: 10,
       memoryBoards: 200,
+      /**
+       * Issue 9's workshop: 100 people on a board (99 scoring, and the facilitator, who takes the
+       * 100th seat and spectates), alone and then on `manyBoards` boards at once.
+       */
+      session: {
+        participants: 99,
+        manyBoards: 10,
+        /** Under the product's 40 commands/s per board: a whole round of 2,400 ballots in 80 s. */
+        ballotsPerSecondPerBoard: 30,
+        secondRoundSpreadMs: 5000,
+        workers: 2,
+      },
     };
 
 export type BenchParams = typeof PARAMS;
@@ -37,4 +56,8 @@ export const TARGETS = {
   loadMs: 50,
   /** The peers' fan-out p99 quoted in DESIGN.md §4, for reference. */
   designPeerP99Ms: 7,
+  /** Issue 9's session targets. */
+  sessionAckP95Ms: 50,
+  sessionRevealMs: 500,
+  sessionCpuPerBallotMs: 2,
 };

@@ -8,8 +8,11 @@
  *   npm run bench -- --quick      small smoke run; writes bench/.work/BENCHMARKS.quick.md only
  *   npm run bench -- --profile    CPU-profiles our server under the fan-out load (no report)
  *   npm run bench -- --render     rewrites the report from bench/.work/last-run.json
+ *   npm run bench -- --session    the session scenario only (issue 9); updates its section of
+ *                                 docs/BENCHMARKS.md (with --quick: bench/.work/BENCHMARKS.quick.md)
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createBoards } from './lib/clients';
@@ -30,6 +33,8 @@ import {
 } from './scenarios/fanout';
 import { measureLoadTime } from './scenarios/load-time';
 import { measureMemory } from './scenarios/memory';
+import { measureSession, type SessionResult } from './scenarios/session';
+import { renderSession, spliceSession } from './session-report';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const WORK = path.join(ROOT, 'bench/.work');
@@ -218,8 +223,58 @@ async function profileOurs(): Promise<void> {
   log(`profile: ${path.join(dir, file)}; summary: ${path.relative(ROOT, out)}`);
 }
 
+/**
+ * The session scenario: one board, then `manyBoards` at once; written into the report.
+ * With --render, the section is written again from bench/.work/session-last-run.json.
+ */
+async function sessionAll(): Promise<void> {
+  const saved = path.join(WORK, 'session-last-run.json');
+  if (args.has('--render')) {
+    const parsed = JSON.parse(fs.readFileSync(saved, 'utf8')) as
+      | SessionResult[]
+      | { when: string; loadavg: number[]; results: SessionResult[] };
+    // Runs before the date and load were kept saved the results alone.
+    const last = Array.isArray(parsed)
+      ? { results: parsed, when: fs.statSync(saved).mtime.toISOString(), loadavg: [] }
+      : parsed;
+    writeSession(last.results, last.when, last.loadavg);
+    return;
+  }
+  const loadavg = os.loadavg();
+  const when = new Date().toISOString();
+  const p = PARAMS.session;
+  const results: SessionResult[] = [];
+  for (const boards of [1, p.manyBoards]) {
+    results.push(
+      await measureSession(
+        {
+          boards,
+          participants: p.participants,
+          ballotsPerSecondPerBoard: p.ballotsPerSecondPerBoard,
+          secondRoundSpreadMs: p.secondRoundSpreadMs,
+          workers: p.workers,
+        },
+        log,
+      ),
+    );
+  }
+  fs.writeFileSync(saved, `${JSON.stringify({ when, loadavg, results }, null, 2)}\n`);
+  writeSession(results, when, loadavg);
+}
+
+function writeSession(results: SessionResult[], when: string, loadavg: number[]): void {
+  const out = quick ? path.join(WORK, 'BENCHMARKS.quick.md') : path.join(ROOT, 'docs/BENCHMARKS.md');
+  const before = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '# Benchmarks\n';
+  fs.writeFileSync(out, spliceSession(before, renderSession(results, when, loadavg)));
+  log(`wrote the session section of ${path.relative(ROOT, out)}`);
+}
+
 async function main(): Promise<void> {
   fs.mkdirSync(WORK, { recursive: true });
+  if (args.has('--session')) {
+    await sessionAll();
+    return;
+  }
   if (args.has('--profile')) {
     await profileOurs();
     return;
@@ -265,8 +320,12 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(WORK, 'last-run.json'), `${JSON.stringify(results, null, 2)}\n`);
   const report = renderReport(results);
   const out = quick ? path.join(WORK, 'BENCHMARKS.quick.md') : path.join(ROOT, 'docs/BENCHMARKS.md');
-  fs.writeFileSync(out, keepLighthouse(out, report));
+  // Keep the session section of an earlier --session run; the session scenario runs next.
+  const previous = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '';
+  const kept = /<!-- session:start -->[\s\S]*<!-- session:end -->/.exec(previous)?.[0];
+  fs.writeFileSync(out, keepLighthouse(out, kept ? spliceSession(report, kept) : report));
   log(`wrote ${path.relative(ROOT, out)}`);
+  await sessionAll();
 }
 
 main().then(

@@ -18,6 +18,7 @@ import {
   type SessionState,
   YJS_CLOSE,
 } from '@/lib/protocol';
+import { applyWirePatch } from '@/lib/session-patch';
 import { type Credentials, localStore } from './local-store';
 
 export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline';
@@ -25,6 +26,13 @@ export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'of
 export type SaveStatus = 'saved' | 'saving' | 'unsaved-offline';
 
 export type BoardSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/**
+ * The session state each socket has reconstructed (join state plus the patches since), read
+ * by `useCommands` to answer a command with the state it produced: the patch of a command
+ * arrives before its acknowledgement.
+ */
+export const sessionMirrors = new WeakMap<BoardSocket, { state: SessionState | null }>();
 
 export type JoinTarget =
   | { as: 'participant'; boardId: string; name: string; facilitatorKey: string | null }
@@ -207,6 +215,13 @@ export function useBoardConnection(target: JoinTarget | null): BoardConnection {
     const target = stableTarget;
     if (!target) return;
     const s: BoardSocket = io({ transports: ['websocket'], reconnectionDelayMax: 5000 });
+    const mirror: { state: SessionState | null } = { state: null };
+    sessionMirrors.set(s, mirror);
+    /** Every change of the session state goes through here: the join state, then patches. */
+    const show = (state: SessionState | null) => {
+      mirror.state = state;
+      setSession(state);
+    };
     setSocket(s);
     let retry: ReturnType<typeof setTimeout> | undefined;
     const join = () => {
@@ -228,7 +243,7 @@ export function useBoardConnection(target: JoinTarget | null): BoardConnection {
       s.emit(EVENTS.boardJoin, payload, (result: Result<JoinResult>) => {
         if (result.ok) {
           setJoinError(null);
-          setSession(result.data.state);
+          show(result.data.state);
           if (result.data.credentials && target.as === 'participant') {
             localStore.setCredentials(target.boardId, result.data.credentials);
             setCredentials(result.data.credentials);
@@ -259,8 +274,15 @@ export function useBoardConnection(target: JoinTarget | null): BoardConnection {
       setSocketConnected(true);
       join();
     });
-    s.on('disconnect', () => setSocketConnected(false));
-    s.on(EVENTS.sessionState, (state) => setSession(state));
+    s.on('disconnect', () => {
+      setSocketConnected(false);
+      // Patches are relative to what this connection received; a new one joins afresh.
+      mirror.state = null;
+    });
+    s.on(EVENTS.sessionState, (state) => show(state));
+    s.on(EVENTS.sessionPatch, (patch) => {
+      if (mirror.state) show(applyWirePatch(mirror.state, patch));
+    });
     s.on(EVENTS.docSaved, (payload: DocSavedPayload) => {
       const clocks = Object.entries(payload.stateVector).map(([c, k]) => [Number(c), k] as [number, number]);
       if (mergeClocks(committedRef.current, clocks))

@@ -2,7 +2,12 @@
 
 import { useCallback, useState } from 'react';
 import type { Result, SessionState } from '@/lib/protocol';
-import type { BoardSocket } from './use-board-connection';
+import { type BoardSocket, sessionMirrors } from './use-board-connection';
+
+const NOT_JOINED = {
+  code: 'not_joined',
+  message: 'Not joined: wait for the connection to come back.',
+} as const;
 
 export type CommandSender = (event: string, payload?: unknown) => Promise<Result<SessionState>>;
 
@@ -25,9 +30,9 @@ export function useCommands(socket: BoardSocket | null) {
           socket.timeout(10_000).emit as (
             e: string,
             p: unknown,
-            cb: (err: unknown, r: Result<SessionState>) => void,
+            cb: (err: unknown, r: Result<null>) => void,
           ) => void
-        )(event, payload, (err, result) => {
+        )(event, payload, (err, ack) => {
           if (err) {
             const r: Result<SessionState> = {
               ok: false,
@@ -37,8 +42,10 @@ export function useCommands(socket: BoardSocket | null) {
             resolve(r);
             return;
           }
-          setLastError(result.ok ? null : result.error.message);
-          resolve(result);
+          setLastError(ack.ok ? null : ack.error.message);
+          // The command's own changes arrived as a patch just before this acknowledgement.
+          const state = sessionMirrors.get(socket)?.state;
+          resolve(ack.ok ? (state ? { ok: true, data: state } : { ok: false, error: NOT_JOINED }) : ack);
         });
       }),
     [socket],

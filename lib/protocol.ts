@@ -1,4 +1,5 @@
 import { LIMITS } from './limits';
+import type { SessionPatch } from './session-patch';
 import { hasDeceptiveChars, isSafeLine } from './text-safety';
 import { z } from './zod';
 
@@ -7,7 +8,11 @@ import { z } from './zod';
  * validated with the zod schemas here at the server boundary; every command is answered
  * with a `Result`. Documented in docs/PROTOCOL.md.
  */
-export const PROTOCOL_VERSION = 1;
+/**
+ * 2: after the join, state changes arrive as `session:patch` (lib/session-patch.ts), and a
+ * command's acknowledgement carries no state (`Result<null>`); the patch comes just before it.
+ */
+export const PROTOCOL_VERSION = 2;
 
 /** Event names, `resource:verb`. */
 export const EVENTS = {
@@ -35,6 +40,7 @@ export const EVENTS = {
   boardSummon: 'board:summon',
   // server → client
   sessionState: 'session:state',
+  sessionPatch: 'session:patch',
   docSaved: 'doc:saved',
   sessionError: 'session:error',
 } as const;
@@ -365,7 +371,10 @@ export interface BoardSettingsView {
   summon: { target: SummonTarget; seq: number } | null;
 }
 
-/** Everything this client may see of the session, pushed whole on every change. */
+/**
+ * Everything this client may see of the session: whole in the join acknowledgement (and in
+ * `session:state`), then kept current by `session:patch` (see lib/session-patch.ts).
+ */
 export interface SessionState {
   protocolVersion: number;
   boardId: string | null;
@@ -396,12 +405,19 @@ export interface DocSavedPayload {
 }
 
 export interface ServerToClientEvents {
+  /** A whole state, replacing what the client had (not sent by this server version after the join). */
   [EVENTS.sessionState]: (state: SessionState) => void;
+  /** What changed since the last state or patch this connection received: apply in order. */
+  [EVENTS.sessionPatch]: (patch: SessionPatch) => void;
   [EVENTS.docSaved]: (payload: DocSavedPayload) => void;
   [EVENTS.sessionError]: (error: ProtocolError) => void;
 }
 
-type Command<P> = (payload: P, ack: (result: Result<SessionState>) => void) => void;
+/**
+ * A command. Its acknowledgement carries no state: when it changed this client's state, the
+ * `session:patch` saying so arrives before the acknowledgement.
+ */
+type Command<P> = (payload: P, ack: (result: Result<null>) => void) => void;
 
 export interface ClientToServerEvents {
   [EVENTS.boardJoin]: (payload: JoinPayload, ack: (result: Result<JoinResult>) => void) => void;

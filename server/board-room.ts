@@ -127,6 +127,8 @@ export class BoardRoom {
   private storedBytes = 0;
   private failed = false;
   destroyed = false;
+  /** The stored state is in `doc` (`ready` resolved): readers may use it without awaiting. */
+  loaded = false;
   /** Server-side users (a command writing evidence, a connection being accepted); the room stays loaded while > 0. */
   pins = 0;
 
@@ -143,7 +145,12 @@ export class BoardRoom {
     this.awareness.setLocalState(null);
     this.ready = this.load();
     // A failed load is reported to whoever awaits `ready`; this keeps it from being unhandled.
-    this.ready.catch(() => {});
+    this.ready.then(
+      () => {
+        this.loaded = true;
+      },
+      () => {},
+    );
     this.doc.on('update', (update: Uint8Array, origin: unknown) => this.onDocUpdate(update, origin));
     this.awareness.on(
       'update',

@@ -98,6 +98,12 @@ export class BoardSession {
   /** The facilitator's latest `board:summon`; in memory only, like the timer. */
   summon: { target: SummonTarget; seq: number } | null = null;
   private readonly scores = new Map<string, ScoreRow>();
+  /** The same scores by round, then participant, then cell: a round is read without scanning all. */
+  private readonly byRound = new Map<string, Map<string, Map<string, ScoreRow>>>();
+  /** Bumped on every change to a round's scores; keys the rendered round views. */
+  private readonly roundVersions = new Map<string, number>();
+  /** Bumped on every change to one participant's scores in one round; keys `mine`. */
+  private readonly mineVersions = new Map<string, number>();
 
   constructor(
     readonly boardId: string,
@@ -109,7 +115,7 @@ export class BoardSession {
     /** The installation secret pseudonyms are drawn with (`BoardStore.serverSecret`). */
     readonly pseudonymSecret: Uint8Array,
   ) {
-    for (const s of scores) this.scores.set(scoreKey(s), s);
+    for (const s of scores) this.putScore(s);
   }
 
   get currentRound(): RoundRow | null {
@@ -143,14 +149,38 @@ export class BoardSession {
 
   putScore(score: ScoreRow): void {
     this.scores.set(scoreKey(score), score);
+    let round = this.byRound.get(score.roundId);
+    if (!round) {
+      round = new Map();
+      this.byRound.set(score.roundId, round);
+    }
+    let own = round.get(score.participantId);
+    if (!own) {
+      own = new Map();
+      round.set(score.participantId, own);
+    }
+    own.set(cellKey(score.criterionId, score.optionId), score);
+    this.bump(score);
   }
 
   deleteScore(key: Pick<ScoreRow, 'roundId' | 'participantId' | 'criterionId' | 'optionId'>): void {
     this.scores.delete(scoreKey(key));
+    const own = this.byRound.get(key.roundId)?.get(key.participantId);
+    own?.delete(cellKey(key.criterionId, key.optionId));
+    if (own?.size === 0) this.byRound.get(key.roundId)?.delete(key.participantId);
+    this.bump(key);
+  }
+
+  private bump(key: Pick<ScoreRow, 'roundId' | 'participantId'>): void {
+    this.roundVersions.set(key.roundId, (this.roundVersions.get(key.roundId) ?? 0) + 1);
+    const mk = `${key.roundId}\u0000${key.participantId}`;
+    this.mineVersions.set(mk, (this.mineVersions.get(mk) ?? 0) + 1);
   }
 
   roundScores(roundId: string): ScoreRow[] {
-    return [...this.scores.values()].filter((s) => s.roundId === roundId);
+    const out: ScoreRow[] = [];
+    for (const own of this.byRound.get(roundId)?.values() ?? []) for (const s of own.values()) out.push(s);
+    return out;
   }
 
   /** Voters: participants not removed and not spectating. */
@@ -160,15 +190,14 @@ export class BoardSession {
 
   /** Cells of the current shape each participant has scored, abstained on, or kept, in a round. */
   progress(roundId: string, shape: BoardShape): Map<string, number> {
-    const cells = new Set<string>();
-    for (const c of shape.criterionIds) for (const o of shape.optionIds) cells.add(cellKey(c, o));
+    const cells = cellsOf(shape);
     const counts = new Map<string, number>();
-    for (const s of this.roundScores(roundId)) {
+    for (const [participantId, own] of this.byRound.get(roundId) ?? []) {
+      let n = 0;
       // A carried-over score is not done until its owner changes or keeps it: otherwise a new
       // round would start finished (and auto-reveal at once) before anyone reconsidered.
-      if (!s.carried && cells.has(cellKey(s.criterionId, s.optionId))) {
-        counts.set(s.participantId, (counts.get(s.participantId) ?? 0) + 1);
-      }
+      for (const [k, score] of own) if (!score.carried && cells.has(k)) n++;
+      if (n > 0) counts.set(participantId, n);
     }
     return counts;
   }
@@ -189,8 +218,10 @@ export class BoardSession {
     return present.every((p) => (progress.get(p.id) ?? 0) >= total);
   }
 
+  private settingsCache: { key: string; view: BoardSettingsView } | null = null;
+  /** The settings as clients see them; the same object while nothing in it changed. */
   settingsView(): BoardSettingsView {
-    return {
+    const view: BoardSettingsView = {
       scale: { min: this.settings.scaleMin, max: this.settings.scaleMax },
       autoReveal: this.settings.autoReveal,
       anonymous: this.settings.anonymous,
@@ -201,18 +232,32 @@ export class BoardSession {
       timer: this.timer,
       summon: this.summon,
     };
+    const key = JSON.stringify(view);
+    if (this.settingsCache?.key !== key) this.settingsCache = { key, view };
+    return this.settingsCache.view;
   }
 
+  private rosterCache: { key: string; view: RosterEntry[] } | null = null;
+  /** Who is on the board; the same array while nobody joined, left, renamed or changed role. */
   roster(online: Map<string, 'facilitator' | 'participant'>): RosterEntry[] {
-    return this.participants
+    let key = '';
+    for (const p of this.participants) {
+      key += `${p.id}\u0000${p.name}\u0000${p.removed ? 1 : 0}${p.spectator ? 1 : 0}${online.get(p.id) ?? '-'}\u0001`;
+    }
+    if (this.rosterCache?.key === key) return this.rosterCache.view;
+    const view = this.participants
       .filter((p) => !p.removed)
-      .map((p) => ({
-        id: p.id,
-        name: p.name,
-        role: online.get(p.id) === 'facilitator' ? 'facilitator' : 'participant',
-        online: online.has(p.id),
-        spectator: p.spectator,
-      }));
+      .map(
+        (p): RosterEntry => ({
+          id: p.id,
+          name: p.name,
+          role: online.get(p.id) === 'facilitator' ? 'facilitator' : 'participant',
+          online: online.has(p.id),
+          spectator: p.spectator,
+        }),
+      );
+    this.rosterCache = { key, view };
+    return view;
   }
 
   /**
@@ -225,58 +270,120 @@ export class BoardSession {
    * is done, never how many cells (a count could be matched to a pseudonym's number of scores),
    * and is left out entirely once scores are visible (revealed, or an open-mode round shown
    * live), where a "done" that flips as a pseudonym's last score appears would tie them.
+   *
+   * Everything but `mine` is the same for every client, so it is rendered once per change of
+   * the round (its scores, status, the shape, the voters) and shared; `mine` is the viewer's
+   * own scores only. Shared parts keep their identity while unchanged, which is what lets the
+   * session server send each client only what changed.
    */
-  roundViews(viewerParticipantId: string | null, shape: BoardShape): RoundView[] {
-    const cells = new Set<string>();
-    for (const c of shape.criterionIds) for (const o of shape.optionIds) cells.add(cellKey(c, o));
-    const total = cells.size;
+  roundViews(
+    viewerParticipantId: string | null,
+    shape: BoardShape,
+    shared: Omit<RoundView, 'mine'>[] = this.sharedRoundViews(shape),
+  ): RoundView[] {
+    return shared.map((round) => ({
+      ...round,
+      mine: viewerParticipantId ? this.mineView(round.id, viewerParticipantId) : NO_SCORES,
+    }));
+  }
+
+  /**
+   * The rounds without `mine`: the same for every client. Pass the result to `roundViews` to
+   * render many clients from one computation.
+   */
+  sharedRoundViews(shape: BoardShape): Omit<RoundView, 'mine'>[] {
     const voters = this.voters();
-    return this.rounds.map((round) => {
-      const scores = this.roundScores(round.id);
-      const visible = round.revealedAt !== null || round.mode === 'open';
-      const counts = this.progress(round.id, shape);
-      const progress: ProgressEntry[] = voters.map((p) => {
-        const scored = counts.get(p.id) ?? 0;
-        return { participantId: p.id, done: total > 0 && scored >= total, scored, total };
-      });
-      const finished = progress.filter((p) => p.done).length;
-      const names = round.anonymous
+    const votersKey = voters.map((p) => p.id).join(',');
+    const shapeKey = `${shape.criterionIds.join(',')}|${shape.optionIds.join(',')}`;
+    return this.rounds.map((round) => this.sharedRoundView(round, shape, shapeKey, voters, votersKey));
+  }
+
+  private readonly roundCache = new Map<string, { key: string; view: Omit<RoundView, 'mine'> }>();
+  private sharedRoundView(
+    round: RoundRow,
+    shape: BoardShape,
+    shapeKey: string,
+    voters: ParticipantRow[],
+    votersKey: string,
+  ): Omit<RoundView, 'mine'> {
+    const key = `${this.roundVersions.get(round.id) ?? 0}|${round.revealedAt}|${round.mode}|${round.anonymous}|${shapeKey}|${votersKey}`;
+    const cached = this.roundCache.get(round.id);
+    if (cached?.key === key) return cached.view;
+    const cells = cellsOf(shape);
+    const total = cells.size;
+    const visible = round.revealedAt !== null || round.mode === 'open';
+    // Everyone's scores are read only when they are shown.
+    const scores = visible ? this.roundScores(round.id) : [];
+    // Scores whose criterion or option is gone (carried ones included: they are not done, but
+    // they are not orphaned either).
+    let orphaned = 0;
+    for (const own of this.byRound.get(round.id)?.values() ?? []) {
+      for (const k of own.keys()) if (!cells.has(k)) orphaned++;
+    }
+    const counts = this.progress(round.id, shape);
+    const progress: ProgressEntry[] = voters.map((p) => {
+      const scored = counts.get(p.id) ?? 0;
+      return { participantId: p.id, done: total > 0 && scored >= total, scored, total };
+    });
+    const finished = progress.filter((p) => p.done).length;
+    const names =
+      visible && round.anonymous
         ? this.pseudonymsOf(
             round.id,
             scores.map((s) => s.participantId),
           )
         : null;
-      const toView = (s: ScoreRow, own: boolean): ScoreView => ({
-        participantId: names && !own ? (names.get(s.participantId) ?? 'anon') : s.participantId,
+    let shown: ScoreView[] | null = null;
+    if (visible) {
+      shown = scores.map((s) => ({
+        participantId: names ? (names.get(s.participantId) ?? 'anon') : s.participantId,
         criterionId: s.criterionId,
         optionId: s.optionId,
         value: s.value,
         rationale: s.rationale,
-        ...(own && s.carried ? { carried: true } : {}),
-      });
-      let shown: ScoreView[] | null = null;
-      if (visible) {
-        shown = scores.map((s) => toView(s, false));
-        if (names) shown.sort(byPseudonymThenCell);
-      }
-      return {
-        id: round.id,
-        number: round.number,
-        mode: round.mode,
-        status: round.revealedAt === null ? 'open' : 'revealed',
-        anonymous: round.anonymous,
-        startedAt: round.startedAt,
-        revealedAt: round.revealedAt,
-        progress: !round.anonymous ? progress : visible ? [] : progress.map((p) => ({ ...p, scored: null })),
-        voters: voters.length,
-        finished,
-        mine: viewerParticipantId
-          ? scores.filter((s) => s.participantId === viewerParticipantId).map((s) => toView(s, true))
-          : [],
-        scores: shown,
-        orphanedScores: scores.filter((s) => !cells.has(cellKey(s.criterionId, s.optionId))).length,
-      };
-    });
+      }));
+      if (names) shown.sort(byPseudonymThenCell);
+    }
+    const view: Omit<RoundView, 'mine'> = {
+      id: round.id,
+      number: round.number,
+      mode: round.mode,
+      status: round.revealedAt === null ? 'open' : 'revealed',
+      anonymous: round.anonymous,
+      startedAt: round.startedAt,
+      revealedAt: round.revealedAt,
+      progress: reuseEntries(
+        cached?.view.progress,
+        !round.anonymous ? progress : visible ? [] : progress.map((p) => ({ ...p, scored: null })),
+      ),
+      voters: voters.length,
+      finished,
+      scores: shown,
+      orphanedScores: orphaned,
+    };
+    this.roundCache.set(round.id, { key, view });
+    return view;
+  }
+
+  private readonly mineCache = new Map<string, { version: number; view: ScoreView[] }>();
+  /** One participant's own scores in a round, with their own id (never a pseudonym). */
+  private mineView(roundId: string, participantId: string): ScoreView[] {
+    const mk = `${roundId}\u0000${participantId}`;
+    const version = this.mineVersions.get(mk) ?? 0;
+    const cached = this.mineCache.get(mk);
+    if (cached?.version === version) return cached.view;
+    const view = [...(this.byRound.get(roundId)?.get(participantId)?.values() ?? [])].map(
+      (s): ScoreView => ({
+        participantId: s.participantId,
+        criterionId: s.criterionId,
+        optionId: s.optionId,
+        value: s.value,
+        rationale: s.rationale,
+        ...(s.carried ? { carried: true } : {}),
+      }),
+    );
+    this.mineCache.set(mk, { version, view });
+    return view;
   }
 
   /** Pseudonyms per round, recomputed only when the round's set of scorers changes. */
@@ -289,6 +396,28 @@ export class BoardSession {
     this.pseudonymCache.set(roundId, { scorers, names });
     return names;
   }
+}
+
+const NO_SCORES: ScoreView[] = [];
+
+/**
+ * `next`, with each entry equal to the previous rendering's entry for the same person replaced
+ * by that very object: what did not change keeps its identity, so a patch sends only the
+ * entries that changed (lib/session-patch.ts compares items by identity first).
+ */
+function reuseEntries(prev: ProgressEntry[] | undefined, next: ProgressEntry[]): ProgressEntry[] {
+  if (!prev || prev.length === 0) return next;
+  const byId = new Map(prev.map((p) => [p.participantId, p]));
+  return next.map((p) => {
+    const old = byId.get(p.participantId);
+    return old && old.done === p.done && old.scored === p.scored && old.total === p.total ? old : p;
+  });
+}
+
+function cellsOf(shape: BoardShape): Set<string> {
+  const cells = new Set<string>();
+  for (const c of shape.criterionIds) for (const o of shape.optionIds) cells.add(cellKey(c, o));
+  return cells;
 }
 
 /** Parses a payload or throws a typed bad_request error naming the problem. */

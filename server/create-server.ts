@@ -18,12 +18,12 @@ import {
 import { type HttpRateLimitSettings, HttpRateLimits } from './http-rate-limits';
 import { createLogger, type Logger, redactSecrets } from './logger';
 import { isOriginAllowed, socketIoAllowRequest } from './origin';
-import { SessionServer } from './session-server';
+import { SessionServer, type SessionServerOptions } from './session-server';
 import { lockDataDir } from './storage/data-dir-lock';
 import { SqliteStore } from './storage/sqlite-store';
 import type { BoardStore } from './storage/types';
 import { loadTemplates } from './templates';
-import { YJS_PATH_PREFIX, YjsServer } from './yjs-server';
+import { YJS_PATH_PREFIX, YjsServer, type YjsServerOptions } from './yjs-server';
 
 export interface AppServer {
   url: string;
@@ -46,6 +46,10 @@ export interface ServerDeps {
   httpRateLimits?: Partial<HttpRateLimitSettings>;
   /** Unsent bytes kept per document connection; LIMITS.MAX_YJS_BUFFERED_BYTES (tests of slow readers lower it). */
   yjsMaxBufferedBytes?: number;
+  /** Session per-address limits; defaults from LIMITS (the bench lifts them). */
+  sessionAddressLimits?: SessionServerOptions['addressLimits'];
+  /** New document connections per address; defaults from LIMITS (the bench lifts it). */
+  yjsConnectsPerAddress?: YjsServerOptions['connectsPerAddress'];
 }
 
 /** The document policy of a board whose session is not loaded: read-only, structure frozen. */
@@ -113,6 +117,7 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
     publicUrl: config.publicUrl,
     clientAddress: (req) => clientAddress(req, config),
     allowRequest: socketIoAllowRequest(config),
+    ...(deps.sessionAddressLimits ? { addressLimits: deps.sessionAddressLimits } : {}),
   });
   const yjs = new YjsServer(
     store,
@@ -129,6 +134,7 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
     {
       clientAddress: (req) => clientAddress(req, config),
       ...(deps.yjsMaxBufferedBytes ? { maxBufferedBytes: deps.yjsMaxBufferedBytes } : {}),
+      ...(deps.yjsConnectsPerAddress ? { connectsPerAddress: deps.yjsConnectsPerAddress } : {}),
     },
   );
   session.attachDocuments(yjs);

@@ -1,8 +1,10 @@
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import { Server, type ServerOptions, type Socket } from 'socket.io';
 import { LIMITS } from '@/lib/limits';
 import { SESSION_PING_INTERVAL_MS, SESSION_PING_TIMEOUT_MS } from '@/lib/presence';
 import {
+  type BoardSettingsView,
   type ClientToServerEvents,
   ERROR_CODES,
   EVENTS,
@@ -14,10 +16,13 @@ import {
   ok,
   PROTOCOL_VERSION,
   type Result,
+  type RosterEntry,
+  type RoundView,
   type ServerToClientEvents,
   type SessionState,
   type SocketData,
 } from '@/lib/protocol';
+import { diffSessionState, packPatch, type SessionPatch } from '@/lib/session-patch';
 import type { BoardDirectory } from './board-directory';
 import type { DocPolicy } from './board-room';
 import { BoardSession, type BoardShape, CommandError, ensure, parse, shapeOfDoc } from './board-session';
@@ -34,6 +39,19 @@ type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEv
 
 /** Coalesces "saved" notices so a burst of edits costs one message per board. */
 export const SAVED_NOTICE_DELAY_MS = 25;
+/**
+ * Coalesces session broadcasts: changes within this window reach the board's other clients
+ * as one patch each. A command's own client gets its patch right away, before its ack.
+ */
+export const BROADCAST_DELAY_MS = 25;
+/**
+ * A board's broadcast waits this much longer per connection on it, up to
+ * MAX_BROADCAST_DELAY_MS: a broadcast costs a write per connection, so a crowded board's
+ * ballots are sent in fewer, fuller patches (100 people: every 200 ms), and one ballot does
+ * not cost a hundred writes. What each person sees of others' progress lags by that much.
+ */
+export const BROADCAST_DELAY_PER_SOCKET_MS = 2;
+export const MAX_BROADCAST_DELAY_MS = 250;
 /** Board sessions kept in memory; beyond this the least recently used idle ones are dropped. */
 export const MAX_CACHED_SESSIONS = 1000;
 
@@ -44,6 +62,11 @@ export interface SessionServerOptions {
   clientAddress?: (req: IncomingMessage) => string;
   /** Decides whether a connection's Origin may open the session channel. */
   allowRequest?: ServerOptions['allowRequest'];
+  /**
+   * Per-address limits instead of LIMITS' (the bench lifts them: its thousand people share one
+   * address). Per connection, participant and board limits are not configurable.
+   */
+  addressLimits?: { commands?: RateLimit; newParticipants?: RateLimit };
 }
 
 const perSecond = (capacity: number, refillPerSecond: number): RateLimit => ({ capacity, refillPerSecond });
@@ -89,20 +112,20 @@ export class SessionServer {
   /** Sessions whose load finished: what `docPolicy` reads without waiting. */
   private readonly loaded = new Map<string, BoardSession>();
   private secret: Promise<Uint8Array> | null = null;
+  /** Per joined connection: the state it has (join state plus every patch sent since). */
+  private readonly sent = new Map<string, SessionState>();
+  /** Boards with a coalesced broadcast pending. */
+  private readonly broadcastTimers = new Map<string, { timer: NodeJS.Timeout; dueAt: number }>();
 
   // Rate limits beyond one connection's (each connection has its own bucket).
-  private readonly addressLimit = new KeyedRateLimiter(
-    perSecond(LIMITS.COMMAND_BURST_PER_ADDRESS, LIMITS.COMMANDS_PER_SECOND_PER_ADDRESS),
-  );
+  private readonly addressLimit: KeyedRateLimiter;
   private readonly participantLimit = new KeyedRateLimiter(
     perSecond(LIMITS.COMMAND_BURST_PER_PARTICIPANT, LIMITS.COMMANDS_PER_SECOND_PER_PARTICIPANT),
   );
   private readonly boardLimit = new KeyedRateLimiter(
     perSecond(LIMITS.COMMAND_BURST_PER_BOARD, LIMITS.COMMANDS_PER_SECOND_PER_BOARD),
   );
-  private readonly newParticipantLimit = new KeyedRateLimiter(
-    perSecond(LIMITS.NEW_PARTICIPANT_BURST_PER_ADDRESS, LIMITS.NEW_PARTICIPANTS_PER_MINUTE_PER_ADDRESS / 60),
-  );
+  private readonly newParticipantLimit: KeyedRateLimiter;
 
   constructor(
     httpServer: HttpServer,
@@ -112,6 +135,17 @@ export class SessionServer {
     private readonly now: () => Date = () => new Date(),
     private readonly options: SessionServerOptions = {},
   ) {
+    this.addressLimit = new KeyedRateLimiter(
+      options.addressLimits?.commands ??
+        perSecond(LIMITS.COMMAND_BURST_PER_ADDRESS, LIMITS.COMMANDS_PER_SECOND_PER_ADDRESS),
+    );
+    this.newParticipantLimit = new KeyedRateLimiter(
+      options.addressLimits?.newParticipants ??
+        perSecond(
+          LIMITS.NEW_PARTICIPANT_BURST_PER_ADDRESS,
+          LIMITS.NEW_PARTICIPANTS_PER_MINUTE_PER_ADDRESS / 60,
+        ),
+    );
     this.io = new Server(httpServer, {
       maxHttpBufferSize: LIMITS.MAX_SOCKET_MESSAGE_BYTES,
       // Other upgrade paths (/yjs) are ours; engine.io must not destroy them.
@@ -140,7 +174,7 @@ export class SessionServer {
   private async disconnectParticipant(boardId: string, participantId: string): Promise<void> {
     // Their document connections too: removal takes away writing, not just the session.
     this.yjs.closeParticipant(boardId, participantId);
-    for (const s of await this.io.in(roomOf(boardId)).fetchSockets()) {
+    for (const s of this.socketsOf(boardId)) {
       if (s.data.participantId === participantId) {
         s.emit(EVENTS.sessionError, {
           code: ERROR_CODES.REMOVED,
@@ -207,6 +241,7 @@ export class SessionServer {
       if (!busy) {
         this.sessions.delete(id);
         this.loaded.delete(id);
+        this.idleShapes.delete(id);
         this.writable.delete(id);
       }
     }
@@ -248,8 +283,21 @@ export class SessionServer {
     return false;
   }
 
+  /**
+   * The shape each board had when last read while its document was not loaded. Rendering
+   * reads the shape on every command; with nobody on the document (people scoring from the
+   * session channel only) each read would otherwise load and decode the whole document. A
+   * document changes only through commits, and every commit drops the entry (noticeCommitted).
+   */
+  private readonly idleShapes = new Map<string, BoardShape>();
   private async shape(boardId: string): Promise<BoardShape> {
-    return this.yjs.withDoc(boardId, (room) => shapeOfDoc(room.doc));
+    const room = this.yjs.loadedRoom(boardId);
+    if (room?.loaded && !room.destroyed && !room.isFailed) return shapeOfDoc(room.doc);
+    const idle = this.idleShapes.get(boardId);
+    if (idle) return idle;
+    const shape = await this.yjs.withDoc(boardId, (r) => shapeOfDoc(r.doc));
+    this.idleShapes.set(boardId, shape);
+    return shape;
   }
 
   private inQueue<T>(boardId: string, task: () => Promise<T>): Promise<T> {
@@ -279,9 +327,13 @@ export class SessionServer {
     const connectionLimit = new TokenBucket(CONNECTION_LIMIT, this.nowMs());
     const joining: JoinPhase = { phase: 'free' };
     const handle =
-      <T>(handler: (payload: unknown) => Promise<Result<T>>) =>
+      <T>(handler: (payload: unknown) => Promise<Result<T>>, afterReply?: (r: Result<T>) => void) =>
       (payload: unknown, ack: unknown) => {
-        const reply = typeof ack === 'function' ? (ack as (r: Result<T>) => void) : () => {};
+        const send = typeof ack === 'function' ? (ack as (r: Result<T>) => void) : () => {};
+        const reply = (r: Result<T>) => {
+          send(r);
+          afterReply?.(r);
+        };
         // Every command counts, joins and refused ones included, per connection and per address.
         const now = this.nowMs();
         const limited =
@@ -328,15 +380,27 @@ export class SessionServer {
           const me = session.participant(participantId);
           ensure(me && !me.removed, ERROR_CODES.REMOVED, 'you were removed from this board');
           await run({ session, boardId, me, baseUrl }, payload);
-          await this.broadcastState(boardId);
+          this.broadcastState(boardId, access === 'facilitator');
           await this.maybeAutoReveal(boardId);
-          return ok(await this.renderFor(socket));
+          // Its own changes first, then the ack: the client sees them when told "done".
+          await this.sendPatch(socket);
+          return ok(null);
         });
       };
 
     socket.on(
       EVENTS.boardJoin,
-      handle((p) => this.join(socket, joining, address, p)),
+      handle(
+        (p) => this.join(socket, joining, address, p),
+        (r) => {
+          // Patches are relative to the join state: only once it is on its way (its ack
+          // written) may the first patch follow. A broadcast that ran between rendering it and
+          // now skipped this connection; the next one sends what changed meanwhile.
+          if (!r.ok || !socket.connected || !socket.data.boardId) return;
+          this.sent.set(socket.id, r.data.state);
+          this.broadcastState(socket.data.boardId);
+        },
+      ),
     );
     socket.on(EVENTS.participantRename, handle(command((c, p) => this.commands.rename(c, p), 'participant')));
     socket.on(
@@ -376,11 +440,12 @@ export class SessionServer {
     socket.on(EVENTS.timerStop, handle(command((c) => this.commands.stopTimer(c), 'facilitator')));
     socket.on(EVENTS.boardSummon, handle(command((c, p) => this.commands.summon(c, p), 'facilitator')));
     socket.on('disconnect', () => {
+      this.sent.delete(socket.id);
       const { boardId } = socket.data;
       if (!boardId) return;
       fireAndForget(
         this.inQueue(boardId, async () => {
-          await this.broadcastState(boardId);
+          this.broadcastState(boardId);
           await this.maybeAutoReveal(boardId);
         }),
         this.log,
@@ -410,6 +475,13 @@ export class SessionServer {
       );
     }
     const p = parse(joinPayloadSchema, payload);
+    // An older page would ignore the patches it is sent and show a stale state for good.
+    if (p.protocolVersion !== undefined && p.protocolVersion !== PROTOCOL_VERSION) {
+      return fail(
+        ERROR_CODES.BAD_REQUEST,
+        `this page speaks session protocol ${p.protocolVersion}, the server ${PROTOCOL_VERSION}: reload the page`,
+      );
+    }
     joining.phase = 'joining';
     try {
       return await this.joinAs(socket, joining, address, p);
@@ -432,8 +504,8 @@ export class SessionServer {
       socket.data = { boardId: board.id, role: 'viewer', participantId: null };
       joining.phase = 'joined';
       await socket.join(roomOf(board.id));
-      await this.broadcastState(board.id, socket.id);
-      return ok({ state: await this.renderFor(socket, p.viewerKey) });
+      this.broadcastState(board.id);
+      return ok({ state: await this.renderFor(socket) });
     }
 
     const board = await this.directory.getBoard(p.boardId);
@@ -496,7 +568,7 @@ export class SessionServer {
       joining.phase = 'joined';
       await socket.join(roomOf(board.id));
       this.log.info('joined', { board: boardTag(board.id), role: socket.data.role });
-      await this.broadcastState(board.id, socket.id);
+      this.broadcastState(board.id);
       const state = await this.renderFor(socket);
       this.sendSavedNotice(board.id, socket);
       return ok({ state, ...(credentials ? { credentials } : {}) });
@@ -506,19 +578,27 @@ export class SessionServer {
   private async maybeAutoReveal(boardId: string): Promise<void> {
     const session = await this.session(boardId);
     if (!session.settings.autoReveal || !session.openRound) return;
-    const online = await this.onlineParticipants(boardId);
+    const online = this.onlineParticipants(boardId);
     const shape = await this.shape(boardId);
     if (session.autoRevealDue(new Set(online.keys()), shape)) {
       await this.commands.reveal(session, session.openRound.id);
-      await this.broadcastState(boardId);
+      this.broadcastState(boardId, true);
     }
   }
 
   // ---- rendering --------------------------------------------------------------------------
 
-  private async onlineParticipants(boardId: string): Promise<Map<string, 'facilitator' | 'participant'>> {
+  /** This process's connections joined to a board (no `fetchSockets()` round trip). */
+  private *socketsOf(boardId: string): Generator<IoSocket> {
+    for (const id of this.io.sockets.adapter.rooms.get(roomOf(boardId)) ?? []) {
+      const s = this.io.sockets.sockets.get(id);
+      if (s) yield s;
+    }
+  }
+
+  private onlineParticipants(boardId: string): Map<string, 'facilitator' | 'participant'> {
     const online = new Map<string, 'facilitator' | 'participant'>();
-    for (const s of await this.io.in(roomOf(boardId)).fetchSockets()) {
+    for (const s of this.socketsOf(boardId)) {
       const { participantId, role } = s.data;
       if (!participantId || role === 'viewer' || role === null) continue;
       // A facilitator in any tab makes the person the facilitator.
@@ -527,51 +607,118 @@ export class SessionServer {
     return online;
   }
 
-  /** Sends every client on the board its own rendering of the session state. */
-  async broadcastState(boardId: string, exceptSocketId?: string): Promise<void> {
-    const sockets = await this.io.in(roomOf(boardId)).fetchSockets();
-    if (sockets.length === 0) return;
-    const ctx = await this.renderContext(boardId);
-    for (const s of sockets) {
-      if (s.id === exceptSocketId) continue;
-      s.emit(EVENTS.sessionState, this.stateFor(s.data, ctx));
-    }
+  /**
+   * Schedules sending every client on the board what changed for it. Changes within
+   * BROADCAST_DELAY_MS go out together; the send runs in the board's queue, between commands.
+   */
+  broadcastState(boardId: string, soon = false): void {
+    const sockets = this.io.sockets.adapter.rooms.get(roomOf(boardId))?.size ?? 0;
+    // What everyone waits for (a round starts, the reveal) goes out without the crowd's delay.
+    const delay = soon
+      ? BROADCAST_DELAY_MS
+      : Math.min(
+          MAX_BROADCAST_DELAY_MS,
+          Math.max(BROADCAST_DELAY_MS, sockets * BROADCAST_DELAY_PER_SOCKET_MS),
+        );
+    const dueAt = performance.now() + delay;
+    const pending = this.broadcastTimers.get(boardId);
+    if (pending && pending.dueAt <= dueAt) return;
+    if (pending) clearTimeout(pending.timer);
+    const timer = setTimeout(() => {
+      this.broadcastTimers.delete(boardId);
+      fireAndForget(
+        this.inQueue(boardId, () => this.flushState(boardId)),
+        this.log,
+        'session broadcast',
+      );
+    }, delay);
+    this.broadcastTimers.set(boardId, { timer, dueAt });
   }
 
-  private async renderFor(socket: IoSocket, viewerRoom?: string): Promise<SessionState> {
-    const ctx = await this.renderContext(socket.data.boardId!);
-    return this.stateFor(socket.data, ctx, viewerRoom);
+  /**
+   * Sends every joined client of the board its patch now. The state is rendered per client by
+   * `stateFor` (the one place deciding what a client may see), from parts rendered once for the
+   * board; clients whose patches are the same (the same changed parts) share one encoded
+   * message.
+   */
+  async flushState(boardId: string): Promise<void> {
+    const sockets = [...this.socketsOf(boardId)].filter((s) => this.sent.has(s.id));
+    if (sockets.length === 0) return;
+    const ctx = await this.renderContext(boardId);
+    const groups = new Map<string, { patch: SessionPatch; ids: string[] }>();
+    for (const s of sockets) {
+      const before = this.sent.get(s.id);
+      // Left (or was removed) while the context was rendered.
+      if (!before || !s.connected) continue;
+      const state = this.stateFor(s.data, ctx);
+      const patch = diffSessionState(before, state);
+      this.sent.set(s.id, state);
+      if (!patch) continue;
+      const key = patchKey(patch);
+      const group = groups.get(key);
+      if (group) group.ids.push(s.id);
+      else groups.set(key, { patch, ids: [s.id] });
+    }
+    for (const { patch, ids } of groups.values()) this.io.to(ids).emit(EVENTS.sessionPatch, packPatch(patch));
+  }
+
+  /** Sends one connection what changed for it, now (before its command's acknowledgement). */
+  private async sendPatch(socket: IoSocket): Promise<void> {
+    const before = this.sent.get(socket.id);
+    if (!before || !socket.connected) return;
+    const state = this.stateFor(socket.data, await this.renderContext(socket.data.boardId!));
+    const patch = diffSessionState(before, state);
+    this.sent.set(socket.id, state);
+    if (patch) socket.emit(EVENTS.sessionPatch, packPatch(patch));
+  }
+
+  /** The whole state for a connection that just joined (its patches are relative to it). */
+  private async renderFor(socket: IoSocket): Promise<SessionState> {
+    return this.stateFor(socket.data, await this.renderContext(socket.data.boardId!));
   }
 
   private async renderContext(boardId: string): Promise<RenderContext> {
-    const [session, online, shape] = await Promise.all([
-      this.session(boardId),
-      this.onlineParticipants(boardId),
-      this.shape(boardId),
-    ]);
+    const [session, shape] = await Promise.all([this.session(boardId), this.shape(boardId)]);
+    const online = this.onlineParticipants(boardId);
     let viewers = 0;
-    for (const s of await this.io.in(roomOf(boardId)).fetchSockets()) if (s.data.role === 'viewer') viewers++;
+    for (const s of this.socketsOf(boardId)) if (s.data.role === 'viewer') viewers++;
     this.lastShape.set(boardId, shapeKey(shape));
-    return { boardId, session, online, shape, viewers, viewerKey: session.viewerKey };
+    return {
+      boardId,
+      session,
+      online,
+      shape,
+      viewers,
+      viewerKey: session.viewerKey,
+      roster: session.roster(online),
+      settings: session.settingsView(),
+      rounds: session.sharedRoundViews(shape),
+      serverNow: this.now().toISOString(),
+    };
   }
 
-  private stateFor(data: SocketData, ctx: RenderContext, viewerRoom?: string): SessionState {
-    const roster = ctx.session.roster(ctx.online);
-    const me = roster.find((e) => e.id === data.participantId);
+  /**
+   * What one client may see: the only function that decides it. Parts that are the same for
+   * everyone come from the context (rendered once per board and change); what differs per
+   * client is decided here from its role and participant id.
+   */
+  private stateFor(data: SocketData, ctx: RenderContext): SessionState {
+    const me = ctx.roster.find((e) => e.id === data.participantId);
     const isViewer = data.role === 'viewer';
     return {
       protocolVersion: PROTOCOL_VERSION,
       // Viewers never learn the board id: it is the participant link.
       boardId: isViewer ? null : ctx.boardId,
-      docRoom: isViewer ? (viewerRoom ?? '') : ctx.boardId,
+      // A viewer's document room is the viewer key it joined with (the board has one).
+      docRoom: isViewer ? ctx.viewerKey : ctx.boardId,
       viewerKey: ctx.viewerKey,
       role: data.role ?? 'viewer',
       you: me ? { participantId: me.id, name: me.name } : null,
-      roster,
+      roster: ctx.roster,
       viewersOnline: ctx.viewers,
-      settings: ctx.session.settingsView(),
-      rounds: ctx.session.roundViews(isViewer ? null : data.participantId, ctx.shape),
-      serverNow: this.now().toISOString(),
+      settings: ctx.settings,
+      rounds: ctx.session.roundViews(isViewer ? null : data.participantId, ctx.shape, ctx.rounds),
+      serverNow: ctx.serverNow,
     };
   }
 
@@ -582,6 +729,7 @@ export class SessionServer {
    * committed clocks of the Yjs client ids they touched. Coalesced per board.
    */
   noticeCommitted(boardId: string, clocks: [client: number, clock: number][]): void {
+    this.idleShapes.delete(boardId);
     let pending = this.savedClocks.get(boardId);
     if (!pending) {
       pending = new Map();
@@ -611,11 +759,7 @@ export class SessionServer {
     if (!room) return;
     const rendered = this.lastShape.get(boardId);
     if (rendered !== undefined && rendered !== shapeKey(shapeOfDoc(room.doc))) {
-      fireAndForget(
-        this.inQueue(boardId, () => this.broadcastState(boardId)),
-        this.log,
-        'after commit',
-      );
+      this.broadcastState(boardId);
     }
   }
 
@@ -635,6 +779,8 @@ export class SessionServer {
   }
 
   async close(): Promise<void> {
+    for (const t of this.broadcastTimers.values()) clearTimeout(t.timer);
+    this.broadcastTimers.clear();
     for (const t of this.savedTimers.values()) clearTimeout(t);
     this.savedTimers.clear();
     this.savedClocks.clear();
@@ -652,6 +798,46 @@ interface RenderContext {
   shape: BoardShape;
   viewers: number;
   viewerKey: string;
+  roster: RosterEntry[];
+  settings: BoardSettingsView;
+  /** The rounds as everyone sees them; `stateFor` adds each client's own scores. */
+  rounds: Omit<RoundView, 'mine'>[];
+  serverNow: string;
+}
+
+/** Identity of each part of a patch: equal keys mean the same message, encoded once. */
+const partIds = new WeakMap<object, number>();
+let nextPartId = 1;
+function partId(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'u';
+  let id = partIds.get(v);
+  if (id === undefined) {
+    id = nextPartId++;
+    partIds.set(v, id);
+  }
+  return `#${id}`;
+}
+function patchKey(patch: SessionPatch): string {
+  let key = '';
+  for (const [k, v] of Object.entries(patch.set ?? {})) key += `${k}=${partId(v)};`;
+  key += `-${(patch.unset ?? []).join(',')};`;
+  if (patch.rounds) {
+    key += `r${patch.rounds.length}:`;
+    for (const [i, fields] of Object.entries(patch.rounds.set)) {
+      key += `${i}{`;
+      for (const [k, v] of Object.entries(fields)) key += `${k}=${partId(v)};`;
+      key += '}';
+    }
+    for (const [i, byField] of Object.entries(patch.rounds.items ?? {})) {
+      key += `${i}[`;
+      for (const [k, items] of Object.entries(byField)) {
+        key += `${k}#${items.length}:`;
+        for (const [j, v] of Object.entries(items.set)) key += `${j}=${partId(v)},`;
+      }
+      key += ']';
+    }
+  }
+  return key;
 }
 
 /** A `rate_limited` refusal with its retry hint, or null when the bucket allowed it. */

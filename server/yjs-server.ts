@@ -9,7 +9,7 @@ import type { DocSeal } from './doc-seal';
 import { fireAndForget } from './fire-and-forget';
 import type { Logger } from './logger';
 import { boardTag } from './logger';
-import { KeyedRateLimiter, TokenBucket } from './rate-limit';
+import { KeyedRateLimiter, type RateLimit, TokenBucket } from './rate-limit';
 import { secretMatches } from './secrets';
 import type { BoardStore } from './storage/types';
 
@@ -59,6 +59,8 @@ export interface YjsServerOptions {
   now?: () => number;
   /** Unsent bytes kept for one connection before it is dropped (LIMITS.MAX_YJS_BUFFERED_BYTES). */
   maxBufferedBytes?: number;
+  /** New connections per client address instead of LIMITS' (the bench lifts it). */
+  connectsPerAddress?: RateLimit;
 }
 
 /**
@@ -75,10 +77,7 @@ export class YjsServer {
   private readonly pingTimer: NodeJS.Timeout;
   /** Connections authorized but not yet in their room (the board is loading). */
   private readonly joining = new Set<{ access: DocAccess; socket: WebSocket }>();
-  private readonly connects = new KeyedRateLimiter({
-    capacity: LIMITS.YJS_CONNECTS_BURST,
-    refillPerSecond: LIMITS.YJS_CONNECTS_PER_SECOND,
-  });
+  private readonly connects: KeyedRateLimiter;
   private readonly clientAddress: (req: IncomingMessage) => string;
   private readonly now: () => number;
   private readonly maxBufferedBytes: number;
@@ -91,6 +90,12 @@ export class YjsServer {
     private readonly log: Logger,
     options: YjsServerOptions = {},
   ) {
+    this.connects = new KeyedRateLimiter(
+      options.connectsPerAddress ?? {
+        capacity: LIMITS.YJS_CONNECTS_BURST,
+        refillPerSecond: LIMITS.YJS_CONNECTS_PER_SECOND,
+      },
+    );
     this.clientAddress = options.clientAddress ?? ((req) => req.socket.remoteAddress ?? 'unknown');
     this.now = options.now ?? Date.now;
     this.maxBufferedBytes = options.maxBufferedBytes ?? LIMITS.MAX_YJS_BUFFERED_BYTES;

@@ -1,6 +1,8 @@
+import { io } from 'socket.io-client';
 import { WebSocket } from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
+import { type JoinResult, PROTOCOL_VERSION, type Result } from '@/lib/protocol';
 import { HocuspocusSocket } from './hocuspocus-socket';
 import type { ServerProcess } from './proc';
 
@@ -13,18 +15,55 @@ export interface BenchClient {
 // 500 providers each add a process 'exit' listener.
 process.setMaxListeners(0);
 
+/**
+ * Our boards' viewer keys, by board id. Our `/yjs` opens a board id only with participant
+ * credentials; a client that only reads opens the board as a viewer, by its viewer key.
+ */
+const viewerKeys = new Map<string, string>();
+export function rememberBoard(id: string, viewerKey: string): void {
+  viewerKeys.set(id, viewerKey);
+}
+
+/**
+ * A client that reads the board (on our server: as a viewer). `params` are the document
+ * connection's query (a participant's credentials: see `participantParams`).
+ */
 export function openClient(
   server: Pick<ServerProcess, 'kind' | 'wsBase'>,
   room: string,
   doc = new Y.Doc(),
+  params?: Record<string, string>,
 ): BenchClient {
   const WS = server.kind === 'hocuspocus' ? HocuspocusSocket : WebSocket;
-  const provider = new WebsocketProvider(server.wsBase, room, doc, {
+  const viewerKey = server.kind === 'ours' && !params ? viewerKeys.get(room) : undefined;
+  const provider = new WebsocketProvider(server.wsBase, viewerKey ?? room, doc, {
     WebSocketPolyfill: WS as unknown as typeof globalThis.WebSocket,
     disableBc: true,
     maxBackoffTime: 1000,
+    ...(params ? { params } : {}),
   });
   return { doc, provider };
+}
+
+/** Joins one of our boards on the session channel and returns its document credentials. */
+export async function participantParams(
+  server: ServerProcess,
+  boardId: string,
+): Promise<Record<string, string>> {
+  const socket = io(server.httpBase, { transports: ['websocket'], forceNew: true, reconnection: false });
+  try {
+    const r = await new Promise<Result<JoinResult>>((resolve) =>
+      socket.emit(
+        'board:join',
+        { as: 'participant', boardId, name: 'Bench writer', protocolVersion: PROTOCOL_VERSION },
+        resolve,
+      ),
+    );
+    if (!r.ok || !r.data.credentials) throw new Error(`join: ${r.ok ? 'no credentials' : r.error.message}`);
+    return { participant: r.data.credentials.participantId, token: r.data.credentials.token };
+  } finally {
+    socket.disconnect();
+  }
 }
 
 /** Resolves once the provider has finished its initial sync. */
@@ -66,7 +105,9 @@ export async function createBoards(server: ServerProcess, count: number): Promis
       body: JSON.stringify({ template: 'django-vs-node' }),
     });
     if (res.status !== 201) throw new Error(`POST /api/boards: ${res.status} ${await res.text()}`);
-    ids.push(((await res.json()) as { id: string }).id);
+    const board = (await res.json()) as { id: string; viewerKey: string };
+    rememberBoard(board.id, board.viewerKey);
+    ids.push(board.id);
   }
   return ids;
 }

@@ -1,6 +1,14 @@
 import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
-import type * as Y from 'yjs';
-import { type BenchClient, closeClient, negotiatedExtensions, openClient, whenSynced } from '../lib/clients';
+import * as Y from 'yjs';
+import { getCriteria } from '@/lib/board-schema';
+import {
+  type BenchClient,
+  closeClient,
+  negotiatedExtensions,
+  openClient,
+  participantParams,
+  whenSynced,
+} from '../lib/clients';
 import { machineCpu, machineCpuPct } from '../lib/cpu';
 import { fullGc } from '../lib/gc';
 import type { ServerProcess } from '../lib/proc';
@@ -106,7 +114,8 @@ interface SentEdit {
 interface BoardLoad {
   room: string;
   writer: BenchClient;
-  writerMap: Y.Map<unknown>;
+  /** The criteria the writer cycles through: it edits one description per edit. */
+  writerCriteria: Y.Map<unknown>[];
   readers: BenchClient[];
   seq: number;
   sent: Map<number, SentEdit>;
@@ -115,13 +124,11 @@ interface BoardLoad {
 /** y-protocols' Awareness renews the local state every outdatedTimeout / 2 = 15 s. */
 export const AWARENESS_RENEW_MS = 15_000;
 
-/** Key ring: an update that merges up to this many edits still shows each of them. */
-const KEY_RING = 64;
-
 /**
  * `boards` rooms × `clientsPerBoard` standard y-websocket clients, all in this process. One
- * client per board writes (sets a key of the Y.Map `bench` to `{ id, t }`); the others
- * observe that map, and each delivery's latency is measured from the writer's
+ * client per board writes (sets the description of one of the board's criteria, in turn, to
+ * `bench <id>`: a field the board schema lets a participant write; on our server the writer
+ * is a participant and the readers are viewers); the others observe the criteria, and each delivery's latency is measured from the writer's
  * performance.now() just before its transaction to the observer call on the receiver.
  */
 export class FanoutTopology {
@@ -178,25 +185,31 @@ export class FanoutTopology {
   }
 
   private async connectBoard(room: string, clientsPerBoard: number, seed: boolean): Promise<BoardLoad> {
-    const writer = openClient(this.server, room, seed ? templateDoc() : undefined);
+    // Our server takes edits only from a participant; peers take anyone's.
+    const params = this.server.kind === 'ours' ? await participantParams(this.server, room) : undefined;
+    const writer = openClient(this.server, room, seed ? templateDoc() : undefined, params);
     await whenSynced(writer);
     const readers: BenchClient[] = [];
     const board: BoardLoad = {
       room,
       writer,
-      writerMap: writer.doc.getMap('bench'),
+      writerCriteria: getCriteria(writer.doc).toArray(),
       readers,
       seq: 0,
       sent: new Map(),
     };
     for (let i = 1; i < clientsPerBoard; i++) {
       const reader = openClient(this.server, room);
-      const map = reader.doc.getMap('bench');
-      map.observe((event) => {
+      getCriteria(reader.doc).observeDeep((events) => {
         const now = performance.now();
-        for (const key of event.keysChanged) {
-          const v = map.get(key) as { id?: number } | undefined;
-          if (v && typeof v.id === 'number') this.onArrive(board, v.id, now);
+        for (const event of events) {
+          if (
+            !(event.target instanceof Y.Map) ||
+            !(event as Y.YMapEvent<unknown>).keysChanged.has('description')
+          )
+            continue;
+          const m = /^bench (\d+)$/.exec(String(event.target.get('description')));
+          if (m) this.onArrive(board, Number(m[1]), now);
         }
       });
       readers.push(reader);
@@ -230,7 +243,9 @@ export class FanoutTopology {
     const id = ++board.seq;
     const t = performance.now();
     board.sent.set(id, { t, measured: measuring });
-    board.writer.doc.transact(() => board.writerMap.set(`e${id % KEY_RING}`, { id, t }));
+    // A field the board schema allows anyone to write (our server refuses anything else).
+    const criterion = board.writerCriteria[id % board.writerCriteria.length]!;
+    board.writer.doc.transact(() => criterion.set('description', `bench ${id}`));
   }
 
   /** Writers edit for warm-up + measured window; deliveries count until the drain ends. */

@@ -9,7 +9,7 @@ import { DocSeal } from '@/server/doc-seal';
 import { createLogger } from '@/server/logger';
 import { SqliteStore } from '@/server/storage/sqlite-store';
 import { loadTemplates } from '@/server/templates';
-import { closeClient, openClient, whenSynced } from '../lib/clients';
+import { closeClient, openClient, rememberBoard, whenSynced } from '../lib/clients';
 import { startServer, tempDir } from '../lib/proc';
 import { type Summary, sleep, summarize } from '../lib/stats';
 
@@ -49,7 +49,9 @@ const PARTICIPANTS = 6;
 export async function buildBoard(file: string, updates: number): Promise<{ id: string; docBytes: number }> {
   const store = new SqliteStore(file);
   const directory = new BoardDirectory(store, loadTemplates(), new DocSeal(await store.serverSecret()));
-  const { id } = await directory.createBoard('django-vs-node', undefined, new Date());
+  const { id, viewerKey } = await directory.createBoard('django-vs-node', undefined, new Date());
+  // Clients read it as viewers (our /yjs opens a board id only with participant credentials).
+  rememberBoard(id, viewerKey);
   const stored = await store.loadDocument(id);
   const docs = Array.from({ length: PARTICIPANTS }, () => {
     const d = new Y.Doc();

@@ -29,6 +29,13 @@ const server = await createServer(
       boardCreatePerAddress: { capacity: 1e9, refillPerSecond: 1e9 },
       boardCreateGlobal: { capacity: 1e9, refillPerSecond: 1e9 },
     },
+    // The session bench's hundreds of people share 127.0.0.1; per connection, person and
+    // board the product's limits stay.
+    yjsConnectsPerAddress: { capacity: 1e9, refillPerSecond: 1e9 },
+    sessionAddressLimits: {
+      commands: { capacity: 1e9, refillPerSecond: 1e9 },
+      newParticipants: { capacity: 1e9, refillPerSecond: 1e9 },
+    },
   },
 );
 installIpc(() => server.yjs.loadedRoomCount);

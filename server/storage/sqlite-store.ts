@@ -32,7 +32,21 @@ export const STORAGE_FAILURE_MEMORY_MS = 60_000;
  * transaction is in the WAL file before the call returns. It may lose the last
  * transactions on power loss; set SQLITE_SYNCHRONOUS=FULL for that.
  */
+/**
+ * WAL checkpoints: SQLite's automatic checkpoint runs inside whichever commit crosses its
+ * threshold, and copies pages and fsyncs there, synchronously, stalling every relay waiting on
+ * the event loop. It is off; instead a checkpoint runs once the store has been quiet (no write)
+ * for CHECKPOINT_QUIET_MS, and, to keep the WAL bounded on a server that is never quiet, before
+ * a write when CHECKPOINT_AFTER_WRITES writes came since the last one.
+ */
+export const CHECKPOINT_QUIET_MS = 200;
+export const CHECKPOINT_AFTER_WRITES = 2000;
+/** The WAL file is cut back to this after a checkpoint (PRAGMA journal_size_limit). */
+export const WAL_SIZE_LIMIT_BYTES = 16 * 1024 * 1024;
+
 export class SqliteStore implements BoardStore {
+  private writesSinceCheckpoint = 0;
+  private checkpointTimer: NodeJS.Timeout | null = null;
   private readonly db: Database.Database;
   private readonly stmts;
   /** The file's identity when opened: a write to a deleted or replaced file would be lost. */
@@ -51,6 +65,8 @@ export class SqliteStore implements BoardStore {
     this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('wal_autocheckpoint = 0');
+    this.db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
     this.migrate();
     const st = fs.statSync(file);
     this.fileId = { dev: st.dev, ino: st.ino };
@@ -137,6 +153,8 @@ export class SqliteStore implements BoardStore {
    * to the unlinked file, and everything acknowledged from then on would be lost on restart.
    */
   private assertIntact(): void {
+    // Every write calls this first: it is also where writes are counted for checkpoints.
+    this.noteWrite();
     let st: fs.Stats;
     try {
       st = fs.statSync(this.file);
@@ -423,7 +441,39 @@ export class SqliteStore implements BoardStore {
     this.stmts.deleteScore.run(k.boardId, k.roundId, k.participantId, k.criterionId, k.optionId);
   }
 
+  /** Counts a write; schedules the quiet-moment checkpoint, or runs one when the WAL is long. */
+  private noteWrite(): void {
+    // The bound: before this write, everything before it committed. Rare by construction: a
+    // server that has a quiet moment every CHECKPOINT_AFTER_WRITES writes never gets here.
+    if (this.writesSinceCheckpoint >= CHECKPOINT_AFTER_WRITES) this.checkpoint();
+    this.writesSinceCheckpoint++;
+    if (this.checkpointTimer) this.checkpointTimer.refresh();
+    else {
+      this.checkpointTimer = setTimeout(() => {
+        this.checkpointTimer = null;
+        this.checkpoint();
+      }, CHECKPOINT_QUIET_MS);
+      this.checkpointTimer.unref();
+    }
+  }
+
+  /**
+   * Copies the WAL into the database file (PASSIVE: never waits for readers). Its failure is
+   * no data loss (the WAL keeps everything); it is logged by the next write's failure, if any.
+   */
+  checkpoint(): void {
+    if (this.writesSinceCheckpoint === 0 || !this.db.open) return;
+    this.writesSinceCheckpoint = 0;
+    try {
+      this.db.pragma('wal_checkpoint(PASSIVE)');
+    } catch {
+      // Retried after the next writes.
+    }
+  }
+
   async close(): Promise<void> {
+    if (this.checkpointTimer) clearTimeout(this.checkpointTimer);
+    this.checkpointTimer = null;
     if (this.db.open) this.db.close();
   }
 }

@@ -1,5 +1,64 @@
 import { EVENTS, type JoinResult, type Result, type SessionState } from '@/lib/protocol';
+import { applySessionPatch, type SessionPatch, unpackValue } from '@/lib/session-patch';
 import { command, type TestEnv, type TestSocket, waitFor } from './server';
+
+/**
+ * What one connection received on the session channel: every state it could reconstruct
+ * (the join state, then one per `session:patch`, applied with the client's own
+ * `applySessionPatch`), and every message as it came, long arrays unpacked (privacy checks read these: a value
+ * overwritten by a later patch is gone from the states but was still received).
+ */
+export interface SessionTrace {
+  states: SessionState[];
+  raw: unknown[];
+  latest(): SessionState | undefined;
+  /** The join state; patches before it are kept in `raw` only. */
+  seed(state: SessionState): void;
+}
+
+export function traceSession(socket: TestSocket): SessionTrace {
+  const states: SessionState[] = [];
+  const raw: unknown[] = [];
+  socket.on(EVENTS.sessionState, (s) => {
+    raw.push(s);
+    states.push(s);
+  });
+  socket.on(EVENTS.sessionPatch, (wire: SessionPatch) => {
+    // Unpacked (long uniform arrays come packed by column): the same values, easier to check.
+    const p = unpackValue(wire) as SessionPatch;
+    raw.push(p);
+    const last = states.at(-1);
+    if (last) states.push(applySessionPatch(last, p));
+  });
+  return {
+    states,
+    raw,
+    latest: () => states.at(-1),
+    seed: (s) => {
+      raw.push(s);
+      states.push(s);
+    },
+  };
+}
+
+/** Joins with `payload`, seeding `trace` with the join state as the acknowledgement arrives. */
+export function joinTraced(
+  socket: TestSocket,
+  trace: SessionTrace,
+  payload: Record<string, unknown>,
+): Promise<Result<JoinResult>> {
+  return new Promise((resolve) => {
+    (socket.emit as (e: string, p: unknown, ack: (r: Result<JoinResult>) => void) => void)(
+      EVENTS.boardJoin,
+      payload,
+      (r) => {
+        // Synchronously, before any patch that came in the same read is handled.
+        if (r.ok) trace.seed(r.data.state);
+        resolve(r);
+      },
+    );
+  });
+}
 
 /** A joined session client: its socket, the latest state it was pushed, and its id. */
 export interface Member {
@@ -8,7 +67,12 @@ export interface Member {
   token: string;
   latest(): SessionState;
   states: SessionState[];
-  /** Sends a command and returns its acknowledgement. */
+  /** Every message of the session state as received (join state and patches). */
+  raw: unknown[];
+  /**
+   * Sends a command and returns its acknowledgement; an ok one carries the state after the
+   * command (its patch arrives before the acknowledgement), as the browser's `useCommands` does.
+   */
   send<T = SessionState>(event: string, payload?: unknown): Promise<Result<T>>;
 }
 
@@ -19,24 +83,27 @@ export async function joinBoard(
   extra: Record<string, unknown> = {},
 ): Promise<Member> {
   const socket = env.socket();
-  const states: SessionState[] = [];
-  socket.on(EVENTS.sessionState, (s) => states.push(s));
-  const joined = await command<Result<JoinResult>>(socket, EVENTS.boardJoin, {
+  const trace = traceSession(socket);
+  const joined = await joinTraced(socket, trace, {
     as: 'participant',
     boardId,
     name,
     ...extra,
   });
   if (!joined.ok) throw new Error(`join failed: ${joined.error.message}`);
-  states.push(joined.data.state);
   const id = joined.data.state.you?.participantId ?? '';
+  const latest = () => trace.latest()!;
   return {
     socket,
     id,
     token: joined.data.credentials?.token ?? '',
-    states,
-    latest: () => states[states.length - 1]!,
-    send: <T>(event: string, payload: unknown = {}) => command<Result<T>>(socket, event, payload),
+    states: trace.states,
+    raw: trace.raw,
+    latest,
+    send: async <T>(event: string, payload: unknown = {}) => {
+      const r = await command<Result<unknown>>(socket, event, payload);
+      return (r.ok ? { ok: true, data: latest() } : r) as Result<T>;
+    },
   };
 }
 

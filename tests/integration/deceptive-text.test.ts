@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS, type JoinResult, type Result, type SessionState } from '@/lib/protocol';
 import { command, TestEnv } from '../helpers/server';
-import { expectOk, joinBoard, type Member } from '../helpers/session';
+import { expectOk, joinBoard, type Member, until } from '../helpers/session';
 
 /**
  * Bidi overrides and invisible characters make text show as something it is not ("Alice"
@@ -77,6 +77,8 @@ describe('ballot rationales', () => {
     const voter = await joinBoard(env, boardId, 'Voter');
     const started = expectOk(await facilitator.send<SessionState>(EVENTS.roundStart, { mode: 'blind' }));
     const roundId = started.rounds.at(-1)?.id ?? '';
+    // Others hear of the round in the board's next broadcast, shortly after the facilitator's ack.
+    await until(voter, (st) => st.rounds.at(-1)?.id === roundId, 'the voter sees the round');
     for (const rationale of ['fast\u202Ewols', 'fa\u200Bst']) {
       const cast = await voter.send(EVENTS.ballotCast, {
         roundId,

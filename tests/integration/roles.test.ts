@@ -4,7 +4,7 @@ import * as Y from 'yjs';
 import { readBoard, setDecisionField, setMetaText } from '@/lib/board-schema';
 import { EVENTS, type JoinResult, type Result, type SessionState, YJS_CLOSE } from '@/lib/protocol';
 import { command, TestEnv, waitFor } from '../helpers/server';
-import { expectOk, joinBoard, until } from '../helpers/session';
+import { expectOk, joinBoard, joinTraced, traceSession, until } from '../helpers/session';
 import { nextPermissionDenied, updateMessage } from '../helpers/yjs-frames';
 
 let env: TestEnv;
@@ -17,10 +17,9 @@ afterEach(async () => {
 
 async function joinViewer(viewerKey: string) {
   const socket = env.socket();
-  const states: SessionState[] = [];
-  socket.on(EVENTS.sessionState, (s) => states.push(s));
-  const r = await command<Result<JoinResult>>(socket, EVENTS.boardJoin, { as: 'viewer', viewerKey });
-  return { socket, r, states };
+  const trace = traceSession(socket);
+  const r = await joinTraced(socket, trace, { as: 'viewer', viewerKey });
+  return { socket, r, states: trace.states, raw: trace.raw };
 }
 
 const FACILITATOR_COMMANDS: [string, unknown][] = [
@@ -88,11 +87,10 @@ describe('roles: viewers', () => {
       const r = await command<Result<SessionState>>(viewer.socket, event, payload);
       expect(r, event).toMatchObject({ ok: false, error: { code: 'read_only' } });
     }
-    await waitFor(() => viewer.states.length > 0, 'viewer got a pushed state');
-    for (const s of [viewer.r.data.state, ...viewer.states]) {
-      expect(JSON.stringify(s)).not.toContain(board.id);
-      expect(s.boardId).toBeNull();
-    }
+    await waitFor(() => viewer.raw.length > 1, 'viewer got a pushed patch');
+    for (const s of viewer.states) expect(s.boardId).toBeNull();
+    // Every message as received, patches included: the board id is in none of them.
+    for (const m of viewer.raw) expect(JSON.stringify(m)).not.toContain(board.id);
   });
 
   it('an unknown viewer key is refused on both channels', async () => {
@@ -350,6 +348,8 @@ describe('roles: the facilitator', () => {
         if (round.status === 'open') expect(round.scores).toBeNull();
       }
     }
+    // And in the patches as received: no score of anyone, in any field, ever reached the viewer.
+    for (const m of viewer.raw) expect(JSON.stringify(m)).not.toContain('"value"');
   });
 
   it('on an anonymous board the revealed scores carry pseudonyms, not participant ids', async () => {

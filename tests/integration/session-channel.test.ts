@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { setMetaText } from '@/lib/board-schema';
 import { LIMITS } from '@/lib/limits';
-import { EVENTS, type JoinResult, type Result, type SessionState } from '@/lib/protocol';
+import { EVENTS, type JoinResult, type Result } from '@/lib/protocol';
 import { command, TestEnv, waitFor } from '../helpers/server';
+import { joinTraced, traceSession } from '../helpers/session';
 
 let env: TestEnv;
 beforeEach(async () => {
@@ -17,10 +18,10 @@ describe('session channel: joining and presence', () => {
     const board = await env.createBoard();
     const alice = env.socket();
     const bob = env.socket();
-    const aliceStates: SessionState[] = [];
-    alice.on(EVENTS.sessionState, (s) => aliceStates.push(s));
+    const aliceTrace = traceSession(alice);
+    const aliceStates = aliceTrace.states;
 
-    const a = await command<Result<JoinResult>>(alice, EVENTS.boardJoin, {
+    const a = await joinTraced(alice, aliceTrace, {
       as: 'participant',
       boardId: board.id,
       name: 'Alice',

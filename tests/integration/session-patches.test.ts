@@ -93,6 +93,9 @@ describe('session patches', () => {
       bob.send(EVENTS.participantRename, { name: 'Robert' }),
       alice.send(EVENTS.participantSpectate, { spectator: true }),
       fac.send(EVENTS.timerStart, { seconds: 60 }),
+      // Issue 11's state: a summon, and kept carried-over scores (progress and `mine` change).
+      fac.send(EVENTS.boardSummon, { target: 'matrix' }),
+      bob.send(EVENTS.ballotKeep, { roundId: round2.id }),
     ]);
 
     for (const m of [fac, alice, bob]) {
@@ -105,6 +108,13 @@ describe('session patches', () => {
     expect(alice.raw.slice(1).every((m) => !('protocolVersion' in (m as object)))).toBe(true);
     expect(alice.latest().rounds[0]!.scores).toHaveLength(25);
     expect(alice.latest().roster.find((p) => p.id === bob.id)?.name).toBe('Robert');
+    expect(alice.latest().settings.summon?.target).toBe('matrix');
+    expect(
+      bob
+        .latest()
+        .rounds.at(-1)!
+        .mine.some((s) => s.carried),
+    ).toBe(false);
   });
 
   it('[S2] [P1] [P2] no patch gives anyone another person’s blind scores, and a viewer’s patches carry no score and no board id', async () => {

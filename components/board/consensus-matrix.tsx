@@ -35,7 +35,7 @@ function weightWords(w: number): string {
   return Number.isInteger(rounded) ? String(rounded) : rounded.toFixed(1);
 }
 
-/** One cell of the matrix: median, agreement, the numbers behind them and, on demand, the scores. */
+/** One cell of the matrix: mean (as in the totals), agreement, the numbers behind them and, on demand, the scores. */
 function CellBody({
   s,
   before,
@@ -266,7 +266,7 @@ export function ConsensusMatrix({ board, session }: { board: BoardSnapshot; sess
       >
         <table className="w-full border-separate border-spacing-1 text-left">
           <caption className="sr-only">
-            Median score and agreement per criterion (rows) and option (columns), round {round.number}
+            Mean score and agreement per criterion (rows) and option (columns), round {round.number}
           </caption>
           <thead>
             <tr>

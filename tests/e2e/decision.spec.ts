@@ -4,6 +4,8 @@ import { expect, joinAs, person, test } from './fixtures';
 
 async function scoreEverything(page: Page, pick: (i: number) => number) {
   const cells = page.getByTestId('score-cell');
+  // The round reaches each page a moment after the facilitator starts it: wait for its cells.
+  await expect(cells).toHaveCount(24);
   const n = await cells.count();
   for (let i = 0; i < n; i++)
     await cells
@@ -51,6 +53,8 @@ test('[M3][R1] a facilitator and two participants run a round, finalize, and dow
   await scoreEverything(bob, (i) => (i % 2 === 0 ? 4 : 3));
   await scoreEverything(fran, (i) => (i % 2 === 0 ? 4 : 2));
   await expect(cto.getByTestId('consensus-matrix')).toHaveCount(0); // blind for viewers too
+  // Reveal once the server has every ballot (a click shows at once; its ballot lands a moment later).
+  await expect(fran.getByText(/3 of 3 finished/)).toBeVisible();
   await fran.getByRole('button', { name: 'Reveal scores' }).click();
   await expect(cto.getByTestId('consensus-matrix')).toBeVisible();
   await expect(cto.getByTestId('score-cell')).toHaveCount(0);

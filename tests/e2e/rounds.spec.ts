@@ -4,8 +4,9 @@ import { expect, joinAs, person, test } from './fixtures';
 /** Scores every cell of the board by clicking, with `pick(i)` for the i-th cell. */
 async function scoreEverything(page: Page, pick: (i: number) => number) {
   const cells = page.getByTestId('score-cell');
+  // The round reaches each page a moment after the facilitator starts it: wait for its cells.
+  await expect(cells).toHaveCount(24);
   const n = await cells.count();
-  expect(n).toBe(24);
   for (let i = 0; i < n; i++) {
     await cells
       .nth(i)

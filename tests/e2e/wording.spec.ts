@@ -48,7 +48,10 @@ test('[C6][C7] a close lead reads "too close to call", every voter counts in "pr
   const fran = await person(browser);
   await fran.goto(board.links.facilitator);
   await joinAs(fran, 'Fran');
-  await fran.getByLabel('I’m only watching (spectator, does not vote)').check();
+  // The box shows the server's state: it turns checked when the server has taken the change.
+  const watching = fran.getByLabel('I’m only watching (spectator, does not vote)');
+  await watching.click();
+  await expect(watching).toBeChecked();
   const ana = await scriptedVoter(server.url, board.id, 'Ana');
   const ben = await scriptedVoter(server.url, board.id, 'Ben');
   const cy = await scriptedVoter(server.url, board.id, 'Cy');

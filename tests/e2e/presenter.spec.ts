@@ -2,6 +2,9 @@ import type { Page } from '@playwright/test';
 import { expectAccessible } from './axe';
 import { expect, joinAs, person, test } from './fixtures';
 
+/** The README's screenshots are refreshed with UPDATE_DOCS_SCREENSHOTS=1; other runs leave docs/ alone. */
+const SHOTS = process.env.UPDATE_DOCS_SCREENSHOTS ? 'docs' : 'test-results';
+
 async function scoreAll(page: Page, pick: (i: number) => number) {
   const cells = page.getByTestId('score-cell');
   await expect(cells).toHaveCount(24);
@@ -44,7 +47,7 @@ test('[P2][R1][A1] the presenter view, opened from the share panel, shows progre
   await expect(presenter.getByTestId('presenter-progress')).toContainText('0 of 2 finished');
   await scoreAll(fran, (i) => (i % 3) + 3);
   await expect(presenter.getByTestId('presenter-progress')).toContainText('1 of 2 finished');
-  await presenter.screenshot({ path: 'docs/presenter-blind-round.png' });
+  await presenter.screenshot({ path: `${SHOTS}/presenter-blind-round.png` });
   await expectAccessible(presenter, 'presenter view, blind round');
   await scoreAll(alice, (i) => (i % 2 === 0 ? 5 : 2));
   await expect(presenter.getByTestId('presenter-progress')).toContainText('2 of 2 finished');
@@ -59,10 +62,10 @@ test('[P2][R1][A1] the presenter view, opened from the share panel, shows progre
   await expect(presenter.locator('input, textarea, select')).toHaveCount(0);
   expect(await presenter.content()).not.toContain(board.facilitatorKey);
   await presenter.getByRole('button', { name: 'Dismiss' }).click();
-  await presenter.screenshot({ path: 'docs/presenter-revealed.png', fullPage: false });
+  await presenter.screenshot({ path: `${SHOTS}/presenter-revealed.png`, fullPage: false });
   await expectAccessible(presenter, 'presenter view, revealed');
   await fran.getByRole('button', { name: 'Dismiss' }).click();
   await fran.locator('#matrix-heading').scrollIntoViewIfNeeded();
-  await fran.screenshot({ path: 'docs/revealed-round.png' });
+  await fran.screenshot({ path: `${SHOTS}/revealed-round.png` });
   await wall.close();
 });

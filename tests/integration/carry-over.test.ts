@@ -66,13 +66,20 @@ describe('carry-over between rounds', () => {
       rationale: 'first thoughts',
     });
     expect(mine.find((s) => s.criterionId === 'cost' && s.optionId === 'node')!.value).toBeNull();
-    // Nobody else receives them before the reveal.
-    expect(bob.latest().rounds.find((r) => r.id === r2)!.mine).toEqual([]);
-    expect(bob.latest().rounds.find((r) => r.id === r2)!.scores).toBeNull();
+    // Nobody else receives them before the reveal (the round reaches Bob a broadcast window
+    // after the facilitator's acknowledgement).
+    const bobRound = (
+      await until(bob, (s) => s.rounds.some((r) => r.id === r2), 'bob sees round 2')
+    ).rounds.find((r) => r.id === r2)!;
+    expect(bobRound.mine).toEqual([]);
+    expect(bobRound.scores).toBeNull();
     // Carried is not done: the round does not start finished.
-    const progress = fac.latest().rounds.find((r) => r.id === r2)!.progress;
-    expect(progress.find((p) => p.participantId === alice.id)).toMatchObject({ scored: 0, done: false });
-    expect(fac.latest().rounds.find((r) => r.id === r2)!.finished).toBe(0);
+    const facRound = fac.latest().rounds.find((r) => r.id === r2)!;
+    expect(facRound.progress.find((p) => p.participantId === alice.id)).toMatchObject({
+      scored: 0,
+      done: false,
+    });
+    expect(facRound.finished).toBe(0);
 
     // Changing one cell makes it hers; keeping the rest finishes her ballot.
     expectOk(
@@ -224,6 +231,8 @@ describe('abstaining', () => {
       value: 'abstain',
     });
     expect(late.ok || late.error.code).toBe('round_closed');
-    expect(alice.latest().rounds.at(-1)!.mine).toEqual([]);
+    // The round reaches Alice a broadcast window after the facilitator's acknowledgement.
+    const seen = await until(alice, (s) => s.rounds.at(-1)?.status === 'revealed', 'the revealed round');
+    expect(seen.rounds.at(-1)!.mine).toEqual([]);
   });
 });

@@ -159,12 +159,9 @@ export function renderReport(res: BenchResults): string {
     `A board with ${lt.storedUpdates.toLocaleString('en')} stored updates loads in ≤ ${TARGETS.loadMs} ms`,
     `room ready: median ${ms(lt.roomReady.p50)} ms, p95 ${ms(lt.roomReady.p95)} ms ` +
       `(with the compaction it queues: median ${ms(lt.roomReadyAndFlushed.p50)} ms); ` +
+      (lt.roomReadyCpu ? `CPU time to ready: median ${ms(lt.roomReadyCpu.p50)} ms; ` : '') +
       `first client on a fresh server: median ${ms(lt.clientColdSyncFull.p50)} ms`,
-    lt.roomReady.p50 <= TARGETS.loadMs
-      ? lt.roomReady.p95 <= TARGETS.loadMs
-        ? '**met**'
-        : '**met** at the median, not at p95'
-      : '**not met**',
+    loadVerdict(lt),
   ]);
   const mo = res.memory.find((x) => x.kind === 'ours');
   if (mo) {
@@ -365,67 +362,7 @@ export function renderReport(res: BenchResults): string {
   out.push('');
 
   // ---- Load time
-  out.push(`## 3. Load time — a board with ${lt.storedUpdates.toLocaleString('en')} stored updates`);
-  out.push('');
-  out.push(
-    `Built directly through \`SqliteStore\`: \`createBoard\` from the django-vs-node template, then ` +
-      `${(lt.storedUpdates - 1).toLocaleString('en')} \`appendUpdate\`s of small edits made by six participants' Y.Docs ` +
-      '(criterion weight 60%, criterion name 25%, option description 15%). ' +
-      `Stored: ${kib(lt.storedBytes)} KiB of updates; the resulting document encodes to ${kib(lt.docBytes)} KiB. ` +
-      `Every room load below starts from a fresh copy of that database (the room compacts a long tail of updates ` +
-      `when it loads one${lt.compactsOnLoad ? ', which this run confirmed' : ''}). ` +
-      `Up to ${p.loads} timed loads per row (after one untimed one where the row is a series of room loads); each ` +
-      'series is time-boxed, so n shows how many ran.',
-  );
-  out.push('');
-  const row = (name: string, s: LoadTimeResult['roomReady']) => [
-    name,
-    String(s.count),
-    ms(s.p50, 2),
-    ms(s.p95, 2),
-    ms(s.max, 2),
-  ];
-  out.push(
-    table(
-      ['Step', 'n', 'median ms', 'p95 ms', 'max ms'],
-      [
-        row(
-          `\`new BoardRoom(...)\` → \`ready\` (what the server awaits), ${n(lt.storedUpdates)} updates`,
-          lt.roomReady,
-        ),
-        row(
-          '… → `ready` and the outbox flushed (the compaction queued on load runs before `ready` settles)',
-          lt.roomReadyAndFlushed,
-        ),
-        row('By hand: `store.loadDocument` (SQLite read)', lt.readStore),
-        row('By hand: apply every stored part to a fresh doc in one transaction', lt.applyEach),
-        row('For comparison: `Y.mergeUpdates` of the parts, then one `applyUpdate`', lt.mergeThenApply),
-        row(
-          `Board as the room keeps it (snapshot + ${lt.compacted.storedUpdates - 1} updates): room ready`,
-          lt.compacted.roomReady,
-        ),
-        row(
-          `Real client, freshly started server, ${n(lt.storedUpdates)}-update board: connect → synced`,
-          lt.clientColdSyncFull,
-        ),
-        row(
-          'Real client, board as stored after that first load, not loaded: connect → synced',
-          lt.clientColdSync,
-        ),
-        row('Real client, board already loaded by another client: connect → synced', lt.clientWarmSync),
-      ],
-    ),
-  );
-  out.push('');
-  out.push(
-    'Client rows: a standard WebsocketProvider in the bench process against our server in its own process, from ' +
-      'creating the provider until its `synced`. The first client row restarts the server on a fresh copy of the ' +
-      "database each time; the others use one server, and the board is evicted between rounds (the server's room " +
-      'count is polled until 0). The "board as the room keeps it" row folds all but the last updates into a snapshot, ' +
-      "as the room's own compaction (every COMPACT_AFTER_UPDATES appends) does; a board only holds 10,000 separate " +
-      'updates when they were written outside a room (or a process died before compacting).',
-  );
-  out.push('');
+  out.push(...renderLoadTime(lt, p.loads));
 
   // ---- Memory
   out.push(`## 4. Memory per loaded board — ${res.memory[0]?.boards ?? 0} boards`);
@@ -508,4 +445,92 @@ export function renderReport(res: BenchResults): string {
   );
   out.push('');
   return out.join('\n');
+}
+
+/** Section 3 of the report (also printed alone by `npm run bench -- --load`). */
+export function renderLoadTime(lt: LoadTimeResult, loads: number): string[] {
+  const out: string[] = [];
+  out.push(`## 3. Load time — a board with ${lt.storedUpdates.toLocaleString('en')} stored updates`);
+  out.push('');
+  out.push(
+    `Built directly through \`SqliteStore\`: \`createBoard\` from the django-vs-node template, then ` +
+      `${(lt.storedUpdates - 1).toLocaleString('en')} \`appendUpdate\`s of small edits made by six participants' Y.Docs ` +
+      '(criterion weight 60%, criterion name 25%, option description 15%). ' +
+      `Stored: ${kib(lt.storedBytes)} KiB of updates; the resulting document encodes to ${kib(lt.docBytes)} KiB. ` +
+      `Every room load below starts from a fresh copy of that database (the room compacts a long tail of updates ` +
+      `when it loads one${lt.compactsOnLoad ? ', which this run confirmed' : ''}). ` +
+      `Up to ${loads} timed loads per row (after one untimed one where the row is a series of room loads); each ` +
+      'series is time-boxed, so n shows how many ran.',
+  );
+  out.push('');
+  const row = (name: string, s: LoadTimeResult['roomReady'], cpu?: LoadTimeResult['roomReady']) => [
+    name,
+    String(s.count),
+    ms(s.p50, 2),
+    ms(s.p95, 2),
+    ms(s.max, 2),
+    cpu ? ms(cpu.p50, 2) : '',
+  ];
+  out.push(
+    table(
+      ['Step', 'n', 'median ms', 'p95 ms', 'max ms', 'median CPU ms'],
+      [
+        row(
+          `\`new BoardRoom(...)\` → \`ready\` (what the server awaits), ${n(lt.storedUpdates)} updates`,
+          lt.roomReady,
+          lt.roomReadyCpu,
+        ),
+        row(
+          lt.roomReadyCpu
+            ? '… → `ready` and the outbox flushed (includes the compaction queued on load, which runs just after `ready`)'
+            : '… → `ready` and the outbox flushed (the compaction queued on load runs before `ready` settles)',
+          lt.roomReadyAndFlushed,
+          lt.roomReadyAndFlushedCpu,
+        ),
+        row('By hand: `store.loadDocument` (SQLite read)', lt.readStore),
+        row('By hand: apply every stored part to a fresh doc in one transaction', lt.applyEach),
+        row('For comparison: `Y.mergeUpdates` of the parts, then one `applyUpdate`', lt.mergeThenApply),
+        row(
+          `Board as the room keeps it (snapshot + ${lt.compacted.storedUpdates - 1} updates): room ready`,
+          lt.compacted.roomReady,
+        ),
+        row(
+          `Real client, freshly started server, ${n(lt.storedUpdates)}-update board: connect → synced`,
+          lt.clientColdSyncFull,
+        ),
+        row(
+          'Real client, board as stored after that first load, not loaded: connect → synced',
+          lt.clientColdSync,
+        ),
+        row('Real client, board already loaded by another client: connect → synced', lt.clientWarmSync),
+      ],
+    ),
+  );
+  out.push('');
+  if (lt.roomReadyCpu)
+    out.push(
+      'CPU ms: `process.cpuUsage()` of the bench process over the same span (main thread and V8 helper threads, so ' +
+        'garbage collection too). On a shared, loaded machine the wall-clock columns include time spent waiting ' +
+        'for a core; the CPU column is what the load itself costs.',
+      '',
+    );
+  out.push(
+    'Client rows: a standard WebsocketProvider in the bench process against our server in its own process, from ' +
+      'creating the provider until its `synced`. The first client row restarts the server on a fresh copy of the ' +
+      "database each time; the others use one server, and the board is evicted between rounds (the server's room " +
+      'count is polled until 0). The "board as the room keeps it" row folds all but the last updates into a snapshot, ' +
+      "as the room's own compaction (every COMPACT_AFTER_UPDATES appends) does; a board only holds 10,000 separate " +
+      'updates when they were written outside a room (or a process died before compacting).',
+  );
+  out.push('');
+  return out;
+}
+
+/** Met when the load's wall clock is within the target; on CPU time alone, said so. */
+export function loadVerdict(lt: LoadTimeResult): string {
+  if (lt.roomReady.p50 <= TARGETS.loadMs)
+    return lt.roomReady.p95 <= TARGETS.loadMs ? '**met**' : '**met** at the median, not at p95';
+  if (lt.roomReadyCpu && lt.roomReadyCpu.p50 <= TARGETS.loadMs)
+    return '**met in CPU time** (median), not in wall-clock time on this loaded machine';
+  return '**not met**';
 }

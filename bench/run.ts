@@ -10,6 +10,8 @@
  *   npm run bench -- --render     rewrites the report from bench/.work/last-run.json
  *   npm run bench -- --session    the session scenario only (issue 9); updates its section of
  *                                 docs/BENCHMARKS.md (with --quick: bench/.work/BENCHMARKS.quick.md)
+ *   npm run bench -- --load       the load-time scenario only; prints its section (and writes it
+ *                                 to bench/.work/load-time.md, raw figures to load-last-run.json)
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,7 +25,7 @@ import { SERVER_KINDS, type ServerKind, type ServerProcess, startServer } from '
 import { summarizeProfile } from './lib/profile';
 import { ms, sleep, summarize } from './lib/stats';
 import { PARAMS, quick } from './params';
-import { type BenchResults, renderReport } from './report';
+import { type BenchResults, renderLoadTime, renderReport } from './report';
 import {
   AWARENESS_RENEW_MS,
   combineWindows,
@@ -269,6 +271,35 @@ function writeSession(results: SessionResult[], when: string, loadavg: number[])
   log(`wrote the session section of ${path.relative(ROOT, out)}`);
 }
 
+/** The load-time scenario alone (--load): a quick way to measure a change to loading. */
+async function loadTimeOnly(): Promise<void> {
+  const machine = machineInfo();
+  log(
+    `${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  const loadTime = await measureLoadTime({
+    updates: PARAMS.loadUpdates,
+    loads: PARAMS.loads,
+    clientLoads: PARAMS.clientLoads,
+  });
+  fs.writeFileSync(
+    path.join(WORK, 'load-last-run.json'),
+    `${JSON.stringify({ machine, loadTime }, null, 2)}\n`,
+  );
+  const md = renderLoadTime(loadTime, PARAMS.loads).join('\n');
+  fs.writeFileSync(path.join(WORK, 'load-time.md'), `${md}\n`);
+  console.log(md);
+  log(
+    `load average after: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+}
+
 async function main(): Promise<void> {
   fs.mkdirSync(WORK, { recursive: true });
   if (args.has('--session')) {
@@ -277,6 +308,10 @@ async function main(): Promise<void> {
   }
   if (args.has('--profile')) {
     await profileOurs();
+    return;
+  }
+  if (args.has('--load')) {
+    await loadTimeOnly();
     return;
   }
   if (args.has('--render')) {

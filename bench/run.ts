@@ -10,6 +10,8 @@
  *   npm run bench -- --render     rewrites the report from bench/.work/last-run.json
  *   npm run bench -- --session    the session scenario only (issue 9); updates its section of
  *                                 docs/BENCHMARKS.md (with --quick: bench/.work/BENCHMARKS.quick.md)
+ *   npm run bench -- --no-session everything but the session scenario (keeps the report's
+ *                                 session section from an earlier run)
  *   npm run bench -- --load       the load-time scenario only; prints its section (and writes it
  *                                 to bench/.work/load-time.md, raw figures to load-last-run.json)
  */
@@ -360,7 +362,7 @@ async function main(): Promise<void> {
   const kept = /<!-- session:start -->[\s\S]*<!-- session:end -->/.exec(previous)?.[0];
   fs.writeFileSync(out, keepLighthouse(out, kept ? spliceSession(report, kept) : report));
   log(`wrote ${path.relative(ROOT, out)}`);
-  await sessionAll();
+  if (!args.has('--no-session')) await sessionAll();
 }
 
 main().then(

@@ -86,6 +86,8 @@ class Receiver {
       }, Math.random() * AWARENESS_RENEW_MS);
     });
     this.ws.on('message', (data) => this.receive(data));
+    // After the sync, a socket error (e.g. the server stopping first) closes it; no crash.
+    this.ws.on('error', () => {});
   }
 
   renew() {

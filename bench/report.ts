@@ -51,6 +51,24 @@ export function generatorBound(r: RunResult): boolean {
   return r.achievedRate < 0.9 * r.rate || r.benchCpuPct >= 90;
 }
 
+/** Deliveries per second of a run (those that arrived in time, over the measured time). */
+export function deliveriesPerSec(r: RunResult): number {
+  return r.measureMs > 0 ? r.arrived / (r.measureMs / 1000) : 0;
+}
+
+/** Server CPU per delivery, µs (every server cost of the run, per update a receiver got). */
+export function serverUsPerDelivery(r: RunResult): number {
+  const d = deliveriesPerSec(r);
+  return d > 0 ? ((r.serverCpuPct / 100) * 1e6) / d : Number.POSITIVE_INFINITY;
+}
+
+/** The highest capacity step whose p99 stayed within `thresholdMs`, with every delivery arrived. */
+export function bestWithin(runs: RunResult[], thresholdMs: number): RunResult | null {
+  let best: RunResult | null = null;
+  for (const r of runs) if (r.latency.p99 <= thresholdMs && r.arrived === r.expected) best = r;
+  return best;
+}
+
 export function renderReport(res: BenchResults): string {
   const { machine: m, params: p } = res;
   const by = (k: ServerKind) => res.fanout.find((f) => f.kind === k);
@@ -97,8 +115,8 @@ export function renderReport(res: BenchResults): string {
   out.push('');
   out.push(
     `Everything runs on 127.0.0.1 of this machine: each server in its own child process, all ` +
-      `clients in the bench process. The load generator and the server share the ${m.cores} cores, ` +
-      'so the CPU columns below matter when reading the higher rates.',
+      `clients in the bench process (the fan-out receivers in its worker threads). The load generator and the server ` +
+      `share the ${m.cores} cores, so the CPU columns below matter when reading the higher rates.`,
   );
   out.push('');
 
@@ -145,7 +163,7 @@ export function renderReport(res: BenchResults): string {
       `Capacity: the rate at which p99 crosses ${TARGETS.capacityP99Ms} ms is at least the peers'`,
       `${all.map((x) => `${x.kind} ${fmt(x.c)}`).join('; ')}` +
         (Number.isFinite(firstBound)
-          ? `. From ${firstBound}/s the load generator (all ${ours.clients} clients in one process) saturated`
+          ? `. From ${firstBound}/s the load generator (${ours.clients} clients, receivers in worker threads) saturated`
           : ''),
       bound
         ? `**inconclusive** on this machine (${capMet ? 'met' : 'not met'} as measured)`
@@ -154,17 +172,26 @@ export function renderReport(res: BenchResults): string {
           : '**not met**',
     ]);
   }
+  const classic = by('classic');
+  if (ours && classic) {
+    const o = serverUsPerDelivery(ours.fanout);
+    const c = serverUsPerDelivery(classic.fanout);
+    const h = by('hocuspocus');
+    verdicts.push([
+      `Document fan-out (issue 9): our server CPU per delivery no more than the classic y-websocket server's, committing every update first`,
+      `at ${p.fanout.rate} edits/board/s: ours ${o.toFixed(0)} µs, classic ${c.toFixed(0)} µs (${ratio(o, c)})` +
+        (h ? `, Hocuspocus + SQLite ${serverUsPerDelivery(h.fanout).toFixed(0)} µs` : ''),
+      o <= c ? '**met**' : '**not met**',
+    ]);
+  }
   const lt = res.loadTime;
   verdicts.push([
     `A board with ${lt.storedUpdates.toLocaleString('en')} stored updates loads in ≤ ${TARGETS.loadMs} ms`,
     `room ready: median ${ms(lt.roomReady.p50)} ms, p95 ${ms(lt.roomReady.p95)} ms ` +
       `(with the compaction it queues: median ${ms(lt.roomReadyAndFlushed.p50)} ms); ` +
+      (lt.roomReadyCpu ? `CPU time to ready: median ${ms(lt.roomReadyCpu.p50)} ms; ` : '') +
       `first client on a fresh server: median ${ms(lt.clientColdSyncFull.p50)} ms`,
-    lt.roomReady.p50 <= TARGETS.loadMs
-      ? lt.roomReady.p95 <= TARGETS.loadMs
-        ? '**met**'
-        : '**met** at the median, not at p95'
-      : '**not met**',
+    loadVerdict(lt),
   ]);
   const mo = res.memory.find((x) => x.kind === 'ours');
   if (mo) {
@@ -198,7 +225,7 @@ export function renderReport(res: BenchResults): string {
       `${p.fanout.measureMs / 1000} s, interleaved between the servers, each after ${p.fanout.warmupMs / 1000} s of ` +
       `warm-up edits (and ${p.initialWarmupMs / 1000} s when the topology was new); late deliveries counted up to ` +
       `${p.fanout.drainMs / 1000} s after a window's last edit. ` +
-      `Latency = writer's edit → applied on each of the other ${p.clientsPerBoard - 1} clients of the board.`,
+      `Latency = writer's edit → its update frame received by each of the other ${p.clientsPerBoard - 1} clients of the board.`,
   );
   out.push('');
   out.push(
@@ -305,12 +332,42 @@ export function renderReport(res: BenchResults): string {
   out.push('');
   out.push(
     '† generator-bound: the load generator sent < 90% of the target rate or used ≥ 90% of a core, so the figure ' +
-      'measures the bench process (which applies every delivered update to every receiving Y.Doc, ' +
-      'which costs tens of µs per delivery with the standard provider) at least as much as the server.' +
+      'measures the bench process at least as much as the server.' +
       (peakRun
         ? ` The most it delivered in this run: ${n(Math.round(peakDeliveries))} deliveries/s ` +
           `(${peakRun.achievedRate.toFixed(1)} edits/board/s, ${SERVER_LABEL[peakKind]}).`
         : ''),
+  );
+  out.push('');
+  out.push(
+    `Throughput: deliveries per second that arrived, server CPU per delivery, and deliveries per second per server ` +
+      `core (deliveries/s ÷ the server's CPU in cores). "Best within ${TARGETS.capacityP99Ms} ms" is the highest step ` +
+      `whose p99 stayed ≤ ${TARGETS.capacityP99Ms} ms with every delivery arrived.`,
+  );
+  out.push('');
+  out.push(
+    table(
+      [
+        'Server',
+        ...p.capacityRates.map((r) => `@ ${r}/s: deliveries/s, µs CPU each, per core`),
+        `Best within ${TARGETS.capacityP99Ms} ms: deliveries/s per server core`,
+      ],
+      res.fanout.map((f) => {
+        const best = bestWithin(f.capacity, TARGETS.capacityP99Ms);
+        return [
+          SERVER_LABEL[f.kind],
+          ...f.capacity.map(
+            (r) =>
+              `${n(Math.round(deliveriesPerSec(r)))}, ${serverUsPerDelivery(r).toFixed(0)} µs, ` +
+              `${n(Math.round(deliveriesPerSec(r) / Math.max(0.01, r.serverCpuPct / 100)))}`,
+          ),
+          best
+            ? `${n(Math.round(deliveriesPerSec(best) / Math.max(0.01, best.serverCpuPct / 100)))} ` +
+              `(at ${best.rate}/s: ${n(Math.round(deliveriesPerSec(best)))} deliveries/s, server ${best.serverCpuPct.toFixed(0)}% of a core)`
+            : 'none',
+        ];
+      }),
+    ),
   );
   out.push('');
   out.push('Details:');
@@ -354,7 +411,7 @@ export function renderReport(res: BenchResults): string {
   out.push('');
   out.push(
     'CPU is % of one core over the measured window (server: its child process from /proc; bench: ' +
-      'process.cpuUsage of the load generator, which also applies every delivered update to its receivers; other: the ' +
+      "process.cpuUsage of the load generator, its receivers' worker threads included; other: the " +
       'rest of the machine from /proc/stat: other processes, and kernel work not charged to a process, such as ' +
       'loopback network processing — 10–20% of a core under this load even on a quiet machine). ' +
       `With ${m.cores} cores, server + bench + other near ${m.cores * 100}% means the machine, not only the server, is the limit. ` +
@@ -365,67 +422,7 @@ export function renderReport(res: BenchResults): string {
   out.push('');
 
   // ---- Load time
-  out.push(`## 3. Load time — a board with ${lt.storedUpdates.toLocaleString('en')} stored updates`);
-  out.push('');
-  out.push(
-    `Built directly through \`SqliteStore\`: \`createBoard\` from the django-vs-node template, then ` +
-      `${(lt.storedUpdates - 1).toLocaleString('en')} \`appendUpdate\`s of small edits made by six participants' Y.Docs ` +
-      '(criterion weight 60%, criterion name 25%, option description 15%). ' +
-      `Stored: ${kib(lt.storedBytes)} KiB of updates; the resulting document encodes to ${kib(lt.docBytes)} KiB. ` +
-      `Every room load below starts from a fresh copy of that database (the room compacts a long tail of updates ` +
-      `when it loads one${lt.compactsOnLoad ? ', which this run confirmed' : ''}). ` +
-      `Up to ${p.loads} timed loads per row (after one untimed one where the row is a series of room loads); each ` +
-      'series is time-boxed, so n shows how many ran.',
-  );
-  out.push('');
-  const row = (name: string, s: LoadTimeResult['roomReady']) => [
-    name,
-    String(s.count),
-    ms(s.p50, 2),
-    ms(s.p95, 2),
-    ms(s.max, 2),
-  ];
-  out.push(
-    table(
-      ['Step', 'n', 'median ms', 'p95 ms', 'max ms'],
-      [
-        row(
-          `\`new BoardRoom(...)\` → \`ready\` (what the server awaits), ${n(lt.storedUpdates)} updates`,
-          lt.roomReady,
-        ),
-        row(
-          '… → `ready` and the outbox flushed (the compaction queued on load runs before `ready` settles)',
-          lt.roomReadyAndFlushed,
-        ),
-        row('By hand: `store.loadDocument` (SQLite read)', lt.readStore),
-        row('By hand: apply every stored part to a fresh doc in one transaction', lt.applyEach),
-        row('For comparison: `Y.mergeUpdates` of the parts, then one `applyUpdate`', lt.mergeThenApply),
-        row(
-          `Board as the room keeps it (snapshot + ${lt.compacted.storedUpdates - 1} updates): room ready`,
-          lt.compacted.roomReady,
-        ),
-        row(
-          `Real client, freshly started server, ${n(lt.storedUpdates)}-update board: connect → synced`,
-          lt.clientColdSyncFull,
-        ),
-        row(
-          'Real client, board as stored after that first load, not loaded: connect → synced',
-          lt.clientColdSync,
-        ),
-        row('Real client, board already loaded by another client: connect → synced', lt.clientWarmSync),
-      ],
-    ),
-  );
-  out.push('');
-  out.push(
-    'Client rows: a standard WebsocketProvider in the bench process against our server in its own process, from ' +
-      'creating the provider until its `synced`. The first client row restarts the server on a fresh copy of the ' +
-      "database each time; the others use one server, and the board is evicted between rounds (the server's room " +
-      'count is polled until 0). The "board as the room keeps it" row folds all but the last updates into a snapshot, ' +
-      "as the room's own compaction (every COMPACT_AFTER_UPDATES appends) does; a board only holds 10,000 separate " +
-      'updates when they were written outside a room (or a process died before compacting).',
-  );
-  out.push('');
+  out.push(...renderLoadTime(lt, p.loads));
 
   // ---- Memory
   out.push(`## 4. Memory per loaded board — ${res.memory[0]?.boards ?? 0} boards`);
@@ -483,8 +480,9 @@ export function renderReport(res: BenchResults): string {
         '(bench/servers/hocuspocus.ts; stores are debounced 2 s / max 10 s, broadcasts coalesced per event-loop turn); ' +
         'the classic `y-websocket@1.5.4` `bin/server.js`, unmodified, in memory only (a `--require` preload answers the ' +
         "bench's memory questions).",
-      `- **Clients**: ${p.boards} × ${p.clientsPerBoard} standard \`y-websocket\` \`WebsocketProvider\`s (\`WebSocketPolyfill: ws\`, ` +
-        '`disableBc: true`), all in the bench process, with their default awareness (an empty local state, renewed every 15 s ' +
+      `- **Clients**: per board, one writer (a standard \`y-websocket\` \`WebsocketProvider\`, \`WebSocketPolyfill: ws\`, ` +
+        `\`disableBc: true\`, in the bench's main thread) and ${p.clientsPerBoard - 1} receivers (see below), all with an ` +
+        'awareness state (an empty local state, renewed every 15 s ' +
         "and relayed by every server). The clients of a topology connect within seconds, so each client's renewal phase " +
         'is randomized once (one extra `setLocalState({})` at a random moment of its first 15 s), as for clients that ' +
         'joined at different times, and windows start after that; otherwise all renewals of a topology arrive in one ' +
@@ -495,17 +493,109 @@ export function renderReport(res: BenchResults): string {
         'bench/lib/hocuspocus-socket.ts, a WebSocket wrapper that prefixes every message with the document name, sends ' +
         'the Auth/Token message first, maps SyncReply to Sync and drops SyncStatus/Auth acks. Hocuspocus also echoes each ' +
         'update to its sender; that echo is not counted.',
-      '- **Edits**: one writer per board sets a key of a `Y.Map` to `{ id, t }` (a ring of 64 keys, so merged updates still ' +
-        'show every edit) on a timer with a random phase; the other clients observe the map. Latency = receiver ' +
-        '`performance.now()` in the observer − writer `performance.now()` just before the transaction (same process, same clock).',
+      "- **Edits**: one writer per board sets the description of one of the board's criteria, in turn, to `bench <id>`, " +
+        "on a timer with a random phase. Latency = `performance.timeOrigin + performance.now()` in the receiver's worker " +
+        "when the update frame arrives − the same clock in the writer's thread just before the transaction (one process, " +
+        'absolute clocks comparable between its threads).',
       `- **Compression**: WebSocket extensions negotiated — ${ext}.`,
       '- **Percentiles** are nearest-rank over every delivery of every measured edit; undelivered = infinitely late.',
-      "- The bench process holds every client's Y.Doc (hundreds of MiB); it runs a full GC before each window, so that " +
-        'its major GC pauses do not land inside one server\'s window ("Bench GC max" shows the longest pause inside).',
-      '- The receivers apply every update in the bench process, so at high rates the load generator competes with the ' +
-        'server for the same cores; the CPU and loop-delay columns show how much.',
+      "- The bench process holds the writers' Y.Docs; it runs a full GC before each window, so that " +
+        'its major GC pauses do not land inside one server\'s window ("Bench GC max": the longest pause of its main thread inside).',
+      '- **Receivers** keep no Y.Doc: raw y-websocket connections in two worker threads (bench/scenarios/fanout-worker.mjs) ' +
+        "that sync on connect (step 1 with an empty state vector, an empty step 2 for the server's step 1), renew an " +
+        'awareness state every 15 s as a provider does, and timestamp each update frame, reading the edit id from its bytes. ' +
+        'They cost a few µs per delivery, so the server, not the load generator, is what saturates; still, they share the ' +
+        "machine's cores with the server, as the CPU columns show.",
     ].join('\n'),
   );
   out.push('');
   return out.join('\n');
+}
+
+/** Section 3 of the report (also printed alone by `npm run bench -- --load`). */
+export function renderLoadTime(lt: LoadTimeResult, loads: number): string[] {
+  const out: string[] = [];
+  out.push(`## 3. Load time — a board with ${lt.storedUpdates.toLocaleString('en')} stored updates`);
+  out.push('');
+  out.push(
+    `Built directly through \`SqliteStore\`: \`createBoard\` from the django-vs-node template, then ` +
+      `${(lt.storedUpdates - 1).toLocaleString('en')} \`appendUpdate\`s of small edits made by six participants' Y.Docs ` +
+      '(criterion weight 60%, criterion name 25%, option description 15%). ' +
+      `Stored: ${kib(lt.storedBytes)} KiB of updates; the resulting document encodes to ${kib(lt.docBytes)} KiB. ` +
+      `Every room load below starts from a fresh copy of that database (the room compacts a long tail of updates ` +
+      `when it loads one${lt.compactsOnLoad ? ', which this run confirmed' : ''}). ` +
+      `Up to ${loads} timed loads per row (after one untimed one where the row is a series of room loads); each ` +
+      'series is time-boxed, so n shows how many ran.',
+  );
+  out.push('');
+  const row = (name: string, s: LoadTimeResult['roomReady'], cpu?: LoadTimeResult['roomReady']) => [
+    name,
+    String(s.count),
+    ms(s.p50, 2),
+    ms(s.p95, 2),
+    ms(s.max, 2),
+    cpu ? ms(cpu.p50, 2) : '',
+  ];
+  out.push(
+    table(
+      ['Step', 'n', 'median ms', 'p95 ms', 'max ms', 'median CPU ms'],
+      [
+        row(
+          `\`new BoardRoom(...)\` → \`ready\` (what the server awaits), ${n(lt.storedUpdates)} updates`,
+          lt.roomReady,
+          lt.roomReadyCpu,
+        ),
+        row(
+          lt.roomReadyCpu
+            ? '… → `ready` and the outbox flushed (includes the compaction queued on load, which runs just after `ready`)'
+            : '… → `ready` and the outbox flushed (the compaction queued on load runs before `ready` settles)',
+          lt.roomReadyAndFlushed,
+          lt.roomReadyAndFlushedCpu,
+        ),
+        row('By hand: `store.loadDocument` (SQLite read)', lt.readStore),
+        row('By hand: apply every stored part to a fresh doc in one transaction', lt.applyEach),
+        row('For comparison: `Y.mergeUpdates` of the parts, then one `applyUpdate`', lt.mergeThenApply),
+        row(
+          `Board as the room keeps it (snapshot + ${lt.compacted.storedUpdates - 1} updates): room ready`,
+          lt.compacted.roomReady,
+        ),
+        row(
+          `Real client, freshly started server, ${n(lt.storedUpdates)}-update board: connect → synced`,
+          lt.clientColdSyncFull,
+        ),
+        row(
+          'Real client, board as stored after that first load, not loaded: connect → synced',
+          lt.clientColdSync,
+        ),
+        row('Real client, board already loaded by another client: connect → synced', lt.clientWarmSync),
+      ],
+    ),
+  );
+  out.push('');
+  if (lt.roomReadyCpu)
+    out.push(
+      'CPU ms: `process.cpuUsage()` of the bench process over the same span (main thread and V8 helper threads, so ' +
+        'garbage collection too). On a shared, loaded machine the wall-clock columns include time spent waiting ' +
+        'for a core; the CPU column is what the load itself costs.',
+      '',
+    );
+  out.push(
+    'Client rows: a standard WebsocketProvider in the bench process against our server in its own process, from ' +
+      'creating the provider until its `synced`. The first client row restarts the server on a fresh copy of the ' +
+      "database each time; the others use one server, and the board is evicted between rounds (the server's room " +
+      'count is polled until 0). The "board as the room keeps it" row folds all but the last updates into a snapshot, ' +
+      "as the room's own compaction (every COMPACT_AFTER_UPDATES appends) does; a board only holds 10,000 separate " +
+      'updates when they were written outside a room (or a process died before compacting).',
+  );
+  out.push('');
+  return out;
+}
+
+/** Met when the load's wall clock is within the target; on CPU time alone, said so. */
+export function loadVerdict(lt: LoadTimeResult): string {
+  if (lt.roomReady.p50 <= TARGETS.loadMs)
+    return lt.roomReady.p95 <= TARGETS.loadMs ? '**met**' : '**met** at the median, not at p95';
+  if (lt.roomReadyCpu && lt.roomReadyCpu.p50 <= TARGETS.loadMs)
+    return '**met in CPU time** (median), not in wall-clock time on this loaded machine';
+  return '**not met**';
 }

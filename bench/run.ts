@@ -10,6 +10,10 @@
  *   npm run bench -- --render     rewrites the report from bench/.work/last-run.json
  *   npm run bench -- --session    the session scenario only (issue 9); updates its section of
  *                                 docs/BENCHMARKS.md (with --quick: bench/.work/BENCHMARKS.quick.md)
+ *   npm run bench -- --no-session everything but the session scenario (keeps the report's
+ *                                 session section from an earlier run)
+ *   npm run bench -- --load       the load-time scenario only; prints its section (and writes it
+ *                                 to bench/.work/load-time.md, raw figures to load-last-run.json)
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,7 +27,7 @@ import { SERVER_KINDS, type ServerKind, type ServerProcess, startServer } from '
 import { summarizeProfile } from './lib/profile';
 import { ms, sleep, summarize } from './lib/stats';
 import { PARAMS, quick } from './params';
-import { type BenchResults, renderReport } from './report';
+import { type BenchResults, renderLoadTime, renderReport } from './report';
 import {
   AWARENESS_RENEW_MS,
   combineWindows,
@@ -269,6 +273,35 @@ function writeSession(results: SessionResult[], when: string, loadavg: number[])
   log(`wrote the session section of ${path.relative(ROOT, out)}`);
 }
 
+/** The load-time scenario alone (--load): a quick way to measure a change to loading. */
+async function loadTimeOnly(): Promise<void> {
+  const machine = machineInfo();
+  log(
+    `${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  const loadTime = await measureLoadTime({
+    updates: PARAMS.loadUpdates,
+    loads: PARAMS.loads,
+    clientLoads: PARAMS.clientLoads,
+  });
+  fs.writeFileSync(
+    path.join(WORK, 'load-last-run.json'),
+    `${JSON.stringify({ machine, loadTime }, null, 2)}\n`,
+  );
+  const md = renderLoadTime(loadTime, PARAMS.loads).join('\n');
+  fs.writeFileSync(path.join(WORK, 'load-time.md'), `${md}\n`);
+  console.log(md);
+  log(
+    `load average after: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+}
+
 async function main(): Promise<void> {
   fs.mkdirSync(WORK, { recursive: true });
   if (args.has('--session')) {
@@ -277,6 +310,10 @@ async function main(): Promise<void> {
   }
   if (args.has('--profile')) {
     await profileOurs();
+    return;
+  }
+  if (args.has('--load')) {
+    await loadTimeOnly();
     return;
   }
   if (args.has('--render')) {
@@ -325,7 +362,7 @@ async function main(): Promise<void> {
   const kept = /<!-- session:start -->[\s\S]*<!-- session:end -->/.exec(previous)?.[0];
   fs.writeFileSync(out, keepLighthouse(out, kept ? spliceSession(report, kept) : report));
   log(`wrote ${path.relative(ROOT, out)}`);
-  await sessionAll();
+  if (!args.has('--no-session')) await sessionAll();
 }
 
 main().then(

@@ -151,13 +151,16 @@ export class BoardRoom {
       },
       () => {},
     );
-    this.doc.on('update', (update: Uint8Array, origin: unknown) => this.onDocUpdate(update, origin));
+    this.doc.on('update', this.docUpdateListener);
     this.awareness.on(
       'update',
       (changes: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) =>
         this.onAwarenessUpdate(changes, origin),
     );
   }
+
+  private readonly docUpdateListener = (update: Uint8Array, origin: unknown): void =>
+    this.onDocUpdate(update, origin);
 
   private async load(): Promise<void> {
     const [stored, owners, version] = await Promise.all([
@@ -167,7 +170,14 @@ export class BoardRoom {
       this.hooks.prepare(this.boardId),
     ]);
     if (this.destroyed) return;
-    applyStored(this.doc, stored, FROM_STORAGE);
+    // Without an 'update' listener Yjs does not encode the whole loaded state as one update
+    // at the end of the transaction (nothing relays or stores what comes from storage).
+    this.doc.off('update', this.docUpdateListener);
+    try {
+      applyStored(this.doc, stored, FROM_STORAGE);
+    } finally {
+      this.doc.on('update', this.docUpdateListener);
+    }
     for (const [client, clock] of Y.decodeStateVector(Y.encodeStateVector(this.doc))) {
       this.committed.set(client, clock);
     }
@@ -181,9 +191,14 @@ export class BoardRoom {
     this.version = version;
     this.updatesSinceSnapshot = stored.updates.length;
     this.storedBytes = stored.storedBytes;
-    // A long tail of updates (e.g. the process died before compacting) is folded now, so
-    // the next load reads one snapshot.
-    if (this.updatesSinceSnapshot >= COMPACT_AFTER_UPDATES) this.enqueue(() => this.compact());
+    // A long tail of updates (e.g. the process died before compacting) is folded so the next
+    // load reads one snapshot: first in the queue (commits wait behind it, `flushed()` includes
+    // it), but one macrotask later, so whoever awaits `ready` is answered first.
+    if (this.updatesSinceSnapshot >= COMPACT_AFTER_UPDATES)
+      this.enqueue(async () => {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (!this.destroyed) await this.compact();
+      });
   }
 
   /** Queues work behind every earlier commit so relays never overtake storage. */

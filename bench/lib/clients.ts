@@ -45,6 +45,15 @@ export function openClient(
   return { doc, provider };
 }
 
+/**
+ * The document address a reader of `room` connects to, as WebsocketProvider builds it (on our
+ * server: the board's viewer key as the room name), for raw receivers.
+ */
+export function receiverUrl(server: Pick<ServerProcess, 'kind' | 'wsBase'>, room: string): string {
+  const name = (server.kind === 'ours' ? viewerKeys.get(room) : undefined) ?? room;
+  return `${server.wsBase.replace(/\/+$/, '')}/${name}`;
+}
+
 /** Joins one of our boards on the session channel and returns its document credentials. */
 export async function participantParams(
   server: ServerProcess,

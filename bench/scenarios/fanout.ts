@@ -1,5 +1,7 @@
+import path from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
-import * as Y from 'yjs';
+import { Worker } from 'node:worker_threads';
+import type * as Y from 'yjs';
 import { getCriteria } from '@/lib/board-schema';
 import {
   type BenchClient,
@@ -7,6 +9,7 @@ import {
   negotiatedExtensions,
   openClient,
   participantParams,
+  receiverUrl,
   whenSynced,
 } from '../lib/clients';
 import { machineCpu, machineCpuPct } from '../lib/cpu';
@@ -116,33 +119,93 @@ interface BoardLoad {
   writer: BenchClient;
   /** The criteria the writer cycles through: it edits one description per edit. */
   writerCriteria: Y.Map<unknown>[];
-  readers: BenchClient[];
+  /** Receivers of this board (raw connections in the worker threads). */
+  receivers: number;
   seq: number;
   sent: Map<number, SentEdit>;
+}
+
+/** Worker threads that hold every topology's receivers (see fanout-worker.mjs). */
+export const RECEIVER_WORKERS = 2;
+
+type WorkerReply = { type: string; topo: number; data?: Float64Array; message?: string };
+
+/** The receivers' worker threads, shared by every topology of this process. */
+class ReceiverPool {
+  private static shared: ReceiverPool | null = null;
+  private static users = 0;
+  private nextTopo = 1;
+  private readonly waiting: { type: string; topo: number; resolve: (r: WorkerReply) => void }[] = [];
+
+  private constructor(readonly workers: Worker[]) {
+    for (const w of workers) {
+      w.on('message', (r: WorkerReply) => {
+        if (r.type === 'error') throw new Error(`fan-out worker: ${r.message}`);
+        const i = this.waiting.findIndex((x) => x.type === r.type && x.topo === r.topo);
+        if (i >= 0) this.waiting.splice(i, 1)[0]?.resolve(r);
+      });
+      w.on('error', (err) => {
+        throw err;
+      });
+    }
+  }
+
+  static acquire(): { pool: ReceiverPool; topo: number } {
+    if (!ReceiverPool.shared) {
+      const file = path.join(import.meta.dirname, 'fanout-worker.mjs');
+      ReceiverPool.shared = new ReceiverPool(
+        Array.from({ length: RECEIVER_WORKERS }, () => new Worker(file)),
+      );
+    }
+    ReceiverPool.users++;
+    const pool = ReceiverPool.shared;
+    return { pool, topo: pool.nextTopo++ };
+  }
+
+  async release(): Promise<void> {
+    if (--ReceiverPool.users > 0) return;
+    ReceiverPool.shared = null;
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  /** Sends each worker its message (or the same one) and waits for each one's `reply`. */
+  ask(topo: number, reply: string, msgs: object[]): Promise<WorkerReply[]> {
+    return Promise.all(
+      this.workers.map((w, i) => {
+        const p = new Promise<WorkerReply>((resolve) => this.waiting.push({ type: reply, topo, resolve }));
+        w.postMessage({ topo, ...(msgs[i] ?? msgs[0]) });
+        return p;
+      }),
+    );
+  }
 }
 
 /** y-protocols' Awareness renews the local state every outdatedTimeout / 2 = 15 s. */
 export const AWARENESS_RENEW_MS = 15_000;
 
 /**
- * `boards` rooms × `clientsPerBoard` standard y-websocket clients, all in this process. One
- * client per board writes (sets the description of one of the board's criteria, in turn, to
- * `bench <id>`: a field the board schema lets a participant write; on our server the writer
- * is a participant and the readers are viewers); the others observe the criteria, and each delivery's latency is measured from the writer's
- * performance.now() just before its transaction to the observer call on the receiver.
+ * `boards` rooms × `clientsPerBoard` y-websocket clients. One client per board writes: a
+ * standard WebsocketProvider on a Y.Doc in this thread, which sets the description of one of
+ * the board's criteria, in turn, to `bench <id>` (a field the board schema lets a participant
+ * write; on our server the writer is a participant and the receivers are viewers). The others
+ * receive: raw y-websocket connections in RECEIVER_WORKERS worker threads, without a Y.Doc
+ * (see fanout-worker.mjs), so that the load generator is not what saturates first. A
+ * delivery's latency runs from the writer's clock just before its transaction to the moment
+ * the receiver's thread gets the update frame (absolute clocks, comparable between threads).
  */
 export class FanoutTopology {
   private latencies: number[] = [];
   private timeline: number[] = [];
   private windowStart = 0;
   private arrived = 0;
-  private collecting = false;
   /** When the last client connected (the awareness phases are spread from then on). */
   connectedAt = 0;
 
   private constructor(
     readonly server: ServerProcess,
     readonly boards: BoardLoad[],
+    private readonly pool: ReceiverPool,
+    private readonly topoId: number,
   ) {}
 
   static async connect(
@@ -151,7 +214,8 @@ export class FanoutTopology {
     clientsPerBoard: number,
   ): Promise<FanoutTopology> {
     const boards: BoardLoad[] = [];
-    const topo = new FanoutTopology(server, boards);
+    const { pool, topo: topoId } = ReceiverPool.acquire();
+    const topo = new FanoutTopology(server, boards, pool, topoId);
     // Peers create rooms on connect: the writer brings the template board first.
     const seed = server.kind !== 'ours';
     const CONCURRENT_BOARDS = 5;
@@ -160,27 +224,32 @@ export class FanoutTopology {
       const loaded = await Promise.all(batch.map((room) => topo.connectBoard(room, clientsPerBoard, seed)));
       boards.push(...loaded);
     }
-    // The clients connected within a few seconds, so their awareness renewals (every 15 s)
-    // would come in one burst of clients × (clients per board) messages. Give each a random
-    // phase, as for clients that joined at different times: one extra renewal at a random
-    // moment within the next renewal period.
+    // The writers' awareness renewals get a random phase (the receivers do the same in their
+    // workers), as for clients that joined at different times: otherwise the renewals (every
+    // 15 s) of clients that connected within a few seconds come in one burst.
     for (const b of boards) {
-      for (const c of [b.writer, ...b.readers]) {
-        const timer = setTimeout(() => {
-          if (c.provider.awareness.getLocalState() !== null) c.provider.awareness.setLocalState({});
-        }, Math.random() * AWARENESS_RENEW_MS);
-        timer.unref();
-      }
+      const c = b.writer;
+      const timer = setTimeout(() => {
+        if (c.provider.awareness.getLocalState() !== null) c.provider.awareness.setLocalState({});
+      }, Math.random() * AWARENESS_RENEW_MS);
+      timer.unref();
     }
+    // Receivers, spread over the workers; each worker answers once all of its receivers synced.
+    const w = pool.workers.length;
+    const perWorker = pool.workers.map((_, wi) => ({
+      type: 'open',
+      hocuspocus: server.kind === 'hocuspocus',
+      receivers: boards.flatMap((b, bi) =>
+        Array.from({ length: clientsPerBoard - 1 }, (_, ri) => ri)
+          .filter((ri) => ri % w === wi)
+          .map(() => ({ board: bi, url: receiverUrl(server, b.room), docName: b.room })),
+      ),
+    }));
+    await pool.ask(topoId, 'opened', perWorker);
+    for (const b of boards) b.receivers = clientsPerBoard - 1;
     topo.connectedAt = performance.now();
     // Give the server time to integrate the seeds and the initial awareness burst.
     await sleep(1000);
-    for (const b of boards) {
-      for (const r of b.readers) {
-        if (r.doc.getMap('meta').get('title') === undefined)
-          throw new Error(`${server.kind}: reader lacks the board`);
-      }
-    }
     return topo;
   }
 
@@ -189,33 +258,15 @@ export class FanoutTopology {
     const params = this.server.kind === 'ours' ? await participantParams(this.server, room) : undefined;
     const writer = openClient(this.server, room, seed ? templateDoc() : undefined, params);
     await whenSynced(writer);
-    const readers: BenchClient[] = [];
-    const board: BoardLoad = {
+    if (clientsPerBoard < 2) throw new Error('a board needs a writer and at least one receiver');
+    return {
       room,
       writer,
       writerCriteria: getCriteria(writer.doc).toArray(),
-      readers,
+      receivers: 0,
       seq: 0,
       sent: new Map(),
     };
-    for (let i = 1; i < clientsPerBoard; i++) {
-      const reader = openClient(this.server, room);
-      getCriteria(reader.doc).observeDeep((events) => {
-        const now = performance.now();
-        for (const event of events) {
-          if (
-            !(event.target instanceof Y.Map) ||
-            !(event as Y.YMapEvent<unknown>).keysChanged.has('description')
-          )
-            continue;
-          const m = /^bench (\d+)$/.exec(String(event.target.get('description')));
-          if (m) this.onArrive(board, Number(m[1]), now);
-        }
-      });
-      readers.push(reader);
-    }
-    await Promise.all(readers.map((r) => whenSynced(r)));
-    return board;
   }
 
   /** The extensions negotiated by the first writer's socket ('' = none, i.e. no compression). */
@@ -225,11 +276,10 @@ export class FanoutTopology {
   }
 
   get clientCount(): number {
-    return this.boards.reduce((n, b) => n + 1 + b.readers.length, 0);
+    return this.boards.reduce((n, b) => n + 1 + b.receivers, 0);
   }
 
   private onArrive(board: BoardLoad, id: number, now: number): void {
-    if (!this.collecting) return;
     const sent = board.sent.get(id);
     if (!sent?.measured) return;
     const latency = now - sent.t;
@@ -241,7 +291,7 @@ export class FanoutTopology {
 
   private edit(board: BoardLoad, measuring: boolean): void {
     const id = ++board.seq;
-    const t = performance.now();
+    const t = performance.timeOrigin + performance.now();
     board.sent.set(id, { t, measured: measuring });
     // A field the board schema allows anyone to write (our server refuses anything else).
     const criterion = board.writerCriteria[id % board.writerCriteria.length]!;
@@ -273,7 +323,7 @@ export class FanoutTopology {
       }, Math.random() * interval);
       timers.push(start);
     }
-    this.collecting = true;
+    await this.pool.ask(this.topoId, 'collecting', [{ type: 'collect', on: true }]);
     await sleep(cfg.warmupMs);
 
     const loop = monitorEventLoopDelay({ resolution: 5 });
@@ -287,7 +337,7 @@ export class FanoutTopology {
     const srv0 = this.server.cpuSeconds();
     const machine0 = machineCpu();
     const t0 = performance.now();
-    this.windowStart = t0;
+    this.windowStart = performance.timeOrigin + t0;
     measuring = true;
     await sleep(cfg.measureMs);
     measuring = false;
@@ -300,8 +350,15 @@ export class FanoutTopology {
     gc.disconnect();
 
     await sleep(cfg.drainMs);
-    this.collecting = false;
-    const receivers = this.boards[0]?.readers.length ?? 0;
+    await this.pool.ask(this.topoId, 'collecting', [{ type: 'collect', on: false }]);
+    for (const r of await this.pool.ask(this.topoId, 'arrivals', [{ type: 'take' }])) {
+      const d = r.data ?? new Float64Array();
+      for (let i = 0; i + 2 < d.length; i += 3) {
+        const board = this.boards[d[i] as number];
+        if (board) this.onArrive(board, d[i + 1] as number, d[i + 2] as number);
+      }
+    }
+    const receivers = this.boards[0]?.receivers ?? 0;
     const expected = editsSent * receivers;
     // Deliveries that did not arrive within the drain count as infinitely late.
     for (let i = this.arrived; i < expected; i++) this.latencies.push(Number.POSITIVE_INFINITY);
@@ -324,10 +381,9 @@ export class FanoutTopology {
   }
 
   async close(): Promise<void> {
-    for (const b of this.boards) {
-      closeClient(b.writer);
-      for (const r of b.readers) closeClient(r);
-    }
+    for (const b of this.boards) closeClient(b.writer);
+    await this.pool.ask(this.topoId, 'closed', [{ type: 'close' }]);
     await sleep(500);
+    await this.pool.release();
   }
 }

@@ -21,6 +21,13 @@ export interface LoadTimeResult {
   roomReady: Summary;
   /** … until the room's outbox is flushed: includes the compaction it queues on load, if any. */
   roomReadyAndFlushed: Summary;
+  /**
+   * CPU time of this process over the same spans (process.cpuUsage: the main thread and V8's
+   * helper threads, so GC too): what the load costs, whatever else runs on the machine.
+   * Optional: absent from runs before it was measured.
+   */
+  roomReadyCpu?: Summary;
+  roomReadyAndFlushedCpu?: Summary;
   /** Whether loading the 10,000-update board left it compacted (the room folds a long tail on load). */
   compactsOnLoad: boolean;
   /** By hand: SQLite read (store.loadDocument) … */
@@ -154,18 +161,27 @@ export async function measureLoadTime(opts: {
     const rooms = await timedSeries(opts.loads, 15_000, 5, async () => {
       restore(pristineDir, dataDir);
       const store = new SqliteStore(file);
+      const seal = new DocSeal(await store.serverSecret());
       const t = performance.now();
-      const room = new BoardRoom(id, store, new DocSeal(await store.serverSecret()), hooks, log);
+      const c = process.cpuUsage();
+      const room = new BoardRoom(id, store, seal, hooks, log);
       await room.ready;
       const readyMs = performance.now() - t;
+      const readyCpu = process.cpuUsage(c);
       await room.flushed();
       const flushedMs = performance.now() - t;
+      const flushedCpu = process.cpuUsage(c);
       if (getCriteria(room.doc).length === 0) throw new Error('loaded room is empty');
       if (room.isFailed) throw new Error('room failed while loading');
       room.destroy();
       compactsOnLoad = (await store.loadDocument(id)).updates.length < stored.updates.length;
       await store.close();
-      return { readyMs, flushedMs };
+      return {
+        readyMs,
+        flushedMs,
+        readyCpuMs: (readyCpu.user + readyCpu.system) / 1000,
+        flushedCpuMs: (flushedCpu.user + flushedCpu.system) / 1000,
+      };
     });
 
     // The load steps by hand, on the pristine board (nothing here writes).
@@ -280,6 +296,8 @@ export async function measureLoadTime(opts: {
       docBytes,
       roomReady: summarize(rooms.map((r) => r.readyMs)),
       roomReadyAndFlushed: summarize(rooms.map((r) => r.flushedMs)),
+      roomReadyCpu: summarize(rooms.map((r) => r.readyCpuMs)),
+      roomReadyAndFlushedCpu: summarize(rooms.map((r) => r.flushedCpuMs)),
       compactsOnLoad,
       readStore: summarize(steps.map((r) => r.readMs)),
       applyEach: summarize(steps.map((r) => r.applyEachMs)),

@@ -78,7 +78,9 @@ export class SqliteStore implements BoardStore {
       getBoard: this.db.prepare('SELECT * FROM boards WHERE id = ?'),
       boardByViewer: this.db.prepare('SELECT * FROM boards WHERE viewer_key_hash = ?'),
       getSnapshot: this.db.prepare('SELECT data FROM doc_snapshots WHERE board_id = ?'),
-      getUpdates: this.db.prepare('SELECT seq, data FROM doc_updates WHERE board_id = ? ORDER BY seq'),
+      // Plucked: one Buffer per row, not one object per row (a board may hold thousands).
+      getUpdates: this.db.prepare('SELECT data FROM doc_updates WHERE board_id = ? ORDER BY seq').pluck(),
+      lastUpdateSeq: this.db.prepare('SELECT max(seq) FROM doc_updates WHERE board_id = ?').pluck(),
       insertUpdate: this.db.prepare('INSERT INTO doc_updates (board_id, data) VALUES (?, ?)'),
       upsertSnapshot: this.db.prepare(
         'INSERT INTO doc_snapshots (board_id, data, upto_seq) VALUES (?, ?, ?) ON CONFLICT (board_id) DO UPDATE SET data = excluded.data, upto_seq = excluded.upto_seq',
@@ -193,13 +195,20 @@ export class SqliteStore implements BoardStore {
     // One read transaction so a concurrent compaction cannot be seen half-done.
     return this.db.transaction(() => {
       const snap = this.stmts.getSnapshot.get(boardId) as { data: Buffer } | undefined;
-      const rows = this.stmts.getUpdates.all(boardId) as { seq: number; data: Buffer }[];
+      const rows = this.stmts.getUpdates.all(boardId) as Buffer[];
+      const lastSeq = (this.stmts.lastUpdateSeq.get(boardId) as number | null) ?? 0;
       let storedBytes = snap ? snap.data.byteLength : 0;
-      for (const r of rows) storedBytes += r.data.byteLength;
+      const updates: Uint8Array[] = new Array(rows.length);
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i] as Buffer;
+        storedBytes += r.byteLength;
+        // A plain Uint8Array view of the row's own Buffer: no copy (each row has its own memory).
+        updates[i] = new Uint8Array(r.buffer, r.byteOffset, r.byteLength);
+      }
       return {
         snapshot: snap ? new Uint8Array(snap.data) : null,
-        updates: rows.map((r) => new Uint8Array(r.data)),
-        lastSeq: rows.length ? (rows[rows.length - 1]?.seq ?? 0) : 0,
+        updates,
+        lastSeq,
         storedBytes,
       };
     })();

@@ -202,4 +202,22 @@ describe('storage compaction', () => {
     expect(stored.snapshot).not.toBeNull();
     expect(stored.updates.length).toBe(0);
   });
+
+  it('[D9] a room is ready before it folds a long tail: the fold comes next, ahead of any commit', async () => {
+    const { COMPACT_AFTER_UPDATES } = await import('@/server/board-room');
+    const board = await env.createBoard();
+    const writer = new Y.Doc();
+    for (const u of (await env.server.store.loadDocument(board.id)).updates) Y.applyUpdate(writer, u);
+    writer.on('update', (u: Uint8Array) => {
+      void env.server.store.appendUpdate(board.id, u);
+    });
+    for (let i = 0; i < COMPACT_AFTER_UPDATES + 10; i++) updateCriterion(writer, 'cost', { weight: i % 50 });
+    // Read as soon as `ready` settles (better-sqlite3 reads synchronously): not folded yet.
+    const atReady = await env.server.yjs.withDoc(board.id, () => env.server.store.loadDocument(board.id));
+    expect(atReady.updates.length).toBeGreaterThan(COMPACT_AFTER_UPDATES);
+    // withDoc awaited flushed(): the fold was in the room's queue and has run.
+    const after = await env.server.store.loadDocument(board.id);
+    expect(after.snapshot).not.toBeNull();
+    expect(after.updates.length).toBe(0);
+  });
 });

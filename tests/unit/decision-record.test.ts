@@ -24,6 +24,7 @@ import {
   type RecordRound,
   renderDecisionRecord,
 } from '@/lib/decision-record';
+import { joinLines, normalizeInline, safeHref, yamlString } from '@/lib/markdown-escape';
 import { type MdNode, nodesOfType, parse, splitFrontMatter, textOf } from '../helpers/markdown';
 
 // ---------------------------------------------------------------------------------------------
@@ -1153,5 +1154,67 @@ describe('golden record', () => {
 
   it('[M5] is the same for the same input (no clock, no randomness)', () => {
     expect(renderDecisionRecord(djangoNodeInput())).toBe(renderDecisionRecord(djangoNodeInput()));
+  });
+});
+
+describe('escaping, case by case (found by mutation testing)', () => {
+  // Exact outputs, each read by hand: the property tests prove no structure gets through, these
+  // pin down what a reader sees.
+  it.each([
+    // Trailing punctuation ends the sentence, not the address; a balanced ")" stays in it.
+    [
+      'See https://example.com/a_(b). Done',
+      'See [https://example.com/a\\_(b)](<https://example.com/a_(b)>). Done',
+    ],
+    ['Link (https://example.com/x) here', 'Link ([https://example.com/x](<https://example.com/x>)) here'],
+    ['Quote "https://example.com/y", end!', 'Quote "[https://example.com/y](<https://example.com/y>)", end!'],
+    ['a [https://example.com/z] b', 'a \\[[https://example.com/z](<https://example.com/z>)\\] b'],
+    // Any case of the scheme; the destination is the parsed (normalised) address.
+    [
+      'HTTP://EXAMPLE.COM/Up and http://x.org',
+      '[HTTP://EXAMPLE.COM/Up](<http://example.com/Up>) and [http://x.org](<http://x.org/>)',
+    ],
+    // After a letter an address is not autolinked (as in GFM), so it is left as it is.
+    ['xhttps://evil.example/a', 'xhttps://evil.example/a'],
+    // "www." would start an autolink literal read raw: its dot is escaped, in any case.
+    ['www.example.com and awww.b.c', 'www\\.example.com and awww.b.c'],
+    ['WWW.Example.com', 'WWW\\.Example.com'],
+    // What would open a list, a heading or a setext underline.
+    ['1. item', '1\\. item'],
+    ['12) item', '12\\) item'],
+    ['+ plus', '\\+ plus'],
+    ['= eq', '\\= eq'],
+    ['Pick C ##', 'Pick C \\##'],
+    ['Pick C#', 'Pick C#'],
+    ['#', '\\#'],
+    // Two addresses, one right after the other.
+    [
+      'https://a.example/ https://a.example/b',
+      '[https://a.example/](<https://a.example/>) [https://a.example/b](<https://a.example/b>)',
+    ],
+    // What could end the destination or split a table cell is percent-encoded in it, escaped in the label.
+    [
+      'see https://a.example/p|q`r<s>t"u\\v',
+      'see [https://a.example/p\\|q\\`r](<https://a.example/p%7Cq%60r>)&lt;s&gt;t"u\\\\v',
+    ],
+    // Not a URL: escaped so nothing autolinks it.
+    ['https://[::1]:bad', 'https\\://\\[::1\\]:bad'],
+  ])('[M2] %j is escaped as %j', (text, expected) => {
+    expect(escapeMarkdownInline(text)).toBe(expected);
+  });
+
+  it('[M2] a link destination percent-encodes what could end it or split a table cell', () => {
+    expect(safeHref('https://a.example/p|q`r<s>t"u\\v w')).toBe(
+      'https://a.example/p%7Cq%60r%3Cs%3Et%22u/v%20w',
+    );
+    expect(safeHref('javascript:alert(1)')).toBeNull();
+    expect(safeHref('not a url')).toBeNull();
+  });
+
+  it('[M2] one line: controls and bidi overrides dropped, lone surrogates replaced, whitespace collapsed', () => {
+    expect(normalizeInline('a\u0000b\u202ec\u0085d\ud800e\n\tf  ')).toBe('abc d\ufffde f');
+    expect(yamlString('a<b>c\u0085d\u2028e\ufeff')).toBe('"a\\u003cb\\u003ec d e"');
+    expect(joinLines('a\r\nb\n\n c ,d\u2028e')).toBe('a, b, c ,d, e');
+    expect(escapeMarkdownBlock('one\ntwo\n\n\nthree\r\nfour')).toBe('one\\\ntwo\n\nthree\\\nfour');
   });
 });

@@ -29,7 +29,11 @@ export const MUTATION_GROUPS = {
   },
   storage: {
     mutate: ['server/storage/sqlite-store.ts'],
-    tests: ['tests/integration/storage-contract.test.ts', 'tests/integration/storage-health.test.ts'],
+    tests: [
+      'tests/integration/storage-contract.test.ts',
+      'tests/integration/storage-health.test.ts',
+      'tests/integration/storage-wal.test.ts',
+    ],
   },
   room: {
     mutate: ['server/board-room.ts'],

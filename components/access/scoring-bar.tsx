@@ -1,7 +1,7 @@
 'use client';
 
-import { useEffect, useState } from 'react';
 import type { SessionState } from '@/lib/protocol';
+import { useSecondsLeft } from '../use-seconds-left';
 
 /**
  * Sticky at the bottom of the screen while this person scores: how many cells are scored,
@@ -23,17 +23,7 @@ export function ScoringBar({
   onToggleMode(): void;
   onNextUnscored(): void;
 }) {
-  const timer = session.settings.timer;
-  const skewMs = new Date(session.serverNow).getTime() - Date.now();
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (!timer) return;
-    const t = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(t);
-  }, [timer]);
-  const left = timer
-    ? Math.max(0, Math.round((new Date(timer.endsAt).getTime() - (now + skewMs)) / 1000))
-    : null;
+  const left = useSecondsLeft(session, 1000);
   const clock = left === null ? null : `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
   const done = scored >= total;
   return (

@@ -1,23 +1,14 @@
 'use client';
 
-import { useEffect, useState } from 'react';
 import { EVENTS, type SessionState } from '@/lib/protocol';
 import type { CommandSender } from '../use-commands';
+import { useSecondsLeft } from '../use-seconds-left';
 
 /** The facilitator's countdown, shown to everyone; corrected for this device's clock skew. */
 export function Countdown({ session, send }: { session: SessionState; send: CommandSender }) {
   const timer = session.settings.timer;
-  const skewMs = new Date(session.serverNow).getTime() - Date.now();
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (!timer) return;
-    const t = setInterval(() => setNow(Date.now()), 250);
-    return () => clearInterval(t);
-  }, [timer]);
   const isFacilitator = session.role === 'facilitator';
-  const left = timer
-    ? Math.max(0, Math.round((new Date(timer.endsAt).getTime() - (now + skewMs)) / 1000))
-    : 0;
+  const left = useSecondsLeft(session, 250) ?? 0;
   const mm = Math.floor(left / 60);
   const ss = String(left % 60).padStart(2, '0');
   return (

@@ -1,15 +1,10 @@
-import { expect, joinAs, person, test } from './fixtures';
+import { expect, joinAs, newBoard, person, test } from './fixtures';
 
 test('[R2] round start and reveal are announced to everyone with a way there; the facilitator brings followers to the matrix', async ({
   browser,
   server,
 }) => {
-  const res = await fetch(`${server.url}/api/boards`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ template: 'django-vs-node' }),
-  });
-  const board = (await res.json()) as { links: { participant: string; facilitator: string; viewer: string } };
+  const board = await newBoard(server.url);
   const fran = await person(browser);
   await fran.goto(board.links.facilitator);
   await joinAs(fran, 'Fran');

@@ -1,15 +1,10 @@
-import { expect, joinAs, person, test } from './fixtures';
+import { expect, joinAs, newBoard, person, test } from './fixtures';
 
 test('[R10][R11] round 2 starts from everyone’s round-1 scores on every device; a phone user abstains and keeps the rest; the matrix shows the abstention', async ({
   browser,
   server,
 }) => {
-  const res = await fetch(`${server.url}/api/boards`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ template: 'django-vs-node' }),
-  });
-  const board = (await res.json()) as { links: { participant: string; facilitator: string; viewer: string } };
+  const board = await newBoard(server.url);
 
   const fran = await person(browser);
   await fran.goto(board.links.facilitator);

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { type Browser, test as base, type Page } from '@playwright/test';
+import type { CreateBoardResponse } from '@/lib/protocol';
 import { tempDataDir } from '../helpers/server';
 import { type ServerProcess, startServerProcess } from '../helpers/server-process';
 
@@ -43,4 +44,15 @@ export async function person(browser: Browser): Promise<Page> {
 export async function joinAs(page: Page, name: string): Promise<void> {
   await page.getByLabel('Your display name').fill(name);
   await page.getByRole('button', { name: 'Join' }).click();
+}
+
+/** A new board of the default template, made through the REST API as a script would. */
+export async function newBoard(serverUrl: string): Promise<CreateBoardResponse> {
+  const res = await fetch(`${serverUrl}/api/boards`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ template: 'django-vs-node' }),
+  });
+  if (res.status !== 201) throw new Error(`creating a board failed: ${res.status}`);
+  return (await res.json()) as CreateBoardResponse;
 }

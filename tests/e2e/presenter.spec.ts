@@ -1,6 +1,6 @@
 import type { Page } from '@playwright/test';
 import { expectAccessible } from './axe';
-import { expect, joinAs, person, test } from './fixtures';
+import { expect, joinAs, newBoard, person, test } from './fixtures';
 
 /** The README's screenshots are refreshed with UPDATE_DOCS_SCREENSHOTS=1; other runs leave docs/ alone. */
 const SHOTS = process.env.UPDATE_DOCS_SCREENSHOTS ? 'docs' : 'test-results';
@@ -19,15 +19,7 @@ test('[P2][R1][A1] the presenter view, opened from the share panel, shows progre
   browser,
   server,
 }) => {
-  const res = await fetch(`${server.url}/api/boards`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ template: 'django-vs-node' }),
-  });
-  const board = (await res.json()) as {
-    facilitatorKey: string;
-    links: { participant: string; facilitator: string };
-  };
+  const board = await newBoard(server.url);
   const fran = await person(browser);
   await fran.setViewportSize({ width: 1440, height: 900 });
   await fran.goto(board.links.facilitator);

@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { expect, joinAs, person, test } from './fixtures';
+import { expect, joinAs, newBoard, person, test } from './fixtures';
 
 /** Scores every cell of the board by clicking, with `pick(i)` for the i-th cell. */
 async function scoreEverything(page: Page, pick: (i: number) => number) {
@@ -19,12 +19,7 @@ test('[P1][C1] three people score a blind round, the facilitator reveals, and al
   browser,
   server,
 }) => {
-  const res = await fetch(`${server.url}/api/boards`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ template: 'django-vs-node' }),
-  });
-  const board = (await res.json()) as { links: { participant: string; facilitator: string } };
+  const board = await newBoard(server.url);
 
   const fran = await person(browser);
   await fran.goto(board.links.facilitator);

@@ -1,15 +1,10 @@
-import { expect, joinAs, person, test } from './fixtures';
+import { expect, joinAs, newBoard, person, test } from './fixtures';
 
 test('[D13] two people typing in the question at once both keep their words, and the cursor stays where it was', async ({
   browser,
   server,
 }) => {
-  const res = await fetch(`${server.url}/api/boards`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ template: 'django-vs-node' }),
-  });
-  const board = (await res.json()) as { links: { participant: string } };
+  const board = await newBoard(server.url);
   const alice = await person(browser);
   await alice.goto(board.links.participant);
   await joinAs(alice, 'Alice');

@@ -1,15 +1,10 @@
-import { expect, joinAs, person, test } from './fixtures';
+import { expect, joinAs, newBoard, person, test } from './fixtures';
 
 test('[R2] the join form names the board; a bad link says so before asking a name; finalize is disabled with the reason during a round; the top shows the outcome after finalizing', async ({
   browser,
   server,
 }) => {
-  const res = await fetch(`${server.url}/api/boards`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ template: 'django-vs-node' }),
-  });
-  const board = (await res.json()) as { links: { participant: string; facilitator: string } };
+  const board = await newBoard(server.url);
 
   const stranger = await person(browser);
   await stranger.goto(`${server.url}/b/AAAAAAAAAAAAAAAAAAAAAA`);

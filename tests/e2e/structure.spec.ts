@@ -1,15 +1,10 @@
-import { expect, joinAs, person, test } from './fixtures';
+import { expect, joinAs, newBoard, person, test } from './fixtures';
 
 test('[R7] the facilitator reserves structure to themself; everyone sees who removed a criterion, which comes back with undo for everyone; a round freezes it', async ({
   browser,
   server,
 }) => {
-  const res = await fetch(`${server.url}/api/boards`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ template: 'django-vs-node' }),
-  });
-  const board = (await res.json()) as { links: { participant: string; facilitator: string } };
+  const board = await newBoard(server.url);
   const fran = await person(browser);
   await fran.goto(board.links.facilitator);
   await joinAs(fran, 'Fran');

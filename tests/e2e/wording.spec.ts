@@ -1,7 +1,7 @@
 import { io } from 'socket.io-client';
 import { EVENTS, type Result, type SessionState } from '@/lib/protocol';
 import { DEFAULT_CRITERIA, DEFAULT_OPTIONS } from '../helpers/session';
-import { expect, joinAs, person, test } from './fixtures';
+import { expect, joinAs, newBoard, person, test } from './fixtures';
 
 /** A voter driven from the test process over the real session channel. */
 async function scriptedVoter(url: string, boardId: string, name: string) {
@@ -39,12 +39,7 @@ test('[C6][C7] a close lead reads "too close to call", every voter counts in "pr
   browser,
   server,
 }) => {
-  const res = await fetch(`${server.url}/api/boards`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ template: 'django-vs-node' }),
-  });
-  const board = (await res.json()) as { id: string; links: { facilitator: string } };
+  const board = await newBoard(server.url);
   const fran = await person(browser);
   await fran.goto(board.links.facilitator);
   await joinAs(fran, 'Fran');

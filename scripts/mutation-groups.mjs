@@ -7,7 +7,7 @@
 export const MUTATION_GROUPS = {
   consensus: {
     mutate: ['lib/consensus.ts'],
-    tests: ['tests/unit/consensus.test.ts'],
+    tests: ['tests/unit/consensus.test.ts', 'tests/unit/consensus-wording.test.ts'],
   },
   escape: {
     mutate: ['lib/markdown-escape.ts'],

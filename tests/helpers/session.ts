@@ -160,3 +160,21 @@ export async function scoreAll(
     }
   }
 }
+
+/** A board with its facilitator (Fran) and two participants (Alice, Bob), all joined. */
+export async function boardWithThree(env: TestEnv) {
+  const board = await env.createBoard();
+  const fac = await joinBoard(env, board.id, 'Fran', { facilitatorKey: board.facilitatorKey });
+  const alice = await joinBoard(env, board.id, 'Alice');
+  const bob = await joinBoard(env, board.id, 'Bob');
+  return { board, fac, alice, bob };
+}
+
+/** Starts a round as the facilitator (blind unless `payload` says otherwise); its id. */
+export async function startRound(
+  fac: Member,
+  payload: Record<string, unknown> = { mode: 'blind' },
+): Promise<string> {
+  const state = expectOk(await fac.send<SessionState>(EVENTS.roundStart, payload));
+  return state.rounds.at(-1)!.id;
+}

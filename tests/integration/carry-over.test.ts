@@ -1,13 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EVENTS, type SessionState } from '@/lib/protocol';
+import { EVENTS } from '@/lib/protocol';
 import { command, TestEnv } from '../helpers/server';
 import {
+  boardWithThree,
   DEFAULT_CRITERIA,
   DEFAULT_OPTIONS,
   expectOk,
   joinBoard,
-  type Member,
   scoreAll,
+  startRound,
   until,
 } from '../helpers/session';
 
@@ -21,25 +22,9 @@ afterEach(async () => {
 
 const CELLS = DEFAULT_CRITERIA.length * DEFAULT_OPTIONS.length;
 
-async function setup() {
-  const board = await env.createBoard();
-  const fac = await joinBoard(env, board.id, 'Fran', { facilitatorKey: board.facilitatorKey });
-  const alice = await joinBoard(env, board.id, 'Alice');
-  const bob = await joinBoard(env, board.id, 'Bob');
-  return { board, fac, alice, bob };
-}
-
-async function startRound(
-  fac: Member,
-  payload: Record<string, unknown> = { mode: 'blind' },
-): Promise<string> {
-  const state = expectOk(await fac.send<SessionState>(EVENTS.roundStart, payload));
-  return state.rounds.at(-1)!.id;
-}
-
 describe('carry-over between rounds', () => {
   it('[R10] a new round starts from each voter’s own scores and rationales, on every device of theirs, and not as done', async () => {
-    const { board, fac, alice, bob } = await setup();
+    const { board, fac, alice, bob } = await boardWithThree(env);
     const r1 = await startRound(fac);
     await scoreAll(alice, r1, () => 4, 'first thoughts');
     expectOk(
@@ -109,7 +94,7 @@ describe('carry-over between rounds', () => {
   });
 
   it('[R10] the record keeps every round’s reasons, and carry-over can be turned off', async () => {
-    const { board, fac, alice } = await setup();
+    const { board, fac, alice } = await boardWithThree(env);
     const r1 = await startRound(fac);
     await scoreAll(alice, r1, () => 4);
     expectOk(
@@ -146,7 +131,7 @@ describe('carry-over between rounds', () => {
   });
 
   it('[R10] carry-over skips spectators and cells deleted since; a viewer or a bad payload cannot keep', async () => {
-    const { board, fac, alice, bob } = await setup();
+    const { board, fac, alice, bob } = await boardWithThree(env);
     const r1 = await startRound(fac);
     await scoreAll(alice, r1, () => 3);
     await scoreAll(bob, r1, () => 5);
@@ -183,7 +168,7 @@ describe('carry-over between rounds', () => {
 
 describe('abstaining', () => {
   it('[R11] an abstention counts as done, is left out of the statistics, and shows in the revealed scores and the record', async () => {
-    const { board, fac, alice, bob } = await setup();
+    const { board, fac, alice, bob } = await boardWithThree(env);
     const r1 = await startRound(fac);
     await scoreAll(alice, r1, () => 4);
     await scoreAll(bob, r1, () => 2);
@@ -214,7 +199,7 @@ describe('abstaining', () => {
   });
 
   it('[R11] abstaining is refused outside an open round and for a malformed value', async () => {
-    const { fac, alice } = await setup();
+    const { fac, alice } = await boardWithThree(env);
     const r1 = await startRound(fac);
     const wrong = await alice.send(EVENTS.ballotCast, {
       roundId: r1,

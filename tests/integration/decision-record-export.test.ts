@@ -14,7 +14,7 @@ import {
   updateOption,
 } from '@/lib/board-schema';
 import type { BoardSnapshot } from '@/lib/board-types';
-import { EVENTS, type SessionState } from '@/lib/protocol';
+import { EVENTS } from '@/lib/protocol';
 import { type MdNode, nodesOfType, parse, splitFrontMatter, textOf } from '../helpers/markdown';
 import { TestEnv, waitFor } from '../helpers/server';
 import {
@@ -22,8 +22,8 @@ import {
   DEFAULT_OPTIONS,
   expectOk,
   joinBoard,
-  type Member,
   scoreAll,
+  startRound,
 } from '../helpers/session';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -133,11 +133,6 @@ async function recordOf(boardId: string): Promise<ParsedRecord> {
   const { res, body } = await fetchRecord(`/api/boards/${boardId}/decision.md`);
   expect(res.status).toBe(200);
   return readRecord(body);
-}
-
-async function startRound(fac: Member): Promise<string> {
-  const state = expectOk(await fac.send<SessionState>(EVENTS.roundStart, { mode: 'blind' }));
-  return state.rounds.at(-1)!.id;
 }
 
 /**

@@ -5,7 +5,7 @@ import * as Y from 'yjs';
 import { readCriteria, removeCriterion } from '@/lib/board-schema';
 import { EVENTS, type SessionState, YJS_CLOSE } from '@/lib/protocol';
 import { docParams, TestEnv, waitFor } from '../helpers/server';
-import { expectOk, joinBoard, type Member, scoreAll, until } from '../helpers/session';
+import { boardWithThree, expectOk, joinBoard, scoreAll, startRound, until } from '../helpers/session';
 
 let env: TestEnv;
 beforeEach(async () => {
@@ -15,22 +15,9 @@ afterEach(async () => {
   await env.cleanup();
 });
 
-async function setup() {
-  const board = await env.createBoard();
-  const fac = await joinBoard(env, board.id, 'Fran', { facilitatorKey: board.facilitatorKey });
-  const alice = await joinBoard(env, board.id, 'Alice');
-  const bob = await joinBoard(env, board.id, 'Bob');
-  return { board, fac, alice, bob };
-}
-
-async function startRound(fac: Member, mode: 'blind' | 'open' = 'blind'): Promise<string> {
-  const state = expectOk(await fac.send<SessionState>(EVENTS.roundStart, { mode }));
-  return state.rounds.at(-1)!.id;
-}
-
 describe('blind rounds and the reveal', () => {
   it('[P1] until the reveal, no frame a participant receives (Socket.IO or Yjs) carries another participant’s scores or rationale', async () => {
-    const { board, fac, alice } = await setup();
+    const { board, fac, alice } = await boardWithThree(env);
 
     // Bob: a recording socket and a recording Yjs provider.
     const socketFrames: string[] = [];
@@ -87,7 +74,7 @@ describe('blind rounds and the reveal', () => {
   });
 
   it('[R2] only the facilitator starts and reveals rounds; others get not_facilitator and nothing changes', async () => {
-    const { fac, alice } = await setup();
+    const { fac, alice } = await boardWithThree(env);
     expect(await alice.send(EVENTS.roundStart, { mode: 'blind' })).toMatchObject({
       ok: false,
       error: { code: 'not_facilitator' },
@@ -116,7 +103,7 @@ describe('blind rounds and the reveal', () => {
     ['an over-long rationale', { rationale: 'x'.repeat(201) }, 'bad_request'],
     ['an extra field', { sneaky: true }, 'bad_request'],
   ])('[R3] %s is refused with a typed error and stores nothing', async (_what, patch, code) => {
-    const { fac, alice, board } = await setup();
+    const { fac, alice, board } = await boardWithThree(env);
     const roundId = await startRound(fac);
     const r = await alice.send(EVENTS.ballotCast, {
       roundId,
@@ -130,7 +117,7 @@ describe('blind rounds and the reveal', () => {
   });
 
   it('[R3] a ballot after the reveal is refused; earlier scores stay', async () => {
-    const { fac, alice, board } = await setup();
+    const { fac, alice, board } = await boardWithThree(env);
     const roundId = await startRound(fac);
     expectOk(
       await alice.send(EVENTS.ballotCast, { roundId, criterionId: 'cost', optionId: 'node', value: 3 }),
@@ -147,7 +134,7 @@ describe('blind rounds and the reveal', () => {
   });
 
   it('[R3] a participant can change and clear a score until the reveal', async () => {
-    const { fac, alice } = await setup();
+    const { fac, alice } = await boardWithThree(env);
     const roundId = await startRound(fac);
     expectOk(
       await alice.send(EVENTS.ballotCast, { roundId, criterionId: 'cost', optionId: 'node', value: 3 }),
@@ -182,7 +169,7 @@ describe('blind rounds and the reveal', () => {
   });
 
   it('auto-reveal happens when every present voter has finished; spectators and disconnected people do not hold it up', async () => {
-    const { board, fac, alice, bob } = await setup();
+    const { board, fac, alice, bob } = await boardWithThree(env);
     const carol = await joinBoard(env, board.id, 'Carol');
     const dave = await joinBoard(env, board.id, 'Dave');
     expectOk(await fac.send(EVENTS.boardSetAutoReveal, { enabled: true }));
@@ -205,7 +192,7 @@ describe('blind rounds and the reveal', () => {
   });
 
   it('auto-reveal runs again when the last unfinished person becomes a spectator', async () => {
-    const { fac, alice, bob } = await setup();
+    const { fac, alice, bob } = await boardWithThree(env);
     expectOk(await fac.send(EVENTS.boardSetAutoReveal, { enabled: true }));
     const roundId = await startRound(fac);
     await scoreAll(fac, roundId, () => 3);
@@ -224,7 +211,7 @@ describe('blind rounds and the reveal', () => {
   });
 
   it('a new round keeps the earlier one readable', async () => {
-    const { fac, alice } = await setup();
+    const { fac, alice } = await boardWithThree(env);
     const r1 = await startRound(fac);
     expectOk(
       await alice.send(EVENTS.ballotCast, { roundId: r1, criterionId: 'cost', optionId: 'node', value: 2 }),
@@ -244,8 +231,8 @@ describe('blind rounds and the reveal', () => {
   });
 
   it('in an open round everyone sees the scores live', async () => {
-    const { fac, alice, bob } = await setup();
-    const roundId = await startRound(fac, 'open');
+    const { fac, alice, bob } = await boardWithThree(env);
+    const roundId = await startRound(fac, { mode: 'open' });
     expectOk(
       await alice.send(EVENTS.ballotCast, { roundId, criterionId: 'cost', optionId: 'node', value: 5 }),
     );
@@ -254,7 +241,7 @@ describe('blind rounds and the reveal', () => {
   });
 
   it('the scale can be set to 0–10 before the first ballot, and not after', async () => {
-    const { fac, alice } = await setup();
+    const { fac, alice } = await boardWithThree(env);
     expect(await fac.send(EVENTS.boardSetScale, { min: 0, max: 7 })).toMatchObject({
       ok: false,
       error: { code: 'bad_request' },
@@ -275,7 +262,7 @@ describe('blind rounds and the reveal', () => {
   });
 
   it('[R7] a criterion cannot be deleted through the document while a round is open; deleted after the reveal, the round says how many scores are left out', async () => {
-    const { board, fac, alice } = await setup();
+    const { board, fac, alice } = await boardWithThree(env);
     const roundId = await startRound(fac);
     expectOk(
       await alice.send(EVENTS.ballotCast, { roundId, criterionId: 'cost', optionId: 'node', value: 5 }),
@@ -312,7 +299,7 @@ describe('blind rounds and the reveal', () => {
   });
 
   it('[D7] a restart mid-round loses no acknowledged ballot, and a reconnecting client gets the round state', async () => {
-    const { board, fac, alice } = await setup();
+    const { board, fac, alice } = await boardWithThree(env);
     const roundId = await startRound(fac);
     await scoreAll(alice, roundId, (c) => (c.length % 5) + 1, 'because');
     await env.restart();

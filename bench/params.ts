@@ -20,6 +20,15 @@ export const PARAMS = quick
         secondRoundSpreadMs: 1000,
         workers: 2,
       },
+      page: {
+        criteria: 40,
+        options: 12,
+        others: 4,
+        editsPerSecond: 4,
+        ballotsPerSecond: 4,
+        clicks: 10,
+        keys: 10,
+      },
     }
   : {
       boards: 20,
@@ -45,6 +54,16 @@ export const PARAMS = quick
         ballotsPerSecondPerBoard: 30,
         secondRoundSpreadMs: 5000,
         workers: 2,
+      },
+      /** The largest board the product allows, with a lively room around the person measured. */
+      page: {
+        criteria: 40,
+        options: 12,
+        others: 10,
+        editsPerSecond: 10,
+        ballotsPerSecond: 10,
+        clicks: 60,
+        keys: 40,
       },
     };
 

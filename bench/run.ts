@@ -12,6 +12,8 @@
  *                                 docs/BENCHMARKS.md (with --quick: bench/.work/BENCHMARKS.quick.md)
  *   npm run bench -- --no-session everything but the session scenario (keeps the report's
  *                                 session section from an earlier run)
+ *   npm run bench -- --page       the board-page scenario only (issue 9): input latency in
+ *                                 Chromium on a 40 × 12 board while others edit, first-load JS
  *   npm run bench -- --load       the load-time scenario only; prints its section (and writes it
  *                                 to bench/.work/load-time.md, raw figures to load-last-run.json)
  */
@@ -26,8 +28,10 @@ import { machineInfo } from './lib/machine';
 import { SERVER_KINDS, type ServerKind, type ServerProcess, startServer } from './lib/proc';
 import { summarizeProfile } from './lib/profile';
 import { ms, sleep, summarize } from './lib/stats';
+import { renderPage, splicePage } from './page-report';
 import { PARAMS, quick } from './params';
 import { type BenchResults, renderLoadTime, renderReport } from './report';
+import { measureBoardPage } from './scenarios/board-page';
 import {
   AWARENESS_RENEW_MS,
   combineWindows,
@@ -45,11 +49,35 @@ const WORK = path.join(ROOT, 'bench/.work');
 const args = new Set(process.argv.slice(2));
 const started = performance.now();
 
-/** Keeps the Lighthouse section `npm run lighthouse` wrote into the report (it is not ours to measure). */
+/**
+ * Keeps the sections other runs wrote into the report: the board page (`--page`) and the
+ * Lighthouse scores (`npm run lighthouse`).
+ */
 function keepLighthouse(out: string, report: string): string {
   const old = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '';
-  const section = /<!-- lighthouse:start -->[\s\S]*<!-- lighthouse:end -->/.exec(old)?.[0];
-  return section ? `${report.trimEnd()}\n\n${section}\n` : report;
+  let next = report;
+  for (const name of ['page', 'lighthouse']) {
+    const section = new RegExp(`<!-- ${name}:start -->[\\s\\S]*<!-- ${name}:end -->`).exec(old)?.[0];
+    if (section) next = `${next.trimEnd()}\n\n${section}\n`;
+  }
+  return next;
+}
+
+/** The board-page scenario (--page): written into its section of the report. */
+async function pageOnly(): Promise<void> {
+  const loadavg = os.loadavg();
+  const when = new Date().toISOString();
+  const result = await measureBoardPage(PARAMS.page, log);
+  fs.writeFileSync(
+    path.join(WORK, 'page-last-run.json'),
+    `${JSON.stringify({ when, loadavg, result }, null, 2)}\n`,
+  );
+  const out = quick ? path.join(WORK, 'BENCHMARKS.quick.md') : path.join(ROOT, 'docs/BENCHMARKS.md');
+  const before = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '# Benchmarks\n';
+  const section = renderPage(result, when, loadavg);
+  fs.writeFileSync(out, splicePage(before, section));
+  console.log(section);
+  log(`wrote the board-page section of ${path.relative(ROOT, out)}`);
 }
 
 function log(msg: string): void {
@@ -314,6 +342,10 @@ async function main(): Promise<void> {
   }
   if (args.has('--load')) {
     await loadTimeOnly();
+    return;
+  }
+  if (args.has('--page')) {
+    await pageOnly();
     return;
   }
   if (args.has('--render')) {

@@ -1,11 +1,16 @@
 'use client';
 
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type * as Y from 'yjs';
 import { readBoard } from '@/lib/board-schema';
 import type { BoardSnapshot } from '@/lib/board-types';
+import { share } from '@/lib/structural-share';
 
-/** The board as plain data, re-read whenever the document changes. */
+/**
+ * The board as plain data, re-read whenever the document changes. What did not change keeps
+ * its identity from the last read (structural sharing), so memoized parts of the page — a
+ * criterion's cells and evidence on a 40 × 12 board — skip re-rendering on others' edits.
+ */
 export function useBoardSnapshot(doc: Y.Doc): BoardSnapshot {
   const [version, setVersion] = useState(0);
   useEffect(() => {
@@ -13,6 +18,11 @@ export function useBoardSnapshot(doc: Y.Doc): BoardSnapshot {
     doc.on('update', bump);
     return () => doc.off('update', bump);
   }, [doc]);
+  const last = useRef<BoardSnapshot | null>(null);
   // biome-ignore lint/correctness/useExhaustiveDependencies: version is the change signal
-  return useMemo(() => readBoard(doc), [doc, version]);
+  return useMemo(() => {
+    const next = share(last.current, readBoard(doc));
+    last.current = next;
+    return next;
+  }, [doc, version]);
 }

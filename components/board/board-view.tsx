@@ -1,6 +1,6 @@
 'use client';
 
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ABSTAIN, EVENTS } from '@/lib/protocol';
 import { abstentionsByCell, roundConsensus } from '@/lib/round-consensus';
 import { ScoringBar } from '../access/scoring-bar';
@@ -25,7 +25,7 @@ import { NotesPanel } from './notes-panel';
 import { PresenceList } from './presence-list';
 import { RoundBanner } from './round-banner';
 import { RoundBar } from './round-bar';
-import { ScoreCell } from './score-cell';
+import { type CellValue, ScoreCell } from './score-cell';
 import { SharePanel } from './share-panel';
 import { StatusPills } from './status-pills';
 
@@ -94,44 +94,74 @@ export function BoardView({
     [board, latestRevealed, session],
   );
 
-  const renderCell = (criterionId: string, optionId: string) => {
+  // Lookups by cell, built once per change: renderCell runs for every cell (480 on the
+  // largest board), so a linear search in it would make every render quadratic.
+  const mineByCell = useMemo(() => new Map((scoring?.mine ?? []).map((m) => [cellKey(m), m])), [scoring]);
+  const queuedByCell = useMemo(() => {
+    const byCell = new Map<string, (typeof outbox.queue)[number]>();
+    for (const q of outbox.queue)
+      if (scoring && q.roundId === scoring.id && !byCell.has(cellKey(q))) byCell.set(cellKey(q), q);
+    return byCell;
+  }, [outbox.queue, scoring]);
+  const summaryByCell = useMemo(
+    () => new Map((summary?.result.cells ?? []).map((c) => [cellKey(c), c])),
+    [summary],
+  );
+  const scaleMin = session?.settings.scale.min ?? 1;
+  const scaleMax = session?.settings.scale.max ?? 5;
+  const scale = useMemo(() => ({ min: scaleMin, max: scaleMax }), [scaleMin, scaleMax]);
+  // One cast function for every cell, always seeing the latest round, board and outbox.
+  const castLatest = useRef<(c: string, o: string, v: CellValue, r: string) => Promise<boolean>>(
+    async () => false,
+  );
+  castLatest.current = async (criterionId, optionId, value, rationale) => {
+    if (!scoring) return false;
     const criterion = board.criteria.find((c) => c.id === criterionId);
     const option = board.options.find((o) => o.id === optionId);
+    const sent = await outbox.cast({
+      roundId: scoring.id,
+      roundNumber: scoring.number,
+      criterionId,
+      optionId,
+      value,
+      rationale,
+      criterionName: criterion?.name ?? '',
+      optionName: option?.name ?? '',
+    });
+    // Kept on the device: the "server did not answer" toast would say nothing happened.
+    if (sent === 'queued') clearError();
+    return sent !== 'refused';
+  };
+  const onCast = useCallback(
+    (c: string, o: string, v: CellValue, r: string) => castLatest.current(c, o, v, r),
+    [],
+  );
+
+  const renderCell = (criterionId: string, optionId: string) => {
+    const key = cellKey({ criterionId, optionId });
     if (scoring && session) {
-      const mine = scoring.mine.find((m) => m.criterionId === criterionId && m.optionId === optionId);
-      const queued = outbox.queue.find(
-        (q) => q.roundId === scoring.id && q.criterionId === criterionId && q.optionId === optionId,
-      );
+      const criterion = board.criteria.find((c) => c.id === criterionId);
+      const option = board.options.find((o) => o.id === optionId);
+      const mine = mineByCell.get(key);
+      const queued = queuedByCell.get(key);
       return (
-        <div data-cell={cellKey({ criterionId, optionId })}>
+        <div data-cell={key}>
           <ScoreCell
-            scale={session.settings.scale}
+            scale={scale}
             value={queued ? queued.value : mine === undefined ? null : (mine.value ?? ABSTAIN)}
             carried={!queued && mine?.carried === true}
             rationale={queued ? queued.rationale : (mine?.rationale ?? '')}
             queued={queued !== undefined}
+            criterionId={criterionId}
+            optionId={optionId}
             criterionName={criterion?.name ?? ''}
             optionName={option?.name ?? ''}
-            onCast={async (value, rationale) => {
-              const sent = await outbox.cast({
-                roundId: scoring.id,
-                roundNumber: scoring.number,
-                criterionId,
-                optionId,
-                value,
-                rationale,
-                criterionName: criterion?.name ?? '',
-                optionName: option?.name ?? '',
-              });
-              // Kept on the device: the "server did not answer" toast would say nothing happened.
-              if (sent === 'queued') clearError();
-              return sent !== 'refused';
-            }}
+            onCast={onCast}
           />
         </div>
       );
     }
-    const cell = summary?.result.cells.find((c) => c.criterionId === criterionId && c.optionId === optionId);
+    const cell = summaryByCell.get(key);
     const abstained = abstentions.get(`${criterionId}\u0000${optionId}`)?.length ?? 0;
     if (!cell || cell.n === 0) {
       return (

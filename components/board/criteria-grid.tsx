@@ -212,7 +212,10 @@ export function CriteriaGrid({
         {board.criteria.map((c, index) => (
           <li
             key={c.id}
-            className="rounded-xl bg-white p-2 shadow-sm ring-1 ring-slate-200"
+            // Off-screen criteria skip style, layout and paint (content-visibility): on a 40 × 12
+            // board most rows are off screen, and every edit or ballot would lay them all out.
+            // They stay in the accessibility tree and in find-in-page.
+            className="rounded-xl bg-white p-2 shadow-sm ring-1 ring-slate-200 [content-visibility:auto] [contain-intrinsic-size:auto_20rem]"
             data-testid={`criterion-${c.id}`}
           >
             <div className="grid gap-2 md:items-start">

@@ -1,6 +1,6 @@
 'use client';
 
-import { type ReactNode, useState } from 'react';
+import { memo, type ReactNode, useState } from 'react';
 import {
   type CriterionSnapshot,
   checkedIds,
@@ -74,7 +74,8 @@ function SourceClaim({
  * article and section; where they disagree; the board's own editorial checks, kept apart from the
  * claims they check; and what participants added. Unknown fields on entries are ignored.
  */
-export function EvidencePanel({
+/** Memoized: every criterion of a 40-criterion board has one, and a criterion's evidence rarely changes. */
+export const EvidencePanel = memo(function EvidencePanel({
   criterion,
   options,
   sources,
@@ -205,4 +206,4 @@ export function EvidencePanel({
       )}
     </details>
   );
-}
+});

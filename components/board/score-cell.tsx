@@ -1,6 +1,6 @@
 'use client';
 
-import { useEffect, useId, useState } from 'react';
+import { memo, useEffect, useId, useState } from 'react';
 import { LIMITS } from '@/lib/limits';
 import { ABSTAIN } from '@/lib/protocol';
 
@@ -13,23 +13,31 @@ export interface ScoreCellProps {
   /** Carried over from the previous round and not yet changed or kept. */
   carried?: boolean;
   rationale: string;
+  criterionId: string;
+  optionId: string;
   criterionName: string;
   optionName: string;
   /** The value waits in this device's outbox: not on the server yet. */
   queued?: boolean;
-  /** Resolves true once the server acknowledged (committed) the ballot. */
-  onCast: (value: CellValue, rationale: string) => Promise<boolean>;
+  /**
+   * Resolves true once the server acknowledged (committed) the ballot. One function for every
+   * cell (it is told which), so that a cell re-renders only when its own ballot changes.
+   */
+  onCast: (criterionId: string, optionId: string, value: CellValue, rationale: string) => Promise<boolean>;
 }
 
 /**
  * One score: a radio group (arrow keys move between values, as native radios do) with
  * big touch targets, and an optional one-line rationale committed on Enter or blur.
+ * Memoized: a 40 × 12 board has 480 of them, and others' edits must not re-render them all.
  */
-export function ScoreCell({
+export const ScoreCell = memo(function ScoreCell({
   scale,
   value,
   carried = false,
   rationale,
+  criterionId,
+  optionId,
   criterionName,
   optionName,
   queued = false,
@@ -44,7 +52,7 @@ export function ScoreCell({
 
   async function cast(v: CellValue, why: string) {
     setPending(v);
-    await onCast(v, why);
+    await onCast(criterionId, optionId, v, why);
     setPending(undefined);
   }
 
@@ -141,4 +149,4 @@ export function ScoreCell({
       )}
     </fieldset>
   );
-}
+});

@@ -5,19 +5,16 @@ import { io, type Socket } from 'socket.io-client';
 import { IndexeddbPersistence } from 'y-indexeddb';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
-import {
-  type ClientToServerEvents,
-  type DocSavedPayload,
-  ERROR_CODES,
-  EVENTS,
-  type JoinPayload,
-  type JoinResult,
-  PROTOCOL_VERSION,
-  type Result,
-  type ServerToClientEvents,
-  type SessionState,
-  YJS_CLOSE,
+import type {
+  ClientToServerEvents,
+  DocSavedPayload,
+  JoinPayload,
+  JoinResult,
+  Result,
+  ServerToClientEvents,
+  SessionState,
 } from '@/lib/protocol';
+import { ERROR_CODES, EVENTS, PROTOCOL_VERSION, YJS_CLOSE } from '@/lib/protocol-constants';
 import { applyWirePatch } from '@/lib/session-patch';
 import { type Credentials, localStore } from './local-store';
 

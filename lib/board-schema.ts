@@ -12,13 +12,8 @@ import type {
 } from './board-types';
 import { DECISION_STATUSES } from './board-types';
 import { LIMITS } from './limits';
-import {
-  type BoardTemplate,
-  isEditorialCheck,
-  type TemplateEvidence,
-  templateEvidenceId,
-  templateEvidenceIndex,
-} from './template';
+import type { BoardTemplate, TemplateEvidence } from './template';
+import { isEditorialCheck, templateEvidenceId, templateEvidenceIndex } from './template-evidence';
 import { sanitizeLine, sanitizeText } from './text-safety';
 
 /**

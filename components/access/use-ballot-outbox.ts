@@ -1,7 +1,8 @@
 'use client';
 
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { type ABSTAIN, ERROR_CODES, EVENTS, type SessionState } from '@/lib/protocol';
+import type { ABSTAIN, SessionState } from '@/lib/protocol';
+import { ERROR_CODES, EVENTS } from '@/lib/protocol-constants';
 import type { CommandSender } from '../use-commands';
 import { announce } from './announce';
 

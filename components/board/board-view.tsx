@@ -1,7 +1,7 @@
 'use client';
 
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { ABSTAIN, EVENTS } from '@/lib/protocol';
+import { ABSTAIN, EVENTS } from '@/lib/protocol-constants';
 import { abstentionsByCell, roundConsensus } from '@/lib/round-consensus';
 import { ScoringBar } from '../access/scoring-bar';
 import { ScoringFocus } from '../access/scoring-focus';

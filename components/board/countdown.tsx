@@ -1,6 +1,7 @@
 'use client';
 
-import { EVENTS, type SessionState } from '@/lib/protocol';
+import type { SessionState } from '@/lib/protocol';
+import { EVENTS } from '@/lib/protocol-constants';
 import type { CommandSender } from '../use-commands';
 import { useSecondsLeft } from '../use-seconds-left';
 

@@ -4,7 +4,8 @@ import type * as Y from 'yjs';
 import { setDecisionField, setDecisionStatus } from '@/lib/board-schema';
 import { type BoardSnapshot, DECISION_STATUSES, type DecisionDraft } from '@/lib/board-types';
 import { LIMITS } from '@/lib/limits';
-import { EVENTS, type SessionState } from '@/lib/protocol';
+import type { SessionState } from '@/lib/protocol';
+import { EVENTS } from '@/lib/protocol-constants';
 import type { CommandSender } from '../use-commands';
 
 const input =

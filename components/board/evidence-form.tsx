@@ -3,7 +3,7 @@
 import { type FormEvent, useState } from 'react';
 import type { OptionSnapshot } from '@/lib/board-types';
 import { LIMITS } from '@/lib/limits';
-import { EVENTS } from '@/lib/protocol';
+import { EVENTS } from '@/lib/protocol-constants';
 import type { CommandSender } from '../use-commands';
 
 /** Adds a participant's own evidence; the server validates it and writes it to the board. */

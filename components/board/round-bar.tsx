@@ -2,7 +2,8 @@
 
 import { useState } from 'react';
 import type { BoardSnapshot } from '@/lib/board-types';
-import { EVENTS, SCALES, type SessionState } from '@/lib/protocol';
+import type { SessionState } from '@/lib/protocol';
+import { EVENTS, SCALES } from '@/lib/protocol-constants';
 import type { CommandSender } from '../use-commands';
 
 const btn = 'rounded-lg px-4 py-2 font-semibold disabled:opacity-40';

@@ -2,7 +2,7 @@
 
 import { memo, useEffect, useId, useState } from 'react';
 import { LIMITS } from '@/lib/limits';
-import { ABSTAIN } from '@/lib/protocol';
+import { ABSTAIN } from '@/lib/protocol-constants';
 
 /** A cell's ballot: a score, an abstention ("don't know"), or nothing yet. */
 export type CellValue = number | typeof ABSTAIN | null;

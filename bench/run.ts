@@ -14,6 +14,7 @@
  *                                 session section from an earlier run)
  *   npm run bench -- --page       the board-page scenario only (issue 9): input latency in
  *                                 Chromium on a 40 × 12 board while others edit, first-load JS
+ *                                 (with --render: rewrites its section from the last run)
  *   npm run bench -- --load       the load-time scenario only; prints its section (and writes it
  *                                 to bench/.work/load-time.md, raw figures to load-last-run.json)
  */

@@ -67,17 +67,20 @@ function allSaved(doc: Y.Doc, saved: Map<number, number>): boolean {
 async function serverWithBoard() {
   const dataDir = tempDataDir();
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const run = { server: await startServerProcess({ port, dataDir, ui: false }), dataDir, port };
-  cleanups.push(async () => {
-    await run.server.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
-  const res = await fetch(`${run.server.url}/api/boards`, {
+  const server = await startServerProcess({ port, dataDir, ui: false });
+  const res = await fetch(`${server.url}/api/boards`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ template: 'django-vs-node' }),
   });
-  return { ...run, board: (await res.json()) as CreateBoardResponse };
+  // One object, returned as it is: a test that restarts the server replaces `run.server`, and
+  // the cleanup must stop that one (a copy here once left every restarted server running).
+  const run = { server, dataDir, port, board: (await res.json()) as CreateBoardResponse };
+  cleanups.push(async () => {
+    await run.server.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+  return run;
 }
 
 describe('crash recovery of a real server process', () => {

@@ -88,7 +88,7 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
         ? await PostgresStore.open({ connectionString: config.databaseUrl })
         : new SqliteStore(file, { synchronous: config.sqliteSynchronous }));
     seal = new DocSeal(await store.serverSecret());
-    if (config.redisUrl) fanOut = await connectFanOut(config.redisUrl, log);
+    if (config.redisUrl) fanOut = await connectFanOut(config.redisUrl, config.redisPrefix, log);
     else if (usePostgres) {
       log.info(
         'DATABASE_URL without REDIS_URL: run one process only (nothing tells other processes of changes)',
@@ -252,7 +252,7 @@ interface FanOut {
   close(): Promise<void>;
 }
 
-async function connectFanOut(url: string, log: Logger): Promise<FanOut> {
+async function connectFanOut(url: string, prefix: string, log: Logger): Promise<FanOut> {
   const client = createClient({ url });
   // node-redis reconnects by itself; an error event without a listener would crash the process.
   let lastError = '';
@@ -266,7 +266,11 @@ async function connectFanOut(url: string, log: Logger): Promise<FanOut> {
   });
   await client.connect();
   return {
-    adapter: createAdapter(client),
+    adapter: createAdapter(client, {
+      streamName: `${prefix}:socket.io`,
+      channelPrefix: `${prefix}:socket.io`,
+      sessionKeyPrefix: `${prefix}:socket.io:session:`,
+    }),
     async close() {
       await client.close().catch(() => {});
     },

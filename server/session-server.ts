@@ -311,21 +311,30 @@ export class SessionServer {
    */
   private inBoardLock<T>(boardId: string, task: () => Promise<T>): Promise<T> {
     return this.inQueue(boardId, async () => {
+      // Unless shown otherwise, assume the task changed something the others must hear of.
+      let changed = true;
       try {
         return await this.store.withBoardLock(boardId, async () => {
-          await this.refreshSession(boardId);
+          const before = await this.refreshSession(boardId);
+          const [version, timer, summon] = [this.versions.get(boardId), before.timer, before.summon];
           try {
             const result = await task();
-            this.versions.set(boardId, await this.store.sessionVersion(boardId));
+            const after = await this.store.sessionVersion(boardId);
+            this.versions.set(boardId, after);
+            const now = this.loaded.get(boardId);
+            // Nothing stored and nothing in memory changed (a join of someone known, a
+            // disconnect): no notice, so refused or idle commands cost the others nothing.
+            changed = after !== version || now?.timer !== timer || now?.summon !== summon;
             return result;
           } catch (err) {
             // A refusal changed nothing; anything else may have left memory and storage apart.
-            if (!(err instanceof CommandError)) this.versions.delete(boardId);
+            if (err instanceof CommandError) changed = false;
+            else this.versions.delete(boardId);
             throw err;
           }
         });
       } finally {
-        this.announceSessionChange(boardId);
+        if (changed) this.announceSessionChange(boardId);
       }
     });
   }

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/cluster';
 import { databaseUrlFor, explainSkip, freshSchema } from '../helpers/postgres';
 import { tempDataDir } from '../helpers/server';
+import { type ServerProcess, startServerProcess } from '../helpers/server-process';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -71,6 +72,35 @@ describe('starting with DATABASE_URL / REDIS_URL that do not answer', () => {
         expect(r.code).toBe(1);
         expect(r.output).toMatch(/cannot use the database or Redis: .*ECONNREFUSED/);
       } finally {
+        await schema.drop();
+      }
+    },
+    60_000,
+  );
+
+  it.skipIf(explainSkip('Several processes on one DATA_DIR with DATABASE_URL', ['TEST_DATABASE_URL']))(
+    'with DATABASE_URL the data directory is not locked: two processes with the same DATA_DIR both serve',
+    async () => {
+      const schema = await freshSchema();
+      const dataDir = tempDataDir();
+      dirs.push(dataDir);
+      const started: ServerProcess[] = [];
+      try {
+        for (let i = 0; i < 2; i++) {
+          started.push(
+            await startServerProcess({
+              port: await freePort(),
+              dataDir,
+              ui: false,
+              env: { DATABASE_URL: databaseUrlFor(schema.name) },
+            }),
+          );
+        }
+        for (const p of started) expect((await fetch(`${p.url}/healthz`)).status).toBe(200);
+        // Nothing of the boards goes to the directory.
+        expect(fs.readdirSync(dataDir)).toEqual([]);
+      } finally {
+        for (const p of started) await p.stop();
         await schema.drop();
       }
     },

@@ -11,6 +11,8 @@ const envSchema = z.object({
     .url({ protocol: /^https?$/ })
     .transform((u) => u.replace(/\/+$/, ''))
     .optional(),
+  /** Redis for several processes (redis://…); needs a store that several processes can share. */
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   SQLITE_SYNCHRONOUS: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
   LOG_LEVEL: z.enum(['silent', 'info']).default('info'),
@@ -78,6 +80,8 @@ export interface ServerConfig {
   trustProxyHops: number;
   /** Origins (besides the server's own and PUBLIC_URL) whose pages may open WebSockets. */
   allowedOrigins: string[];
+  /** Redis, when several processes serve the same boards (REDIS_URL). */
+  redisUrl?: string | null;
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -97,5 +101,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     logLevel: e.LOG_LEVEL,
     trustProxyHops: e.TRUST_PROXY,
     allowedOrigins: e.ALLOWED_ORIGINS,
+    redisUrl: e.REDIS_URL ?? null,
   };
 }

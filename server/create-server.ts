@@ -6,6 +6,7 @@ import { BoardDirectory } from './board-directory';
 import type { DocPolicy } from './board-room';
 import { BoardSnapshots } from './board-snapshots';
 import { clientAddress } from './client-address';
+import { DocBus } from './cluster/doc-bus';
 import type { ServerConfig } from './config';
 import { DocSeal } from './doc-seal';
 import {
@@ -85,6 +86,19 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
     throw new Error(deps.store ? message : `cannot open the store ${file}: ${message}`);
   }
   const directory = new BoardDirectory(store, loadTemplates(), seal);
+  let bus: DocBus | null = null;
+  if (config.redisUrl) {
+    try {
+      // Catching up needs gapless per-board sequence numbers: a store several processes share.
+      if (!store.loadUpdatesSince)
+        throw new Error('REDIS_URL needs DATABASE_URL (a store several processes can share)');
+      bus = await DocBus.connect(config.redisUrl, log);
+    } catch (err) {
+      await store.close().catch(() => {});
+      dirLock?.release();
+      throw err;
+    }
+  }
 
   let uiHandler: ((req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>) | null = null;
   let uiUpgrade:
@@ -135,6 +149,7 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
       clientAddress: (req) => clientAddress(req, config),
       ...(deps.yjsMaxBufferedBytes ? { maxBufferedBytes: deps.yjsMaxBufferedBytes } : {}),
       ...(deps.yjsConnectsPerAddress ? { connectsPerAddress: deps.yjsConnectsPerAddress } : {}),
+      bus,
     },
   );
   session.attachDocuments(yjs);
@@ -210,6 +225,7 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
     close() {
       closing ??= (async () => {
         await yjs.close();
+        await bus?.close();
         // io.close() also closes httpServer, which waits for open connections: end them.
         const sessionClosed = session.close();
         httpServer.closeAllConnections();

@@ -14,6 +14,16 @@ const envSchema = z.object({
   /** Redis for several processes (redis://…); needs a store that several processes can share. */
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   SQLITE_SYNCHRONOUS: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
+  /**
+   * Postgres instead of SQLite (postgres://user:password@host:port/database): several server
+   * processes may share it. Empty or unset: SQLite under DATA_DIR, one process.
+   */
+  DATABASE_URL: serviceUrl(['postgres', 'postgresql'], 'postgres://user:password@host:5432/database'),
+  /**
+   * Redis for the fan-out between processes (redis://host:6379 or rediss://…). Needed as soon
+   * as more than one process serves the same DATABASE_URL.
+   */
+  REDIS_URL: serviceUrl(['redis', 'rediss'], 'redis://host:6379'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
   LOG_LEVEL: z.enum(['silent', 'info']).default('info'),
   /** 'false' serves only the API and sync endpoints, without the Next.js UI. */
@@ -53,6 +63,32 @@ const envSchema = z.object({
     }),
 });
 
+/** An optional URL with one of `schemes`; empty counts as unset. */
+function serviceUrl(schemes: string[], example: string) {
+  return z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return null;
+      let url: URL;
+      try {
+        url = new URL(value.trim());
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `not a URL; expected something like ${example}` });
+        return z.NEVER;
+      }
+      const scheme = url.protocol.replace(/:$/, '');
+      if (!schemes.includes(scheme) || url.hostname === '') {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a ${schemes.map((s) => `${s}://`).join(' or ')} URL with a host, like ${example}`,
+        });
+        return z.NEVER;
+      }
+      return value.trim();
+    });
+}
+
 /** `value` as a serialized http(s) origin, or null when it is not exactly an origin. */
 function originOf(value: string): string | null {
   let url: URL;
@@ -73,6 +109,10 @@ export interface ServerConfig {
   dataDir: string;
   publicUrl: string | null;
   sqliteSynchronous: 'NORMAL' | 'FULL';
+  /** Postgres store shared by several processes (null: SQLite under dataDir, one process). */
+  databaseUrl: string | null;
+  /** Redis for fan-out between processes (null: this process alone). */
+  redisUrl: string | null;
   /** 'none' serves only the API and sync endpoints (integration tests). */
   ui: 'production' | 'development' | 'none';
   logLevel: 'silent' | 'info';
@@ -97,6 +137,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     dataDir: path.resolve(e.DATA_DIR),
     publicUrl: e.PUBLIC_URL ?? null,
     sqliteSynchronous: e.SQLITE_SYNCHRONOUS,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
     ui: e.SERVE_UI === 'false' ? 'none' : e.NODE_ENV === 'development' ? 'development' : 'production',
     logLevel: e.LOG_LEVEL,
     trustProxyHops: e.TRUST_PROXY,

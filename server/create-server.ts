@@ -2,6 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { createClient } from 'redis';
 import { BoardDirectory } from './board-directory';
 import type { DocPolicy } from './board-room';
 import { BoardSnapshots } from './board-snapshots';
@@ -21,6 +23,7 @@ import { createLogger, type Logger, redactSecrets } from './logger';
 import { isOriginAllowed, socketIoAllowRequest } from './origin';
 import { SessionServer, type SessionServerOptions } from './session-server';
 import { lockDataDir } from './storage/data-dir-lock';
+import { PostgresStore } from './storage/postgres-store';
 import { SqliteStore } from './storage/sqlite-store';
 import type { BoardStore } from './storage/types';
 import { loadTemplates } from './templates';
@@ -71,19 +74,38 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 export async function createServer(config: ServerConfig, deps: ServerDeps = {}): Promise<AppServer> {
   const log = deps.log ?? createLogger(config.logLevel);
   const now = deps.now ?? (() => new Date());
-  // One server per data directory: refuse to start rather than share the store.
-  const dirLock = deps.store ? null : lockDataDir(config.dataDir);
+  // One server per data directory: refuse to start rather than share the store. Postgres is
+  // shared by design (several processes): it has no directory to lock.
+  const usePostgres = !deps.store && config.databaseUrl !== null;
+  const dirLock = deps.store || usePostgres ? null : lockDataDir(config.dataDir);
   const file = path.join(config.dataDir, 'decision-board.sqlite');
   let store: BoardStore | null = null;
   let seal: DocSeal;
+  let fanOut: FanOut | null = null;
   try {
-    store = deps.store ?? new SqliteStore(file, { synchronous: config.sqliteSynchronous });
+    store =
+      deps.store ??
+      (config.databaseUrl
+        ? await PostgresStore.open({ connectionString: config.databaseUrl })
+        : new SqliteStore(file, { synchronous: config.sqliteSynchronous }));
     seal = new DocSeal(await store.serverSecret());
+    if (config.redisUrl) fanOut = await connectFanOut(config.redisUrl, log);
+    else if (usePostgres) {
+      log.info(
+        'DATABASE_URL without REDIS_URL: run one process only (nothing tells other processes of changes)',
+      );
+    }
   } catch (err) {
     await store?.close().catch(() => {});
     dirLock?.release();
-    const message = err instanceof Error ? err.message : String(err);
-    throw new Error(deps.store ? message : `cannot open the store ${file}: ${message}`);
+    const message = redactSecrets(err instanceof Error ? err.message : String(err));
+    throw new Error(
+      deps.store
+        ? message
+        : usePostgres
+          ? `cannot use the database or Redis: ${message}`
+          : `cannot open the store ${file}: ${message}`,
+    );
   }
   const directory = new BoardDirectory(store, loadTemplates(), seal);
   let bus: DocBus | null = null;
@@ -131,6 +153,7 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
     publicUrl: config.publicUrl,
     clientAddress: (req) => clientAddress(req, config),
     allowRequest: socketIoAllowRequest(config),
+    ...(fanOut ? { adapter: fanOut.adapter } : {}),
     ...(deps.sessionAddressLimits ? { addressLimits: deps.sessionAddressLimits } : {}),
   });
   const yjs = new YjsServer(
@@ -230,10 +253,38 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
         const sessionClosed = session.close();
         httpServer.closeAllConnections();
         await sessionClosed;
+        await fanOut?.close();
         await store.close();
         dirLock?.release();
       })();
       return closing;
+    },
+  };
+}
+
+/** Redis for the session channel between processes: Socket.IO's Redis Streams adapter. */
+interface FanOut {
+  adapter: NonNullable<SessionServerOptions['adapter']>;
+  close(): Promise<void>;
+}
+
+async function connectFanOut(url: string, log: Logger): Promise<FanOut> {
+  const client = createClient({ url });
+  // node-redis reconnects by itself; an error event without a listener would crash the process.
+  let lastError = '';
+  client.on('error', (err: unknown) => {
+    const message = redactSecrets(err instanceof Error ? err.message : String(err));
+    if (message !== lastError) log.error('redis error', { error: message });
+    lastError = message;
+  });
+  client.on('ready', () => {
+    lastError = '';
+  });
+  await client.connect();
+  return {
+    adapter: createAdapter(client),
+    async close() {
+      await client.close().catch(() => {});
     },
   };
 }

@@ -8,7 +8,9 @@ async function main(): Promise<void> {
   const config = configFromEnv();
   installProcessGuards(createLogger(config.logLevel));
   const server = await createServer(config);
-  console.log(`Decision Board listening on ${config.publicUrl ?? server.url} (data in ${config.dataDir})`);
+  const data = config.databaseUrl ? 'data in Postgres (DATABASE_URL)' : `data in ${config.dataDir}`;
+  const peers = config.redisUrl ? ', other processes through Redis (REDIS_URL)' : '';
+  console.log(`Decision Board listening on ${config.publicUrl ?? server.url} (${data}${peers})`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

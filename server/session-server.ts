@@ -62,6 +62,8 @@ export interface SessionServerOptions {
   clientAddress?: (req: IncomingMessage) => string;
   /** Decides whether a connection's Origin may open the session channel. */
   allowRequest?: ServerOptions['allowRequest'];
+  /** The adapter between processes (Redis Streams when REDIS_URL is set); default: in memory. */
+  adapter?: ServerOptions['adapter'];
   /**
    * Per-address limits instead of LIMITS' (the bench lifts them: its thousand people share one
    * address). Per connection, participant and board limits are not configurable.
@@ -155,6 +157,7 @@ export class SessionServer {
       pingInterval: SESSION_PING_INTERVAL_MS,
       pingTimeout: SESSION_PING_TIMEOUT_MS,
       ...(options.allowRequest ? { allowRequest: options.allowRequest } : {}),
+      ...(options.adapter ? { adapter: options.adapter } : {}),
     });
     this.io.on('connection', (socket) => this.onConnection(socket));
   }

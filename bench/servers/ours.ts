@@ -17,6 +17,8 @@ const server = await createServer(
     dataDir,
     publicUrl: null,
     sqliteSynchronous: 'NORMAL',
+    databaseUrl: null,
+    redisUrl: null,
     ui: 'none',
     logLevel: 'silent',
     trustProxyHops: 0,

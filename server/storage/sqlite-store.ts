@@ -8,6 +8,7 @@ import {
   type BoardStore,
   DEFAULT_SETTINGS,
   type DocClientOwner,
+  type DocUpdate,
   type ParticipantRow,
   type RoundRow,
   type ScoreRow,
@@ -52,6 +53,11 @@ export class SqliteStore implements BoardStore {
   /** The file's identity when opened: a write to a deleted or replaced file would be lost. */
   private readonly fileId: { dev: number; ino: number };
   private secret: Uint8Array | null = null;
+  /**
+   * Session versions per board, in memory: one process owns a SQLite store (the data-directory
+   * lock), so a version only has to change within this store's life.
+   */
+  private readonly sessionVersions = new Map<string, number>();
   /** The last failure that showed the storage broken, for the health check. */
   private lastFailure: { at: number; message: string } | null = null;
 
@@ -101,6 +107,10 @@ export class SqliteStore implements BoardStore {
       ),
       getMeta: this.db.prepare('SELECT value FROM server_meta WHERE key = ?'),
       insertMeta: this.db.prepare('INSERT OR IGNORE INTO server_meta (key, value) VALUES (?, ?)'),
+      getSnapshotSeq: this.db.prepare('SELECT upto_seq FROM doc_snapshots WHERE board_id = ?').pluck(),
+      getUpdatesSince: this.db.prepare(
+        'SELECT seq, data FROM doc_updates WHERE board_id = ? AND seq > ? ORDER BY seq',
+      ),
       deleteUpdatesUpTo: this.db.prepare('DELETE FROM doc_updates WHERE board_id = ? AND seq <= ?'),
       insertParticipant: this.db.prepare(
         'INSERT INTO participants (id, board_id, name, token_hash, created_at, spectator, removed) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -235,9 +245,36 @@ export class SqliteStore implements BoardStore {
   async compact(boardId: string, snapshot: Uint8Array, uptoSeq: number): Promise<void> {
     this.assertIntact();
     this.db.transaction(() => {
+      const folded = (this.stmts.getSnapshotSeq.get(boardId) as number | undefined) ?? 0;
+      // An older snapshot than the stored one would lose what the stored one folded.
+      if (folded >= uptoSeq) return;
       this.stmts.upsertSnapshot.run(boardId, snapshot, uptoSeq);
       this.stmts.deleteUpdatesUpTo.run(boardId, uptoSeq);
     })();
+  }
+
+  async loadUpdatesSince(boardId: string, afterSeq: number): Promise<DocUpdate[] | null> {
+    return this.db.transaction(() => {
+      const folded = (this.stmts.getSnapshotSeq.get(boardId) as number | undefined) ?? 0;
+      if (folded > afterSeq) return null;
+      return (this.stmts.getUpdatesSince.all(boardId, afterSeq) as { seq: number; data: Buffer }[]).map(
+        (r) => ({ seq: r.seq, update: new Uint8Array(r.data.buffer, r.data.byteOffset, r.data.byteLength) }),
+      );
+    })();
+  }
+
+  async sessionVersion(boardId: string): Promise<number> {
+    return this.sessionVersions.get(boardId) ?? 0;
+  }
+
+  /** Counts a session write of the board (see sessionVersion). */
+  private sessionChanged(boardId: string): void {
+    this.sessionVersions.set(boardId, (this.sessionVersions.get(boardId) ?? 0) + 1);
+  }
+
+  /** One process per store: its own per-board queue already serializes commands. */
+  async withBoardLock<T>(_boardId: string, fn: () => Promise<T>): Promise<T> {
+    return fn();
   }
 
   async documentVersion(boardId: string): Promise<number> {
@@ -254,6 +291,7 @@ export class SqliteStore implements BoardStore {
 
   async putRecord(boardId: string, record: StoredRecord | null): Promise<void> {
     this.assertIntact();
+    this.sessionChanged(boardId);
     if (record) this.stmts.putRecord.run(boardId, record.markdown, record.fileName, record.createdAt);
     else this.stmts.deleteRecord.run(boardId);
   }
@@ -301,7 +339,8 @@ export class SqliteStore implements BoardStore {
         name.startsWith('assert') ||
         name === 'migrate' ||
         name === 'watchFailures' ||
-        name === 'writeScore'
+        name === 'writeScore' ||
+        name === 'sessionChanged'
       )
         continue;
       const self = this as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
@@ -321,6 +360,7 @@ export class SqliteStore implements BoardStore {
 
   async addParticipant(p: ParticipantRow): Promise<void> {
     this.assertIntact();
+    this.sessionChanged(p.boardId);
     this.stmts.insertParticipant.run(
       p.id,
       p.boardId,
@@ -342,16 +382,19 @@ export class SqliteStore implements BoardStore {
 
   async renameParticipant(boardId: string, id: string, name: string): Promise<void> {
     this.assertIntact();
+    this.sessionChanged(boardId);
     this.stmts.renameParticipant.run(name, boardId, id);
   }
 
   async setSpectator(boardId: string, id: string, spectator: boolean): Promise<void> {
     this.assertIntact();
+    this.sessionChanged(boardId);
     this.stmts.setSpectator.run(spectator ? 1 : 0, boardId, id);
   }
 
   async removeParticipant(boardId: string, id: string): Promise<void> {
     this.assertIntact();
+    this.sessionChanged(boardId);
     this.stmts.removeParticipant.run(boardId, id);
   }
 
@@ -364,6 +407,7 @@ export class SqliteStore implements BoardStore {
 
   async updateSettings(boardId: string, patch: Partial<BoardSettings>): Promise<void> {
     this.assertIntact();
+    this.sessionChanged(boardId);
     this.db.transaction(() => {
       const row = this.stmts.getSettings.get(boardId) as { data: string } | undefined;
       const current = row ? (JSON.parse(row.data) as Partial<BoardSettings>) : {};
@@ -385,6 +429,7 @@ export class SqliteStore implements BoardStore {
 
   async createRound(r: RoundRow): Promise<void> {
     this.assertIntact();
+    this.sessionChanged(r.boardId);
     this.stmts.insertRound.run(
       r.id,
       r.boardId,
@@ -398,6 +443,7 @@ export class SqliteStore implements BoardStore {
 
   async revealRound(boardId: string, roundId: string, revealedAt: string): Promise<void> {
     this.assertIntact();
+    this.sessionChanged(boardId);
     this.stmts.revealRound.run(revealedAt, boardId, roundId);
   }
 
@@ -417,11 +463,13 @@ export class SqliteStore implements BoardStore {
 
   async upsertScore(s: ScoreRow): Promise<void> {
     this.assertIntact();
+    this.sessionChanged(s.boardId);
     this.writeScore(s);
   }
 
   async upsertScores(scores: ScoreRow[]): Promise<void> {
     this.assertIntact();
+    for (const boardId of new Set(scores.map((x) => x.boardId))) this.sessionChanged(boardId);
     this.db.transaction(() => {
       for (const s of scores) this.writeScore(s);
     })();
@@ -447,6 +495,7 @@ export class SqliteStore implements BoardStore {
     k: Pick<ScoreRow, 'boardId' | 'roundId' | 'participantId' | 'criterionId' | 'optionId'>,
   ): Promise<void> {
     this.assertIntact();
+    this.sessionChanged(k.boardId);
     this.stmts.deleteScore.run(k.boardId, k.roundId, k.participantId, k.criterionId, k.optionId);
   }
 

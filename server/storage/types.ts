@@ -30,6 +30,12 @@ export interface StoredDocument {
   storedBytes: number;
 }
 
+/** One stored document update and its per-board sequence number. */
+export interface DocUpdate {
+  seq: number;
+  update: Uint8Array;
+}
+
 export interface ParticipantRow {
   id: string;
   boardId: string;
@@ -123,8 +129,19 @@ export interface BoardStore {
    * of the last update once committed; all or nothing.
    */
   appendUpdates(boardId: string, updates: Uint8Array[], owners?: DocClientOwner[]): Promise<number>;
-  /** Replaces every update up to and including `uptoSeq` by `snapshot`, atomically. */
+  /**
+   * Replaces every update up to and including `uptoSeq` by `snapshot`, atomically. The caller
+   * promises that `snapshot` holds every update with seq <= uptoSeq; later updates are kept.
+   * One compaction of a board runs at a time (across processes); a compaction older than the
+   * stored snapshot (another process folded more already) changes nothing.
+   */
   compact(boardId: string, snapshot: Uint8Array, uptoSeq: number): Promise<void>;
+  /**
+   * The stored updates with seq > afterSeq, oldest first (catching up after a gap), or null
+   * when some of them were folded into a snapshot since: the caller must load the whole
+   * document (`loadDocument`) instead.
+   */
+  loadUpdatesSince(boardId: string, afterSeq: number): Promise<DocUpdate[] | null>;
   /**
    * A number that grows with every committed change of the document (the sequence number
    * of its newest update, stored or folded into the snapshot). For caches.
@@ -146,6 +163,19 @@ export interface BoardStore {
   setSpectator(boardId: string, id: string, spectator: boolean): Promise<void>;
   /** Marks a participant removed: it can no longer join or vote; its past scores stay. */
   removeParticipant(boardId: string, id: string): Promise<void>;
+
+  /**
+   * A number that changes with every session write of the board (participants, settings,
+   * rounds, scores, its record). A process whose in-memory session was read at another
+   * version reloads it before running a command (several processes on one store).
+   */
+  sessionVersion(boardId: string): Promise<number>;
+  /**
+   * Runs `fn` while holding the board's command lock: the session commands of one board run
+   * one at a time across every process on this store (in one process, the caller's own queue
+   * suffices and this just runs `fn`). Released when `fn` settles, or when the process dies.
+   */
+  withBoardLock<T>(boardId: string, fn: () => Promise<T>): Promise<T>;
 
   getSettings(boardId: string): Promise<BoardSettings>;
   updateSettings(boardId: string, patch: Partial<BoardSettings>): Promise<void>;

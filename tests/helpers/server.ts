@@ -32,6 +32,8 @@ export function testConfig(dataDir: string, overrides: Partial<ServerConfig> = {
     dataDir,
     publicUrl: null,
     sqliteSynchronous: 'NORMAL',
+    databaseUrl: null,
+    redisUrl: null,
     ui: 'none',
     logLevel: 'silent',
     trustProxyHops: 0,

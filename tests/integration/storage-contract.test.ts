@@ -13,6 +13,7 @@ import {
   type ScoreRow,
   type StoredDocument,
 } from '@/server/storage/types';
+import { explainSkip, freshSchema, openTestStore } from '../helpers/postgres';
 
 /**
  * A store under test. `reopen` closes the current store and opens a new one on the same
@@ -312,6 +313,101 @@ function runStorageContract(name: string, makeStore: () => Promise<StoreHarness>
         expect(await store.loadDocument('board-b')).toEqual(boardB);
         await reopen();
         expect(await store.loadDocument('board-b')).toEqual(boardB);
+      });
+    });
+
+    describe('catching up and compaction order', () => {
+      it('updates since a sequence number come back in order with their numbers, and null once some were folded into the snapshot', async () => {
+        await store.createBoard(boardRow('board-a'), bytes(1));
+        const { lastSeq: first } = await store.loadDocument('board-a');
+        const s2 = await store.appendUpdate('board-a', bytes(2));
+        const s3 = await store.appendUpdate('board-a', bytes(3));
+        const s4 = await store.appendUpdate('board-a', bytes(4));
+
+        expect(await store.loadUpdatesSince('board-a', first)).toEqual([
+          { seq: s2, update: bytes(2) },
+          { seq: s3, update: bytes(3) },
+          { seq: s4, update: bytes(4) },
+        ]);
+        expect(await store.loadUpdatesSince('board-a', s3)).toEqual([{ seq: s4, update: bytes(4) }]);
+        expect(await store.loadUpdatesSince('board-a', s4)).toEqual([]);
+
+        await store.compact('board-a', bytes(9, 20), s3);
+        // s2 and s3 are in the snapshot only: whoever lacks them must reload the document.
+        expect(await store.loadUpdatesSince('board-a', first)).toBeNull();
+        expect(await store.loadUpdatesSince('board-a', s2)).toBeNull();
+        expect(await store.loadUpdatesSince('board-a', s3)).toEqual([{ seq: s4, update: bytes(4) }]);
+        await reopen();
+        expect(await store.loadUpdatesSince('board-a', s3)).toEqual([{ seq: s4, update: bytes(4) }]);
+        expect(await store.loadUpdatesSince('board-unknown', 0)).toEqual([]);
+      });
+
+      it('[D15] a compaction older than the stored snapshot changes nothing: no update it did not fold is deleted', async () => {
+        await store.createBoard(boardRow('board-a'), bytes(1));
+        const s2 = await store.appendUpdate('board-a', bytes(2));
+        const s3 = await store.appendUpdate('board-a', bytes(3));
+        const s4 = await store.appendUpdate('board-a', bytes(4));
+
+        await store.compact('board-a', bytes(20, 30), s3);
+        // A slower compactor that folded only up to s2 finishes second.
+        await store.compact('board-a', bytes(21, 10), s2);
+        const expected: StoredDocument = {
+          snapshot: bytes(20, 30),
+          updates: [bytes(4)],
+          lastSeq: s4,
+          storedBytes: 30 + bytes(4).byteLength,
+        };
+        expect(await store.loadDocument('board-a')).toEqual(expected);
+        await reopen();
+        expect(await store.loadDocument('board-a')).toEqual(expected);
+      });
+    });
+
+    describe('session versions and the board lock', () => {
+      beforeEach(async () => {
+        await store.createBoard(boardRow('board-a'), bytes(1));
+        await store.createBoard(boardRow('board-b'), bytes(2));
+      });
+
+      it('[S5] every kind of session write changes the board session version, and only that board’s', async () => {
+        const writes: [string, () => Promise<void>][] = [
+          ['addParticipant', () => store.addParticipant(participantRow('board-a', 'p-1'))],
+          ['renameParticipant', () => store.renameParticipant('board-a', 'p-1', 'Renamed')],
+          ['setSpectator', () => store.setSpectator('board-a', 'p-1', true)],
+          ['removeParticipant', () => store.removeParticipant('board-a', 'p-1')],
+          ['updateSettings', () => store.updateSettings('board-a', { autoReveal: true })],
+          ['createRound', () => store.createRound(roundRow('board-a', 'round-1', 1))],
+          ['upsertScore', () => store.upsertScore(scoreRow('board-a'))],
+          ['upsertScores', () => store.upsertScores([scoreRow('board-a', { optionId: 'node' })])],
+          ['deleteScore', () => store.deleteScore(scoreRow('board-a'))],
+          ['revealRound', () => store.revealRound('board-a', 'round-1', at(9))],
+          [
+            'putRecord',
+            () => store.putRecord('board-a', { markdown: '# r', fileName: 'r.md', createdAt: at(9) }),
+          ],
+          ['putRecord(null)', () => store.putRecord('board-a', null)],
+        ];
+        const otherBefore = await store.sessionVersion('board-b');
+        const seen = [await store.sessionVersion('board-a')];
+        for (const [name, write] of writes) {
+          await write();
+          const v = await store.sessionVersion('board-a');
+          expect(v, name).not.toBe(seen.at(-1));
+          seen.push(v);
+        }
+        expect(new Set(seen).size).toBe(seen.length);
+        expect(await store.sessionVersion('board-b')).toBe(otherBefore);
+      });
+
+      it('the board lock runs the function and passes on its result or its failure', async () => {
+        expect(await store.withBoardLock('board-a', async () => 42)).toBe(42);
+        await expect(
+          store.withBoardLock('board-a', async () => {
+            throw new Error('refused');
+          }),
+        ).rejects.toThrow('refused');
+        // Released after a failure: the next holder gets it.
+        expect(await store.withBoardLock('board-a', async () => 'again')).toBe('again');
       });
     });
 
@@ -669,6 +765,30 @@ runStorageContract('SqliteStore', async () => {
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+});
+
+// ---------------------------------------------------------------------------------------------
+// Postgres (TEST_DATABASE_URL): each test in a freshly created schema, dropped afterwards
+// ---------------------------------------------------------------------------------------------
+
+const noPostgres = explainSkip('BoardStore contract: PostgresStore', ['TEST_DATABASE_URL']);
+describe.skipIf(noPostgres)('PostgresStore (TEST_DATABASE_URL)', () => {
+  runStorageContract('PostgresStore', async () => {
+    const schema = await freshSchema();
+    let current = await openTestStore(schema.name);
+    return {
+      store: current,
+      async reopen() {
+        await current.close();
+        current = await openTestStore(schema.name);
+        return current;
+      },
+      async cleanup() {
+        await current.close();
+        await schema.drop();
+      },
+    };
+  });
 });
 
 describe('SqliteStore file', () => {

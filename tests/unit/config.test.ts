@@ -31,3 +31,40 @@ describe('configFromEnv: proxies and origins', () => {
     expect(() => configFromEnv({ [name]: value })).toThrow(message);
   });
 });
+
+describe('configFromEnv: Postgres and Redis', () => {
+  it('without DATABASE_URL and REDIS_URL (or with them empty) the server keeps SQLite and runs alone', () => {
+    for (const vars of [{}, { DATABASE_URL: '', REDIS_URL: ' ' }] as Record<string, string>[]) {
+      const config = configFromEnv(vars);
+      expect(config.databaseUrl).toBeNull();
+      expect(config.redisUrl).toBeNull();
+    }
+  });
+
+  it('reads DATABASE_URL and REDIS_URL as given', () => {
+    const config = configFromEnv({
+      DATABASE_URL: 'postgres://app:secret@db.internal:5432/boards',
+      REDIS_URL: 'rediss://cache.internal:6380',
+    });
+    expect(config.databaseUrl).toBe('postgres://app:secret@db.internal:5432/boards');
+    expect(config.redisUrl).toBe('rediss://cache.internal:6380');
+    expect(configFromEnv({ DATABASE_URL: 'postgresql://db/boards' }).databaseUrl).toBe(
+      'postgresql://db/boards',
+    );
+  });
+
+  it.each([
+    ['DATABASE_URL', 'db.internal:5432', /DATABASE_URL.*expected a postgres:\/\/ or postgresql:\/\/ URL/],
+    ['DATABASE_URL', 'not a url', /DATABASE_URL.*not a URL.*postgres:\/\//],
+    [
+      'DATABASE_URL',
+      'mysql://db.internal/boards',
+      /DATABASE_URL.*expected a postgres:\/\/ or postgresql:\/\/ URL/,
+    ],
+    ['DATABASE_URL', 'postgres:///boards', /DATABASE_URL.*with a host/],
+    ['REDIS_URL', 'http://cache.internal:6379', /REDIS_URL.*expected a redis:\/\/ or rediss:\/\/ URL/],
+    ['REDIS_URL', 'localhost', /REDIS_URL.*not a URL/],
+  ])('%s=%s stops the server with a message naming the setting', (name, value, message) => {
+    expect(() => configFromEnv({ [name]: value })).toThrow(message);
+  });
+});

@@ -605,7 +605,6 @@ export class BoardRoom implements BusMember {
 
   private async catchUpOnce(): Promise<void> {
     const store = this.store;
-    if (!store.loadUpdatesSince) throw new Error('this store cannot serve several processes');
     const since = this.lastSeq;
     const rows = await store.loadUpdatesSince(this.boardId, since);
     let stored: StoredDocument | null = null;

@@ -11,8 +11,6 @@ const envSchema = z.object({
     .url({ protocol: /^https?$/ })
     .transform((u) => u.replace(/\/+$/, ''))
     .optional(),
-  /** Redis for several processes (redis://…); needs a store that several processes can share. */
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   SQLITE_SYNCHRONOUS: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
   /**
    * Postgres instead of SQLite (postgres://user:password@host:port/database): several server
@@ -120,8 +118,6 @@ export interface ServerConfig {
   trustProxyHops: number;
   /** Origins (besides the server's own and PUBLIC_URL) whose pages may open WebSockets. */
   allowedOrigins: string[];
-  /** Redis, when several processes serve the same boards (REDIS_URL). */
-  redisUrl?: string | null;
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -143,6 +139,5 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     logLevel: e.LOG_LEVEL,
     trustProxyHops: e.TRUST_PROXY,
     allowedOrigins: e.ALLOWED_ORIGINS,
-    redisUrl: e.REDIS_URL ?? null,
   };
 }

@@ -108,17 +108,16 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
     );
   }
   const directory = new BoardDirectory(store, loadTemplates(), seal);
+  // The document channel between processes needs gapless per-board sequence numbers: the
+  // Postgres store. (SQLite is one process by design; its data directory is locked.)
   let bus: DocBus | null = null;
-  if (config.redisUrl) {
+  if (config.redisUrl && usePostgres) {
     try {
-      // Catching up needs gapless per-board sequence numbers: a store several processes share.
-      if (!store.loadUpdatesSince)
-        throw new Error('REDIS_URL needs DATABASE_URL (a store several processes can share)');
       bus = await DocBus.connect(config.redisUrl, log);
     } catch (err) {
+      await fanOut?.close();
       await store.close().catch(() => {});
-      dirLock?.release();
-      throw err;
+      throw new Error(`cannot use Redis: ${redactSecrets(err instanceof Error ? err.message : String(err))}`);
     }
   }
 

@@ -149,12 +149,6 @@ export interface BoardStore {
   documentVersion(boardId: string): Promise<number>;
   /** The recorded owners of the board's Yjs client ids. */
   listDocClients(boardId: string): Promise<DocClientOwner[]>;
-  /**
-   * The updates committed after `afterSeq`, oldest first, with their sequence numbers; null
-   * when some of them were folded into the snapshot (reload the whole document). Only stores
-   * with gapless per-board sequence numbers (Postgres) have it: several processes need it.
-   */
-  loadUpdatesSince?(boardId: string, afterSeq: number): Promise<{ seq: number; update: Uint8Array }[] | null>;
 
   addParticipant(participant: ParticipantRow): Promise<void>;
   getParticipant(boardId: string, id: string): Promise<ParticipantRow | null>;

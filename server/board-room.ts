@@ -709,7 +709,7 @@ export class BoardRoom implements BusMember {
 
   /** Awareness states from another process (BusMember): relayed here, within bounds. */
   receiveAwareness(processId: string, update: Uint8Array): void {
-    if (this.destroyed || !this.loaded) return;
+    if (this.destroyed) return;
     const decoder = decoding.createDecoder(update);
     const count = decoding.readVarUint(decoder);
     const kept: { client: number; clock: number; state: string }[] = [];

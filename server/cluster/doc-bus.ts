@@ -3,7 +3,6 @@ import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import { createClient, RESP_TYPES } from 'redis';
 import { LIMITS } from '@/lib/limits';
-import { fireAndForget } from '../fire-and-forget';
 import { boardTag, type Logger } from '../logger';
 import type { DocClientOwner } from '../storage/types';
 
@@ -30,8 +29,8 @@ export const CLUSTER = {
   MAX_EARLY_ENTRIES: 256,
   /** How long a gap may wait for the stream before the room catches up from the store. */
   GAP_WAIT_MS: 200,
-  /** A board answers another process's awareness query at most this often. */
-  AWARENESS_ANSWER_MS: 250,
+  /** Awareness queries a board answers per second (a process may load, evict and reload a board quickly). */
+  AWARENESS_ANSWERS_PER_SECOND: 10,
   /** Boards whose publish failed, remembered to announce their newest sequence number later. */
   MAX_UNPUBLISHED_BOARDS: 10_000,
 } as const;
@@ -102,7 +101,8 @@ export class DocBus {
   private blocked = false;
   private wake: (() => void) | null = null;
   private readonly lastSeen = new Map<string, number>();
-  private readonly lastAnswer = new Map<string, number>();
+  /** Awareness answers per board in the current second: [second, count]. */
+  private readonly answers = new Map<string, [number, number]>();
   private readonly unpublished = new Map<string, number>();
   private readonly timers: NodeJS.Timeout[] = [];
   private closed = false;
@@ -202,13 +202,14 @@ export class DocBus {
     if (this.members.get(boardId) !== member) return;
     this.members.delete(boardId);
     this.positions.delete(boardId);
-    this.lastAnswer.delete(boardId);
+    this.answers.delete(boardId);
     this.interrupt();
     if (!this.closed && this.sub.isReady) {
-      fireAndForget(
-        this.sub.unsubscribe(awarenessChannel(boardId)).then(() => {}),
-        this.log,
-        'redis: unsubscribing from a board',
+      this.sub.unsubscribe(awarenessChannel(boardId)).then(
+        () => {},
+        (err: unknown) => {
+          if (!this.closed) this.log.warn('redis: unsubscribing from a board failed', { error: String(err) });
+        },
       );
     }
   }
@@ -311,9 +312,8 @@ export class DocBus {
   private interrupt(): void {
     this.wake?.();
     if (!this.blocked || this.readerId === null || this.closed || !this.cmd.isReady) return;
-    fireAndForget(
-      this.cmd.sendCommand(['CLIENT', 'UNBLOCK', String(this.readerId)]).then(() => {}),
-      this.log,
+    this.quietly(
+      this.cmd.sendCommand(['CLIENT', 'UNBLOCK', String(this.readerId)]),
       'redis: re-issuing the stream read',
     );
   }
@@ -343,9 +343,8 @@ export class DocBus {
     encoding.writeVarString(encoder, this.processId);
     encoding.writeVarUint(encoder, AWARENESS_UPDATE);
     encoding.writeVarUint8Array(encoder, update);
-    fireAndForget(
-      this.cmd.publish(awarenessChannel(boardId), Buffer.from(encoding.toUint8Array(encoder))).then(() => {}),
-      this.log,
+    this.quietly(
+      this.cmd.publish(awarenessChannel(boardId), Buffer.from(encoding.toUint8Array(encoder))),
       'redis: publishing awareness',
     );
   }
@@ -360,9 +359,11 @@ export class DocBus {
       if (processId === this.processId || processId.length > 64) return;
       this.lastSeen.set(processId, this.now());
       if (type === AWARENESS_QUERY) {
-        const now = this.now();
-        if (now - (this.lastAnswer.get(boardId) ?? 0) < CLUSTER.AWARENESS_ANSWER_MS) return;
-        this.lastAnswer.set(boardId, now);
+        const second = Math.floor(this.now() / 1000);
+        const [at, count] = this.answers.get(boardId) ?? [second, 0];
+        const answered = at === second ? count : 0;
+        if (answered >= CLUSTER.AWARENESS_ANSWERS_PER_SECOND) return;
+        this.answers.set(boardId, [second, answered + 1]);
         const states = member.localAwareness();
         if (states) this.publishAwareness(boardId, states);
         return;
@@ -375,11 +376,7 @@ export class DocBus {
 
   private beat(): void {
     if (this.closed || !this.cmd.isReady) return;
-    fireAndForget(
-      this.cmd.publish(HEARTBEAT_CHANNEL, this.processId).then(() => {}),
-      this.log,
-      'redis: heartbeat',
-    );
+    this.quietly(this.cmd.publish(HEARTBEAT_CHANNEL, this.processId), 'redis: heartbeat');
   }
 
   private heard(processId: string): void {
@@ -395,6 +392,16 @@ export class DocBus {
       this.lastSeen.delete(processId);
       for (const member of this.members.values()) member.dropProcessAwareness(processId);
     }
+  }
+
+  /** Work nobody waits for; its failure is logged unless the bus is closing. */
+  private quietly(work: Promise<unknown>, what: string): void {
+    work.then(
+      () => {},
+      (err: unknown) => {
+        if (!this.closed) this.log.warn(what, { error: String(err) });
+      },
+    );
   }
 
   async close(): Promise<void> {

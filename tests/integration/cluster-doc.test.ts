@@ -149,7 +149,7 @@ describe.skipIf(clusterSkipReason)('the board document across server processes',
     expect(readBoard(fresh).title).toBe('Still a, on process 2');
   });
 
-  it('[D17] kill -9 of one of two processes mid-edit: everything acknowledged is there, and its clients resume on the other', async () => {
+  it('[D18] kill -9 of one of two processes mid-edit: everything acknowledged is there, and its clients resume on the other', async () => {
     const db = await database();
     const [n1, n2] = await Promise.all([node(db), node(db)]);
     const board = await createBoard(n1.url);
@@ -182,7 +182,7 @@ describe.skipIf(clusterSkipReason)('the board document across server processes',
     await waitFor(() => converged(a, b), 'a and b converge', 15_000);
   });
 
-  it('[D18] a Redis restart mid-run loses no acknowledged update, and the processes catch up from storage', async () => {
+  it('[D19] a Redis restart mid-run loses no acknowledged update, and the processes catch up from storage', async () => {
     const db = await database();
     const redis = await ownRedis();
     cleanups.push(() => redis.kill());
@@ -215,7 +215,7 @@ describe.skipIf(clusterSkipReason)('the board document across server processes',
     expect(covers(fresh, stateVectorOf(a.doc))).toBe(true);
   });
 
-  it('[S6] presence crosses processes, reaches a process that loads the board later, and a killed process’s cursors vanish within seconds', async () => {
+  it('[S7] presence crosses processes, reaches a process that loads the board later, and a killed process’s cursors vanish within seconds', async () => {
     const db = await database();
     const [n1, n2] = await Promise.all([node(db), node(db)]);
     const board = await createBoard(n1.url);

@@ -384,13 +384,20 @@ export class DocBus {
     this.lastSeen.set(processId, this.now());
   }
 
-  /** Removes the awareness states of processes that went silent (killed, cut off). */
+  /**
+   * Removes the awareness states of processes that went silent (killed, cut off), and catches
+   * every loaded board up once (one read per board per silent process).
+   */
   private sweep(): void {
     const now = this.now();
     for (const [processId, seen] of this.lastSeen) {
       if (now - seen < CLUSTER.PROCESS_SILENT_MS) continue;
       this.lastSeen.delete(processId);
-      for (const member of this.members.values()) member.dropProcessAwareness(processId);
+      for (const member of this.members.values()) {
+        member.dropProcessAwareness(processId);
+        // It may have died between a commit and its XADD: nothing else would tell us.
+        member.catchUp();
+      }
     }
   }
 

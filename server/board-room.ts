@@ -141,6 +141,8 @@ export class BoardRoom implements BusMember {
   private knownSeq = 0;
   private gapTimer: NodeJS.Timeout | null = null;
   private catchingUp = false;
+  /** The stored state is applied (set before `ready` resolves, unlike `loaded`). */
+  private applied = false;
   private catchUpAgain = false;
   /** Awareness client ids whose states came from another process, and which. */
   private readonly remoteAwareness = new Map<number, string>();
@@ -213,9 +215,10 @@ export class BoardRoom implements BusMember {
     const owners = await this.store.listDocClients(this.boardId);
     if (this.destroyed) return;
     this.applyLoaded(stored, owners, Math.max(covered, stored.lastSeq), Math.max(covered, stored.lastSeq));
-    this.knownSeq = this.lastSeq;
+    this.knownSeq = Math.max(this.knownSeq, this.lastSeq);
+    this.applied = true;
     // Batches that arrived while loading.
-    queueMicrotask(() => this.drain());
+    this.drain();
   }
 
   private applyLoaded(
@@ -504,7 +507,7 @@ export class BoardRoom implements BusMember {
       const first = entry.lastSeq - entry.updates.length + 1;
       if (this.early.size < CLUSTER.MAX_EARLY_ENTRIES) this.early.set(first, entry);
     }
-    if (this.loaded) this.drain();
+    if (this.applied) this.drain();
   }
 
   /**
@@ -513,7 +516,7 @@ export class BoardRoom implements BusMember {
    * (the batch before it may still be on its way through the stream).
    */
   private drain(): void {
-    if (!this.loaded || this.destroyed || this.failed) return;
+    if (!this.applied || this.destroyed || this.failed) return;
     for (let progress = true; progress; ) {
       progress = false;
       const own = this.ahead.get(this.lastSeq + 1);

@@ -442,8 +442,20 @@ export interface ClientToServerEvents {
   [EVENTS.boardSummon]: Command<z.input<typeof summonPayloadSchema>>;
 }
 
-// biome-ignore lint/complexity/noBannedTypes: Socket.IO's generic slot; no inter-server events yet.
-export type InterServerEvents = {};
+/**
+ * Between server processes (through the Redis Streams adapter; never from clients). A board's
+ * session changed: reload it from storage, and take the state kept in memory only (timer,
+ * summon) from the sender. A board's presence changed: ask every process who is connected.
+ */
+export interface SessionChangedNotice {
+  boardId: string;
+  timer: { endsAt: string; seconds: number } | null;
+  summon: { target: SummonTarget; seq: number } | null;
+}
+export interface InterServerEvents {
+  'session:changed': (notice: SessionChangedNotice) => void;
+  'presence:changed': (boardId: string) => void;
+}
 
 export interface SocketData {
   boardId: string | null;

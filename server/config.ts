@@ -22,6 +22,14 @@ const envSchema = z.object({
    * as more than one process serves the same DATABASE_URL.
    */
   REDIS_URL: serviceUrl(['redis', 'rediss'], 'redis://host:6379'),
+  /**
+   * Prefix of every Redis key and channel this deployment uses, so several deployments (or
+   * test runs) can share one Redis. Processes of one deployment must use the same.
+   */
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, "_", "." and "-", at most 64')
+    .default('decision-board'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
   LOG_LEVEL: z.enum(['silent', 'info']).default('info'),
   /** 'false' serves only the API and sync endpoints, without the Next.js UI. */
@@ -111,6 +119,8 @@ export interface ServerConfig {
   databaseUrl: string | null;
   /** Redis for fan-out between processes (null: this process alone). */
   redisUrl: string | null;
+  /** Prefix of this deployment's Redis keys and channels. */
+  redisPrefix: string;
   /** 'none' serves only the API and sync endpoints (integration tests). */
   ui: 'production' | 'development' | 'none';
   logLevel: 'silent' | 'info';
@@ -135,6 +145,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     sqliteSynchronous: e.SQLITE_SYNCHRONOUS,
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
     ui: e.SERVE_UI === 'false' ? 'none' : e.NODE_ENV === 'development' ? 'development' : 'production',
     logLevel: e.LOG_LEVEL,
     trustProxyHops: e.TRUST_PROXY,

@@ -89,7 +89,7 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
         ? await PostgresStore.open({ connectionString: config.databaseUrl })
         : new SqliteStore(file, { synchronous: config.sqliteSynchronous }));
     seal = new DocSeal(await store.serverSecret());
-    if (config.redisUrl) fanOut = await connectFanOut(config.redisUrl, log);
+    if (config.redisUrl) fanOut = await connectFanOut(config.redisUrl, config.redisPrefix, log);
     else if (usePostgres) {
       log.info(
         'DATABASE_URL without REDIS_URL: run one process only (nothing tells other processes of changes)',
@@ -113,7 +113,7 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
   let bus: DocBus | null = null;
   if (config.redisUrl && usePostgres) {
     try {
-      bus = await DocBus.connect(config.redisUrl, log);
+      bus = await DocBus.connect(config.redisUrl, config.redisPrefix, log);
     } catch (err) {
       await fanOut?.close();
       await store.close().catch(() => {});
@@ -267,7 +267,7 @@ interface FanOut {
   close(): Promise<void>;
 }
 
-async function connectFanOut(url: string, log: Logger): Promise<FanOut> {
+async function connectFanOut(url: string, prefix: string, log: Logger): Promise<FanOut> {
   const client = createClient({ url });
   // node-redis reconnects by itself; an error event without a listener would crash the process.
   let lastError = '';
@@ -281,7 +281,11 @@ async function connectFanOut(url: string, log: Logger): Promise<FanOut> {
   });
   await client.connect();
   return {
-    adapter: createAdapter(client),
+    adapter: createAdapter(client, {
+      streamName: `${prefix}:socket.io`,
+      channelPrefix: `${prefix}:socket.io`,
+      sessionKeyPrefix: `${prefix}:socket.io:session:`,
+    }),
     async close() {
       await client.close().catch(() => {});
     },

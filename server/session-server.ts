@@ -19,6 +19,7 @@ import {
   type RosterEntry,
   type RoundView,
   type ServerToClientEvents,
+  type SessionChangedNotice,
   type SessionState,
   type SocketData,
 } from '@/lib/protocol';
@@ -54,6 +55,19 @@ export const BROADCAST_DELAY_PER_SOCKET_MS = 2;
 export const MAX_BROADCAST_DELAY_MS = 250;
 /** Board sessions kept in memory; beyond this the least recently used idle ones are dropped. */
 export const MAX_CACHED_SESSIONS = 1000;
+/**
+ * Several processes (REDIS_URL): how long asking the other processes who is connected to a
+ * board may take; a request that waited on a process that died fails after this and is retried.
+ */
+export const PRESENCE_FETCH_TIMEOUT_MS = 8000;
+/** A failed presence request is retried this often, then given up until the next change. */
+export const PRESENCE_RETRIES = 3;
+/**
+ * How often the number of live processes is checked (a process that died takes its people
+ * along). The Redis Streams adapter counts the processes subscribed to its channel, so a killed
+ * process is gone from the count as soon as Redis sees its connection close.
+ */
+export const PEER_CHECK_INTERVAL_MS = 2000;
 
 export interface SessionServerOptions {
   /** PUBLIC_URL: the base of the viewer link in a record frozen at finalizing. */
@@ -62,7 +76,11 @@ export interface SessionServerOptions {
   clientAddress?: (req: IncomingMessage) => string;
   /** Decides whether a connection's Origin may open the session channel. */
   allowRequest?: ServerOptions['allowRequest'];
-  /** The adapter between processes (Redis Streams when REDIS_URL is set); default: in memory. */
+  /**
+   * The adapter between processes (Redis Streams when REDIS_URL is set); default: in memory,
+   * this process alone. With one, commands tell the other processes what changed, and presence
+   * is asked of every process.
+   */
   adapter?: ServerOptions['adapter'];
   /**
    * Per-address limits instead of LIMITS' (the bench lifts them: its thousand people share one
@@ -118,6 +136,17 @@ export class SessionServer {
   private readonly sent = new Map<string, SessionState>();
   /** Boards with a coalesced broadcast pending. */
   private readonly broadcastTimers = new Map<string, { timer: NodeJS.Timeout; dueAt: number }>();
+  /** The store's session version each loaded session was read at (see BoardStore.sessionVersion). */
+  private readonly versions = new Map<string, number>();
+  /** Other processes share the store and the board rooms (the adapter is not in-memory). */
+  private readonly clustered: boolean;
+  /** Per board: the SocketData of its connections on other processes, as last asked. */
+  private readonly remotePresence = new Map<string, SocketData[]>();
+  /** Per board: a presence request in flight, and whether another is due after it. */
+  private readonly presenceRequests = new Map<string, { again: boolean }>();
+  private peerTimer: NodeJS.Timeout | null = null;
+  private peerCount = 1;
+  private closing = false;
 
   // Rate limits beyond one connection's (each connection has its own bucket).
   private readonly addressLimit: KeyedRateLimiter;
@@ -160,6 +189,15 @@ export class SessionServer {
       ...(options.adapter ? { adapter: options.adapter } : {}),
     });
     this.io.on('connection', (socket) => this.onConnection(socket));
+    this.clustered = options.adapter !== undefined;
+    if (this.clustered) {
+      this.io.on('session:changed', (notice) => this.onRemoteSessionChange(notice));
+      this.io.on('presence:changed', (boardId) => {
+        if (typeof boardId === 'string' && this.localCount(boardId) > 0) this.refreshPresence(boardId);
+      });
+      this.peerTimer = setInterval(() => this.checkPeers(), PEER_CHECK_INTERVAL_MS);
+      this.peerTimer.unref();
+    }
   }
 
   attachDocuments(yjs: YjsServer): void {
@@ -193,18 +231,10 @@ export class SessionServer {
   session(boardId: string): Promise<BoardSession> {
     let s = this.sessions.get(boardId);
     if (!s) {
-      s = (async () => {
-        const [board, settings, participants, rounds, scores, secret] = await Promise.all([
-          this.store.getBoard(boardId),
-          this.store.getSettings(boardId),
-          this.store.listParticipants(boardId),
-          this.store.listRounds(boardId),
-          this.store.listScores(boardId),
-          this.serverSecret(),
-        ]);
-        if (!board) throw new CommandError(ERROR_CODES.NOT_FOUND, 'no such board');
-        return new BoardSession(boardId, settings, participants, rounds, scores, board.viewerKey, secret);
-      })();
+      s = this.readSession(boardId).then(({ session, version }) => {
+        if (this.sessions.get(boardId) === loading) this.versions.set(boardId, version);
+        return session;
+      });
       const loading = s;
       s.then(
         (session) => {
@@ -221,6 +251,188 @@ export class SessionServer {
       this.trimCache();
     }
     return s;
+  }
+
+  /**
+   * A board's session as stored, and the session version it was read at. The version is read
+   * first: a write landing meanwhile makes the next check see a newer version and reload.
+   */
+  private async readSession(boardId: string): Promise<{ session: BoardSession; version: number }> {
+    const version = await this.store.sessionVersion(boardId);
+    const [board, settings, participants, rounds, scores, secret] = await Promise.all([
+      this.store.getBoard(boardId),
+      this.store.getSettings(boardId),
+      this.store.listParticipants(boardId),
+      this.store.listRounds(boardId),
+      this.store.listScores(boardId),
+      this.serverSecret(),
+    ]);
+    if (!board) throw new CommandError(ERROR_CODES.NOT_FOUND, 'no such board');
+    const session = new BoardSession(
+      boardId,
+      settings,
+      participants,
+      rounds,
+      scores,
+      board.viewerKey,
+      secret,
+    );
+    return { session, version };
+  }
+
+  /**
+   * Makes the board's in-memory session current: reloads it when another process changed the
+   * board since it was read (its session version moved). Called with the board lock held, so
+   * nothing changes the board meanwhile. Keeps what lives in memory only (timer, summon), and
+   * closes the connections here of anyone another process removed.
+   */
+  private async refreshSession(boardId: string): Promise<BoardSession> {
+    const current = await this.session(boardId);
+    const stored = await this.store.sessionVersion(boardId);
+    if (this.versions.get(boardId) === stored && this.loaded.get(boardId) === current) return current;
+    const { session, version } = await this.readSession(boardId);
+    session.timer = current.timer;
+    session.summon = current.summon;
+    this.sessions.set(boardId, Promise.resolve(session));
+    this.loaded.set(boardId, session);
+    this.versions.set(boardId, version);
+    this.writable.set(boardId, session.settings.status === 'open');
+    for (const p of session.participants) {
+      if (p.removed && !current.participant(p.id)?.removed) await this.disconnectParticipant(boardId, p.id);
+    }
+    return session;
+  }
+
+  /**
+   * Runs a task that may change the board's session, in the board's queue and under the
+   * board lock (all processes), on a current session; then tells the other processes.
+   */
+  private inBoardLock<T>(boardId: string, task: () => Promise<T>): Promise<T> {
+    return this.inQueue(boardId, async () => {
+      try {
+        return await this.store.withBoardLock(boardId, async () => {
+          await this.refreshSession(boardId);
+          try {
+            const result = await task();
+            this.versions.set(boardId, await this.store.sessionVersion(boardId));
+            return result;
+          } catch (err) {
+            // A refusal changed nothing; anything else may have left memory and storage apart.
+            if (!(err instanceof CommandError)) this.versions.delete(boardId);
+            throw err;
+          }
+        });
+      } finally {
+        this.announceSessionChange(boardId);
+      }
+    });
+  }
+
+  /** Tells the other processes that the board's session may have changed. */
+  private announceSessionChange(boardId: string): void {
+    if (!this.clustered || this.closing) return;
+    const session = this.loaded.get(boardId);
+    const notice: SessionChangedNotice = {
+      boardId,
+      timer: session?.timer ?? null,
+      summon: session?.summon ?? null,
+    };
+    this.io.serverSideEmit('session:changed', notice);
+  }
+
+  /** Another process ran a command on a board: catch up (if it is loaded here) and push patches. */
+  private onRemoteSessionChange(notice: SessionChangedNotice): void {
+    if (!notice || typeof notice.boardId !== 'string') return;
+    const { boardId } = notice;
+    if (!this.sessions.has(boardId)) return;
+    fireAndForget(
+      this.inQueue(boardId, () =>
+        this.store.withBoardLock(boardId, async () => {
+          const session = await this.refreshSession(boardId);
+          session.timer = notice.timer ?? null;
+          session.summon = notice.summon ?? null;
+        }),
+      ).then(() => this.broadcastState(boardId, true)),
+      this.log,
+      'session change from another process',
+    );
+  }
+
+  // ---- presence across processes ----------------------------------------------------------
+
+  private localCount(boardId: string): number {
+    return this.io.sockets.adapter.rooms.get(roomOf(boardId))?.size ?? 0;
+  }
+
+  /** This process's connections to a board changed: the others ask again who is connected. */
+  private announcePresence(boardId: string): void {
+    if (!this.clustered || this.closing) return;
+    this.io.serverSideEmit('presence:changed', boardId);
+    // The first connection here to this board: learn who is connected elsewhere.
+    if (!this.remotePresence.has(boardId) && this.localCount(boardId) > 0) this.refreshPresence(boardId);
+    if (this.localCount(boardId) === 0) this.remotePresence.delete(boardId);
+  }
+
+  /**
+   * Asks every process for the board's connections (`fetchSockets` across the adapter), one
+   * request per board at a time (a change meanwhile asks once more after it), and re-renders.
+   * Only on changes: presence costs nothing while nobody comes or goes.
+   */
+  private refreshPresence(boardId: string): void {
+    const pending = this.presenceRequests.get(boardId);
+    if (pending) {
+      pending.again = true;
+      return;
+    }
+    const state = { again: true };
+    this.presenceRequests.set(boardId, state);
+    const run = async () => {
+      let failures = 0;
+      while (state.again && !this.closing) {
+        state.again = false;
+        try {
+          const [all, peers] = await Promise.all([
+            this.io.in(roomOf(boardId)).timeout(PRESENCE_FETCH_TIMEOUT_MS).fetchSockets(),
+            this.io.of('/').adapter.serverCount(),
+          ]);
+          // The processes this answer came from: one fewer later means people left with it.
+          this.peerCount = peers;
+          const local = this.io.sockets.sockets;
+          if (this.localCount(boardId) === 0) this.remotePresence.delete(boardId);
+          else
+            this.remotePresence.set(
+              boardId,
+              all.filter((r) => !local.has(r.id)).map((r) => r.data),
+            );
+          failures = 0;
+          this.broadcastState(boardId);
+        } catch (err) {
+          if (++failures > PRESENCE_RETRIES) throw err;
+          state.again = true;
+        }
+      }
+    };
+    fireAndForget(
+      run().finally(() => this.presenceRequests.delete(boardId)),
+      this.log,
+      'presence across processes',
+    );
+  }
+
+  /** A process left (the adapter stopped hearing from it): its people are no longer here. */
+  private checkPeers(): void {
+    fireAndForget(
+      (async () => {
+        const count = await this.io.of('/').adapter.serverCount();
+        const fewer = count < this.peerCount;
+        this.peerCount = count;
+        if (!fewer) return;
+        for (const [boardId, remote] of this.remotePresence)
+          if (remote.length > 0) this.refreshPresence(boardId);
+      })(),
+      this.log,
+      'peer check',
+    );
   }
 
   private serverSecret(): Promise<Uint8Array> {
@@ -246,6 +458,7 @@ export class SessionServer {
         this.loaded.delete(id);
         this.idleShapes.delete(id);
         this.writable.delete(id);
+        this.versions.delete(id);
       }
     }
   }
@@ -279,11 +492,16 @@ export class SessionServer {
   }
 
   private hasFacilitatorSocket(boardId: string, participantId: string): boolean {
-    for (const id of this.io.sockets.adapter.rooms.get(roomOf(boardId)) ?? []) {
-      const data = this.io.sockets.sockets.get(id)?.data;
-      if (data?.participantId === participantId && data.role === 'facilitator') return true;
+    for (const data of this.presentData(boardId)) {
+      if (data.participantId === participantId && data.role === 'facilitator') return true;
     }
     return false;
+  }
+
+  /** The SocketData of the board's connections: this process's, then the others' as last asked. */
+  private *presentData(boardId: string): Generator<SocketData> {
+    for (const s of this.socketsOf(boardId)) yield s.data;
+    yield* this.remotePresence.get(boardId) ?? [];
   }
 
   /**
@@ -378,7 +596,7 @@ export class SessionServer {
           refusal(this.boardLimit.take(boardId, now), 'this board');
         if (limited) return Promise.resolve(limited);
         const baseUrl = this.options.publicUrl ?? handshakeBaseUrl(socket);
-        return this.inQueue(boardId, async () => {
+        return this.inBoardLock(boardId, async () => {
           const session = await this.session(boardId);
           const me = session.participant(participantId);
           ensure(me && !me.removed, ERROR_CODES.REMOVED, 'you were removed from this board');
@@ -446,8 +664,9 @@ export class SessionServer {
       this.sent.delete(socket.id);
       const { boardId } = socket.data;
       if (!boardId) return;
+      this.announcePresence(boardId);
       fireAndForget(
-        this.inQueue(boardId, async () => {
+        this.inBoardLock(boardId, async () => {
           this.broadcastState(boardId);
           await this.maybeAutoReveal(boardId);
         }),
@@ -507,6 +726,7 @@ export class SessionServer {
       socket.data = { boardId: board.id, role: 'viewer', participantId: null };
       joining.phase = 'joined';
       await socket.join(roomOf(board.id));
+      this.announcePresence(board.id);
       this.broadcastState(board.id);
       return ok({ state: await this.renderFor(socket) });
     }
@@ -518,7 +738,7 @@ export class SessionServer {
       return fail(ERROR_CODES.BAD_TOKEN, 'the facilitator key is not valid for this board');
     }
 
-    return this.inQueue(board.id, async () => {
+    return this.inBoardLock(board.id, async () => {
       const session = await this.session(board.id);
       // Re-checked after every await: nothing is stored for a connection that is gone.
       if (!socket.connected) return gone();
@@ -570,6 +790,7 @@ export class SessionServer {
       };
       joining.phase = 'joined';
       await socket.join(roomOf(board.id));
+      this.announcePresence(board.id);
       this.log.info('joined', { board: boardTag(board.id), role: socket.data.role });
       this.broadcastState(board.id);
       const state = await this.renderFor(socket);
@@ -601,8 +822,8 @@ export class SessionServer {
 
   private onlineParticipants(boardId: string): Map<string, 'facilitator' | 'participant'> {
     const online = new Map<string, 'facilitator' | 'participant'>();
-    for (const s of this.socketsOf(boardId)) {
-      const { participantId, role } = s.data;
+    for (const data of this.presentData(boardId)) {
+      const { participantId, role } = data;
       if (!participantId || role === 'viewer' || role === null) continue;
       // A facilitator in any tab makes the person the facilitator.
       if (online.get(participantId) !== 'facilitator') online.set(participantId, role);
@@ -662,7 +883,10 @@ export class SessionServer {
       if (group) group.ids.push(s.id);
       else groups.set(key, { patch, ids: [s.id] });
     }
-    for (const { patch, ids } of groups.values()) this.io.to(ids).emit(EVENTS.sessionPatch, packPatch(patch));
+    // Local: these are this process's connections (with an adapter, `to` would also publish
+    // every patch to the other processes, which have none of them).
+    for (const { patch, ids } of groups.values())
+      this.io.local.to(ids).emit(EVENTS.sessionPatch, packPatch(patch));
   }
 
   /** Sends one connection what changed for it, now (before its command's acknowledgement). */
@@ -684,7 +908,7 @@ export class SessionServer {
     const [session, shape] = await Promise.all([this.session(boardId), this.shape(boardId)]);
     const online = this.onlineParticipants(boardId);
     let viewers = 0;
-    for (const s of this.socketsOf(boardId)) if (s.data.role === 'viewer') viewers++;
+    for (const data of this.presentData(boardId)) if (data.role === 'viewer') viewers++;
     this.lastShape.set(boardId, shapeKey(shape));
     return {
       boardId,
@@ -754,7 +978,7 @@ export class SessionServer {
     const delta = this.savedClocks.get(boardId);
     this.savedClocks.delete(boardId);
     if (delta && delta.size > 0) {
-      this.io.to(roomOf(boardId)).emit(EVENTS.docSaved, { stateVector: Object.fromEntries(delta) });
+      this.io.local.to(roomOf(boardId)).emit(EVENTS.docSaved, { stateVector: Object.fromEntries(delta) });
     }
     // The cells of a round are the document's criteria × options: when those change,
     // progress changes for everyone.
@@ -782,6 +1006,8 @@ export class SessionServer {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
+    if (this.peerTimer) clearInterval(this.peerTimer);
     for (const t of this.broadcastTimers.values()) clearTimeout(t.timer);
     this.broadcastTimers.clear();
     for (const t of this.savedTimers.values()) clearTimeout(t);

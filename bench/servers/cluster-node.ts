@@ -20,6 +20,7 @@ const server = await createServer(
     sqliteSynchronous: 'NORMAL',
     databaseUrl: BENCH_DATABASE_URL,
     redisUrl: BENCH_REDIS_URL,
+    redisPrefix: 'decision-board',
     ui: 'none',
     logLevel: 'silent',
     trustProxyHops: 0,

@@ -19,6 +19,7 @@ const server = await createServer(
     sqliteSynchronous: 'NORMAL',
     databaseUrl: null,
     redisUrl: null,
+    redisPrefix: 'decision-board',
     ui: 'none',
     logLevel: 'silent',
     trustProxyHops: 0,

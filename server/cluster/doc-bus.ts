@@ -110,11 +110,15 @@ export class DocBus {
   private readerWasReady = false;
   private cmdWasReady = false;
 
+  private readonly keys: Keys;
+
   private constructor(
     url: string,
+    prefix: string,
     private readonly log: Logger,
     private readonly now: () => number,
   ) {
+    this.keys = new Keys(prefix);
     this.cmd = connectClient(url);
     this.reader = connectClient(url);
     this.sub = connectClient(url);
@@ -142,11 +146,16 @@ export class DocBus {
     });
   }
 
-  static async connect(url: string, log: Logger, now: () => number = Date.now): Promise<DocBus> {
-    const bus = new DocBus(url, log, now);
+  static async connect(
+    url: string,
+    prefix: string,
+    log: Logger,
+    now: () => number = Date.now,
+  ): Promise<DocBus> {
+    const bus = new DocBus(url, prefix, log, now);
     try {
       await Promise.all([bus.cmd.connect(), bus.reader.connect(), bus.sub.connect()]);
-      await bus.sub.subscribe(HEARTBEAT_CHANNEL, (message) => bus.heard(message.toString()), true);
+      await bus.sub.subscribe(bus.keys.heartbeat, (message) => bus.heard(message.toString()), true);
     } catch (err) {
       await bus.close();
       throw new Error(`cannot connect to Redis: ${String(err)}`);
@@ -183,7 +192,7 @@ export class DocBus {
     this.interrupt();
     try {
       await this.sub.subscribe(
-        awarenessChannel(boardId),
+        this.keys.awareness(boardId),
         (message) => this.onAwareness(boardId, message),
         true,
       );
@@ -191,7 +200,7 @@ export class DocBus {
       const encoder = encoding.createEncoder();
       encoding.writeVarString(encoder, this.processId);
       encoding.writeVarUint(encoder, AWARENESS_QUERY);
-      await this.cmd.publish(awarenessChannel(boardId), Buffer.from(encoding.toUint8Array(encoder)));
+      await this.cmd.publish(this.keys.awareness(boardId), Buffer.from(encoding.toUint8Array(encoder)));
     } catch (err) {
       this.log.warn('redis: cannot subscribe to a board', { board: boardTag(boardId), error: String(err) });
     }
@@ -205,7 +214,7 @@ export class DocBus {
     this.answers.delete(boardId);
     this.interrupt();
     if (!this.closed && this.sub.isReady) {
-      this.sub.unsubscribe(awarenessChannel(boardId)).then(
+      this.sub.unsubscribe(this.keys.awareness(boardId)).then(
         () => {},
         (err: unknown) => {
           if (!this.closed) this.log.warn('redis: unsubscribing from a board failed', { error: String(err) });
@@ -226,7 +235,7 @@ export class DocBus {
       c: JSON.stringify(owners.map((o) => [o.clientId, o.owner])),
     };
     this.cmd
-      .xAdd(streamKey(boardId), '*', fields, {
+      .xAdd(this.keys.stream(boardId), '*', fields, {
         TRIM: { strategy: 'MAXLEN', strategyModifier: '~', threshold: CLUSTER.STREAM_MAXLEN },
       })
       .then(
@@ -250,7 +259,7 @@ export class DocBus {
   }
 
   private async streamEnd(boardId: string): Promise<string> {
-    const last = await this.cmd.xRevRange(streamKey(boardId), '+', '-', { COUNT: 1 });
+    const last = await this.cmd.xRevRange(this.keys.stream(boardId), '+', '-', { COUNT: 1 });
     const entry = last?.[0];
     return entry ? entry.id.toString() : '0-0';
   }
@@ -261,7 +270,7 @@ export class DocBus {
         await this.fixPositions();
         const streams = [...this.positions]
           .filter((p): p is [string, string] => p[1] !== null)
-          .map(([boardId, id]) => ({ key: streamKey(boardId), id }));
+          .map(([boardId, id]) => ({ key: this.keys.stream(boardId), id }));
         if (streams.length === 0) {
           await new Promise<void>((resolve) => {
             this.wake = resolve;
@@ -281,7 +290,7 @@ export class DocBus {
         });
         if (!reply) continue;
         for (const stream of reply as unknown as StreamReply[]) {
-          const boardId = String(stream.name).slice(STREAM_PREFIX.length);
+          const boardId = String(stream.name).slice(this.keys.streamPrefix.length);
           for (const message of stream.messages) {
             if (this.positions.get(boardId) === undefined) break;
             this.positions.set(boardId, message.id.toString());
@@ -344,7 +353,7 @@ export class DocBus {
     encoding.writeVarUint(encoder, AWARENESS_UPDATE);
     encoding.writeVarUint8Array(encoder, update);
     this.quietly(
-      this.cmd.publish(awarenessChannel(boardId), Buffer.from(encoding.toUint8Array(encoder))),
+      this.cmd.publish(this.keys.awareness(boardId), Buffer.from(encoding.toUint8Array(encoder))),
       'redis: publishing awareness',
     );
   }
@@ -376,7 +385,7 @@ export class DocBus {
 
   private beat(): void {
     if (this.closed || !this.cmd.isReady) return;
-    this.quietly(this.cmd.publish(HEARTBEAT_CHANNEL, this.processId), 'redis: heartbeat');
+    this.quietly(this.cmd.publish(this.keys.heartbeat, this.processId), 'redis: heartbeat');
   }
 
   private heard(processId: string): void {
@@ -430,11 +439,21 @@ interface StreamReply {
   messages: { id: Buffer | string; message: Record<string, Buffer> }[];
 }
 
-const KEY_PREFIX = 'decision-board:';
-const STREAM_PREFIX = `${KEY_PREFIX}doc:`;
-const HEARTBEAT_CHANNEL = `${KEY_PREFIX}heartbeat`;
-const streamKey = (boardId: string) => `${STREAM_PREFIX}${boardId}`;
-const awarenessChannel = (boardId: string) => `${KEY_PREFIX}awareness:${boardId}`;
+/** Redis key and channel names, under the deployment's REDIS_PREFIX. */
+class Keys {
+  readonly streamPrefix: string;
+  readonly heartbeat: string;
+  constructor(private readonly prefix: string) {
+    this.streamPrefix = `${prefix}:doc:`;
+    this.heartbeat = `${prefix}:heartbeat`;
+  }
+  stream(boardId: string): string {
+    return `${this.streamPrefix}${boardId}`;
+  }
+  awareness(boardId: string): string {
+    return `${this.prefix}:awareness:${boardId}`;
+  }
+}
 
 /** Reads one stream entry; null when it is not one of ours or is out of bounds. */
 export function parseEntry(fields: Record<string, Buffer>): DocEntry | null {

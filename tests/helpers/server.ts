@@ -34,6 +34,7 @@ export function testConfig(dataDir: string, overrides: Partial<ServerConfig> = {
     sqliteSynchronous: 'NORMAL',
     databaseUrl: null,
     redisUrl: null,
+    redisPrefix: 'decision-board',
     ui: 'none',
     logLevel: 'silent',
     trustProxyHops: 0,

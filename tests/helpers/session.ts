@@ -77,7 +77,7 @@ export interface Member {
 }
 
 export async function joinBoard(
-  env: TestEnv,
+  env: Pick<TestEnv, 'socket'>,
   boardId: string,
   name: string,
   extra: Record<string, unknown> = {},

@@ -17,7 +17,7 @@ import {
   savedWatcher,
   startNode,
   waitFor,
-} from '../helpers/cluster';
+} from '../helpers/doc-cluster';
 import { docParams } from '../helpers/server';
 import { rawDocSocket, updateMessage } from '../helpers/yjs-frames';
 
@@ -77,7 +77,7 @@ function covers(doc: Y.Doc, stateVector: Map<number, number>): boolean {
 const stateVectorOf = (doc: Y.Doc) => Y.decodeStateVector(Y.encodeStateVector(doc));
 
 describe.skipIf(clusterSkipReason)('the board document across server processes', { timeout: 120_000 }, () => {
-  it('[D16] edits made on either of two processes reach the clients of both; a third process loading the board late gets everything and its edits reach the others', async () => {
+  it('[D18] edits made on either of two processes reach the clients of both; a third process loading the board late gets everything and its edits reach the others', async () => {
     const db = await database();
     const [n1, n2] = await Promise.all([node(db), node(db)]);
     const board = await createBoard(n1.url);
@@ -149,7 +149,7 @@ describe.skipIf(clusterSkipReason)('the board document across server processes',
     expect(readBoard(fresh).title).toBe('Still a, on process 2');
   });
 
-  it('[D18] kill -9 of one of two processes mid-edit: everything acknowledged is there, and its clients resume on the other', async () => {
+  it('[D19] kill -9 of one of two processes mid-edit: everything acknowledged is there, and its clients resume on the other', async () => {
     const db = await database();
     const [n1, n2] = await Promise.all([node(db), node(db)]);
     const board = await createBoard(n1.url);
@@ -182,7 +182,7 @@ describe.skipIf(clusterSkipReason)('the board document across server processes',
     await waitFor(() => converged(a, b), 'a and b converge', 15_000);
   });
 
-  it('[D19] a Redis restart mid-run loses no acknowledged update, and the processes catch up from storage', async () => {
+  it('[D20] a Redis restart mid-run loses no acknowledged update, and the processes catch up from storage', async () => {
     const db = await database();
     const redis = await ownRedis();
     cleanups.push(() => redis.kill());
@@ -219,7 +219,7 @@ describe.skipIf(clusterSkipReason)('the board document across server processes',
     expect(covers(fresh, stateVectorOf(a.doc))).toBe(true);
   });
 
-  it('[S7] presence crosses processes, reaches a process that loads the board later, and a killed process’s cursors vanish within seconds', async () => {
+  it('[S8] presence crosses processes, reaches a process that loads the board later, and a killed process’s cursors vanish within seconds', async () => {
     const db = await database();
     const [n1, n2] = await Promise.all([node(db), node(db)]);
     const board = await createBoard(n1.url);

@@ -18,7 +18,7 @@ import {
   sameContent,
   startNode,
   waitFor,
-} from '../helpers/cluster';
+} from '../helpers/doc-cluster';
 import { command, docParams, type TestSocket, tempDataDir } from '../helpers/server';
 
 /**
@@ -164,7 +164,7 @@ describe.skipIf(skipReason)(
   'nginx in front of three processes (deploy/nginx.conf)',
   { timeout: 180_000 },
   () => {
-    it('[D16] [D18] clients through nginx on different processes see each other’s edits; when a process dies its client comes back through nginx on another and nothing acknowledged is lost', async () => {
+    it('[D18] [D19] clients through nginx on different processes see each other’s edits; when a process dies its client comes back through nginx on another and nothing acknowledged is lost', async () => {
       const db = await freshDatabase();
       cleanups.push(() => db.drop());
       const nodes: ClusterNode[] = await Promise.all(

@@ -320,7 +320,7 @@ async function clusterOnly(): Promise<void> {
       boards: PARAMS.boards,
       clientsPerBoard: PARAMS.clientsPerBoard,
       rate: PARAMS.fanout.rate,
-      throughputRate: quick ? 10 : 20,
+      throughputRate: 8,
       warmupMs: PARAMS.fanout.warmupMs,
       measureMs: PARAMS.fanout.measureMs,
       rounds: quick ? 2 : 4,

@@ -141,6 +141,7 @@ export class BoardRoom implements BusMember {
   private knownSeq = 0;
   private gapTimer: NodeJS.Timeout | null = null;
   private catchingUp = false;
+  private compactQueued = false;
   /** The stored state is applied (set before `ready` resolves, unlike `loaded`). */
   private applied = false;
   private catchUpAgain = false;
@@ -575,7 +576,17 @@ export class BoardRoom implements BusMember {
     this.version = Math.max(this.version, this.lastSeq);
     // No clocks: the process that committed reports them; this refreshes what depends on the doc.
     this.hooks.onCommitted(this.boardId, []);
-    if (this.updatesSinceSnapshot >= COMPACT_AFTER_UPDATES) this.enqueue(() => this.compact());
+    if (this.updatesSinceSnapshot >= COMPACT_AFTER_UPDATES && !this.compactQueued) {
+      // One queued compaction at a time: entries keep coming while it waits.
+      this.compactQueued = true;
+      this.enqueue(async () => {
+        try {
+          await this.compact();
+        } finally {
+          this.compactQueued = false;
+        }
+      });
+    }
   }
 
   /**

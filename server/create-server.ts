@@ -109,9 +109,10 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
   }
   const directory = new BoardDirectory(store, loadTemplates(), seal);
   // The document channel between processes needs gapless per-board sequence numbers: the
-  // Postgres store. (SQLite is one process by design; its data directory is locked.)
+  // Postgres store (a test may pass it wrapped, with DATABASE_URL set). SQLite is one process
+  // by design; its data directory is locked.
   let bus: DocBus | null = null;
-  if (config.redisUrl && usePostgres) {
+  if (config.redisUrl && config.databaseUrl !== null) {
     try {
       bus = await DocBus.connect(config.redisUrl, config.redisPrefix, log);
     } catch (err) {

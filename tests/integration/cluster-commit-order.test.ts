@@ -46,6 +46,8 @@ describe.skipIf(clusterSkipReason)('commit before relay, across processes', { ti
     await waitFor(() => a.provider.synced && b.provider.synced, 'both synced', 10_000);
 
     held.hold('appendUpdates');
+    // Released first when the test fails early, or the servers' close would wait for it.
+    cleanups.push(() => held.release('appendUpdates'));
     setMetaText(a.doc, 'title', 'held on process 1');
     await waitFor(() => held.waitingOn('appendUpdates') === 1, 'append waiting');
     // A round trip along the same path (process 1 → Redis → process 2 → b), sent after the

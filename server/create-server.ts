@@ -268,8 +268,20 @@ interface FanOut {
   close(): Promise<void>;
 }
 
+/** Attempts to reach Redis at start-up before the server gives up and says why. */
+export const REDIS_START_ATTEMPTS = 10;
+
 async function connectFanOut(url: string, prefix: string, log: Logger): Promise<FanOut> {
-  const client = createClient({ url });
+  let connectedOnce = false;
+  const client = createClient({
+    url,
+    socket: {
+      // At start-up, fail (and stop the server with the reason) rather than wait forever; once
+      // up, keep reconnecting: Postgres holds everything, Redis only carries the notices.
+      reconnectStrategy: (retries: number, cause: Error) =>
+        !connectedOnce && retries >= REDIS_START_ATTEMPTS ? cause : Math.min(100 * 2 ** retries, 2000),
+    },
+  });
   // node-redis reconnects by itself; an error event without a listener would crash the process.
   let lastError = '';
   client.on('error', (err: unknown) => {
@@ -278,6 +290,7 @@ async function connectFanOut(url: string, prefix: string, log: Logger): Promise<
     lastError = message;
   });
   client.on('ready', () => {
+    connectedOnce = true;
     lastError = '';
   });
   await client.connect();

@@ -121,7 +121,11 @@ export interface BoardStore {
   findBoardByViewerKeyHash(hash: string): Promise<BoardRow | null>;
 
   loadDocument(boardId: string): Promise<StoredDocument>;
-  /** Appends one update; resolves with its sequence number once committed. */
+  /**
+   * Appends one update; resolves with its sequence number once committed. Sequence numbers
+   * increase per board; on Postgres they are also gapless per board across processes (a gap
+   * means an update not seen yet), on SQLite they are shared by all boards of the file.
+   */
   appendUpdate(boardId: string, update: Uint8Array): Promise<number>;
   /**
    * Appends several updates in order, and records the owners of Yjs client ids seen for

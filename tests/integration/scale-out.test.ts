@@ -26,6 +26,15 @@ async function until(m: Member, check: (s: SessionState) => boolean, what: strin
   return m.latest();
 }
 
+/** `promise`, or a failure naming `what` after ACROSS_MS. */
+function within<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out waiting for: ${what}`)), ACROSS_MS);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 const online = (s: SessionState, id: string) => s.roster.find((e) => e.id === id)?.online === true;
 const CELLS = DEFAULT_CRITERIA.flatMap((criterionId) =>
   DEFAULT_OPTIONS.map((optionId) => ({ criterionId, optionId })),
@@ -176,5 +185,39 @@ describe.skipIf(skip)('several server processes on one database and Redis', () =
     const hers = s.rounds.at(-1)!.scores!.filter((x) => x.participantId === alice.id);
     const shown = new Set(hers.map((x) => `${x.criterionId}/${x.optionId}`));
     for (const a of acked) expect(shown.has(a), a).toBe(true);
+  }, 120_000);
+
+  it('[R4] [S7] the facilitator on one process removes a participant on another: that connection is told and closed there, and the timer reaches the other process', async () => {
+    cluster = await Cluster.start(2);
+    const [, p2] = cluster.nodes as [Node, Node];
+    const { fac, members } = await board({ Alice: p2, Bob: p2 });
+    const [alice, bob] = [members.Alice!, members.Bob!];
+
+    expectOk(await fac.send(EVENTS.timerStart, { seconds: 90 }));
+    await until(
+      bob,
+      (s) => s.settings.timer?.seconds === 90,
+      'the timer (kept in memory only) reaches process 2',
+    );
+
+    const told = new Promise<string>((resolve) =>
+      alice.socket.once(EVENTS.sessionError, (e) => resolve(e.code)),
+    );
+    const closed = new Promise<void>((resolve) => alice.socket.once('disconnect', () => resolve()));
+    expectOk(await fac.send(EVENTS.participantRemove, { participantId: alice.id }));
+    expect(await within(told, 'Alice told she was removed')).toBe('removed');
+    await within(closed, 'Alice disconnected');
+    await until(bob, (s) => !online(s, alice.id), 'Bob sees Alice gone');
+    // And she cannot come back through either process.
+    for (const node of cluster.nodes) {
+      const again = await command<Result<unknown>>(node.socket(), EVENTS.boardJoin, {
+        as: 'participant',
+        boardId: fac.latest().boardId,
+        name: 'Alice',
+        participantId: alice.id,
+        token: alice.token,
+      });
+      expect(again.ok ? 'ok' : again.error.code).toBe('removed');
+    }
   }, 120_000);
 });

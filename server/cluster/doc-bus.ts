@@ -66,13 +66,25 @@ const AWARENESS_QUERY = 1;
 
 type Client = ReturnType<typeof connectClient>;
 
+/** Attempts to reach Redis at start-up before giving up (as the session channel's client). */
+const START_ATTEMPTS = 10;
+
 function connectClient(url: string) {
-  return createClient({
+  let connectedOnce = false;
+  const client = createClient({
     url,
     // Fail fast while Redis is away: nothing queues up unbounded; the store is the truth.
     disableOfflineQueue: true,
-    socket: { reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1000) },
+    socket: {
+      // At start-up, give up (the server stops with the reason); once up, keep reconnecting.
+      reconnectStrategy: (retries: number, cause: Error) =>
+        !connectedOnce && retries >= START_ATTEMPTS ? cause : Math.min(50 * 2 ** retries, 1000),
+    },
   }).withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
+  client.on('ready', () => {
+    connectedOnce = true;
+  });
+  return client;
 }
 
 /**

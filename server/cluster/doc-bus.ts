@@ -295,6 +295,8 @@ export class DocBus {
         // Pipelined: the id is known before the XREAD blocks, so a change can unblock it.
         const idReply = this.reader.clientId();
         const read = this.reader.xRead(streams, { BLOCK: CLUSTER.READ_BLOCK_MS, COUNT: CLUSTER.READ_COUNT });
+        // Handled here too: if the id's reply fails (the bus closing), nobody awaits `read`.
+        read.catch(() => {});
         this.readerId = await idReply;
         this.blocked = true;
         const reply = await read.finally(() => {

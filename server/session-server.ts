@@ -144,6 +144,8 @@ export class SessionServer {
   private readonly remotePresence = new Map<string, SocketData[]>();
   /** Per board: a presence request in flight, and whether another is due after it. */
   private readonly presenceRequests = new Map<string, { again: boolean }>();
+  /** Per board: the latest notice from another process not yet caught up with. */
+  private readonly remoteNotices = new Map<string, SessionChangedNotice>();
   private peerTimer: NodeJS.Timeout | null = null;
   private peerCount = 1;
   private closing = false;
@@ -340,19 +342,36 @@ export class SessionServer {
     this.io.serverSideEmit('session:changed', notice);
   }
 
-  /** Another process ran a command on a board: catch up (if it is loaded here) and push patches. */
+  /**
+   * Another process ran a command on a board: catch up (if it is loaded here) and push patches.
+   * Coalesced: notices arriving while one catch-up waits are covered by it (it reads the
+   * version under the lock when it runs), so a burst of ballots elsewhere costs one reload.
+   */
   private onRemoteSessionChange(notice: SessionChangedNotice): void {
     if (!notice || typeof notice.boardId !== 'string') return;
     const { boardId } = notice;
     if (!this.sessions.has(boardId)) return;
+    const waiting = this.remoteNotices.has(boardId);
+    this.remoteNotices.set(boardId, notice);
+    if (waiting) return;
     fireAndForget(
       this.inQueue(boardId, () =>
         this.store.withBoardLock(boardId, async () => {
+          const latest = this.remoteNotices.get(boardId) ?? notice;
+          this.remoteNotices.delete(boardId);
           const session = await this.refreshSession(boardId);
-          session.timer = notice.timer ?? null;
-          session.summon = notice.summon ?? null;
+          session.timer = latest.timer ?? null;
+          session.summon = latest.summon ?? null;
         }),
-      ).then(() => this.broadcastState(boardId, true)),
+      ).then(
+        () => this.broadcastState(boardId, true),
+        (err: unknown) => {
+          // Not caught up (no lock, no database): the next notice tries again, and this
+          // process's next command on the board reloads anyway.
+          this.remoteNotices.delete(boardId);
+          throw err;
+        },
+      ),
       this.log,
       'session change from another process',
     );

@@ -1,3 +1,4 @@
+import * as encoding from 'lib0/encoding';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { readBoard, setMetaText, setNotes, updateCriterion } from '@/lib/board-schema';
@@ -19,7 +20,7 @@ import {
   waitFor,
 } from '../helpers/doc-cluster';
 import { docParams } from '../helpers/server';
-import { rawDocSocket, updateMessage } from '../helpers/yjs-frames';
+import { awarenessMessage, rawDocSocket, updateMessage } from '../helpers/yjs-frames';
 
 /**
  * The board document across several real server processes on one Postgres and one Redis
@@ -241,6 +242,30 @@ describe.skipIf(clusterSkipReason)('the board document across server processes',
     const n3 = await node(db);
     const c = await client(n3, board.id, 'Cy');
     await waitFor(() => seen(c, annId, 'Ann') && seen(c, benId, 'Ben'), 'process 3 shows Ann and Ben');
+
+    // Someone on process 2 cannot take over Ann's presence (set through process 1): in one
+    // message, a forged state for Ann's id and a state of its own; the second shows up, the
+    // first never does.
+    const creds = await join(n2.url, board.id, 'Mallory');
+    const raw = rawDocSocket(
+      `${n2.url.replace(/^http/, 'ws')}/yjs/${board.id}?${new URLSearchParams(docParams(creds)).toString()}`,
+    );
+    cleanups.push(() => raw.ws.terminate());
+    await raw.opened;
+    const malloryId = 424242;
+    const forged = encoding.createEncoder();
+    encoding.writeVarUint(forged, 2);
+    for (const [id, clock, name] of [
+      [annId, 1000, 'Mallory as Ann'],
+      [malloryId, 1, 'Mallory'],
+    ] as const) {
+      encoding.writeVarUint(forged, id);
+      encoding.writeVarUint(forged, clock);
+      encoding.writeVarString(forged, JSON.stringify({ user: { name } }));
+    }
+    raw.ws.send(awarenessMessage(encoding.toUint8Array(forged)));
+    await waitFor(() => seen(b, malloryId, 'Mallory'), 'b sees Mallory’s own state');
+    expect(seen(b, annId, 'Ann')).toBe(true);
 
     // Process 1 dies: Ann's state goes from everyone within seconds (heartbeats), well before
     // the 30 s after which a y-protocols client would drop it by itself.

@@ -20,7 +20,8 @@ const server = await createServer(
     sqliteSynchronous: 'NORMAL',
     databaseUrl: BENCH_DATABASE_URL,
     redisUrl: BENCH_REDIS_URL,
-    redisPrefix: 'decision-board',
+    // Its own prefix per run: no other Redis traffic on this machine (tests, heartbeats) mixes in.
+    redisPrefix: process.env.BENCH_REDIS_PREFIX ?? 'decision-board',
     ui: 'none',
     logLevel: 'silent',
     trustProxyHops: 0,

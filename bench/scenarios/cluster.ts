@@ -73,6 +73,9 @@ interface Node {
   child: ChildProcess;
 }
 
+/** Redis keys and channels of this run only: no other Redis traffic on the machine mixes in. */
+const REDIS_PREFIX = `bench-${Date.now().toString(36)}`;
+
 async function startNode(databaseUrl: string, redisUrl: string): Promise<Node> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/servers/cluster-node.ts'], {
@@ -81,6 +84,7 @@ async function startNode(databaseUrl: string, redisUrl: string): Promise<Node> {
       ...process.env,
       BENCH_DATABASE_URL: databaseUrl,
       BENCH_REDIS_URL: redisUrl,
+      BENCH_REDIS_PREFIX: REDIS_PREFIX,
       BENCH_PORT: String(port),
     },
     stdio: ['ignore', 'ignore', 'inherit'],

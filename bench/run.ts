@@ -15,6 +15,10 @@
  *   npm run bench -- --page       the board-page scenario only (issue 9): input latency in
  *                                 Chromium on a 40 × 12 board while others edit, first-load JS
  *                                 (with --render: rewrites its section from the last run)
+ *   npm run bench -- --cluster    several processes on Postgres and Redis (issue 13): extra latency
+ *                                 between processes and throughput with 1–3 processes; updates its
+ *                                 section of docs/BENCHMARKS.md (needs TEST_DATABASE_URL and
+ *                                 TEST_REDIS_URL, or the BENCH_ equivalents)
  *   npm run bench -- --load       the load-time scenario only; prints its section (and writes it
  *                                 to bench/.work/load-time.md, raw figures to load-last-run.json)
  */
@@ -33,6 +37,7 @@ import { renderPage, splicePage } from './page-report';
 import { PARAMS, quick } from './params';
 import { type BenchResults, renderLoadTime, renderReport } from './report';
 import { measureBoardPage } from './scenarios/board-page';
+import { measureCluster, renderCluster, spliceCluster } from './scenarios/cluster';
 import {
   AWARENESS_RENEW_MS,
   combineWindows,
@@ -339,8 +344,44 @@ async function loadTimeOnly(): Promise<void> {
   );
 }
 
+/** The cluster scenario alone (--cluster): its own section of the report. */
+async function clusterOnly(): Promise<void> {
+  const machine = machineInfo();
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+  log(`${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, load average ${load}`);
+  const result = await measureCluster(
+    {
+      boards: PARAMS.boards,
+      clientsPerBoard: PARAMS.clientsPerBoard,
+      rate: PARAMS.fanout.rate,
+      throughputRate: 8,
+      warmupMs: PARAMS.fanout.warmupMs,
+      measureMs: PARAMS.fanout.measureMs,
+      rounds: quick ? 2 : 4,
+    },
+    log,
+  );
+  fs.writeFileSync(
+    path.join(WORK, 'cluster-last-run.json'),
+    `${JSON.stringify({ machine, result }, null, 2)}\n`,
+  );
+  const described = `${machine.cpuModel} (${machine.cores} cores, ${machine.memoryGiB.toFixed(0)} GiB), Node ${machine.node}, load average ${load} at the start`;
+  const section = renderCluster(result, described, machine.date.slice(0, 10));
+  const out = quick ? path.join(WORK, 'BENCHMARKS.quick.md') : path.join(ROOT, 'docs/BENCHMARKS.md');
+  const before = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '# Benchmarks\n';
+  fs.writeFileSync(out, spliceCluster(before, section));
+  log(`wrote the cluster section of ${path.relative(ROOT, out)}`);
+}
+
 async function main(): Promise<void> {
   fs.mkdirSync(WORK, { recursive: true });
+  if (args.has('--cluster')) {
+    await clusterOnly();
+    return;
+  }
   if (args.has('--session')) {
     await sessionAll();
     return;
@@ -401,7 +442,13 @@ async function main(): Promise<void> {
   // Keep the session section of an earlier --session run; the session scenario runs next.
   const previous = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '';
   const kept = /<!-- session:start -->[\s\S]*<!-- session:end -->/.exec(previous)?.[0];
-  fs.writeFileSync(out, keepLighthouse(out, kept ? spliceSession(report, kept) : report));
+  // And the cluster section of an earlier --cluster run (it needs Postgres and Redis).
+  const keptCluster = /<!-- cluster:start -->[\s\S]*<!-- cluster:end -->/.exec(previous)?.[0];
+  const withSession = kept ? spliceSession(report, kept) : report;
+  fs.writeFileSync(
+    out,
+    keepLighthouse(out, keptCluster ? spliceCluster(withSession, keptCluster) : withSession),
+  );
   log(`wrote ${path.relative(ROOT, out)}`);
   if (!args.has('--no-session')) await sessionAll();
 }

@@ -7,12 +7,13 @@ import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
 import { LIMITS } from '@/lib/limits';
 import { YJS_CLOSE } from '@/lib/protocol';
+import { type BusMember, CLUSTER, type DocBus, type DocEntry } from './cluster/doc-bus';
 import { guardUpdate, type Refusal } from './doc-guard';
 import type { DocSeal } from './doc-seal';
 import { boardTag, type Logger } from './logger';
 import type { TokenBucket } from './rate-limit';
 import { applyStored } from './storage/stored-doc';
-import type { BoardStore, DocClientOwner } from './storage/types';
+import type { BoardStore, DocClientOwner, StoredDocument } from './storage/types';
 
 /** y-websocket message types (y-websocket's own numbering). */
 const MESSAGE = { sync: 0, awareness: 1, auth: 2, queryAwareness: 3 } as const;
@@ -22,6 +23,13 @@ export const COMPACT_AFTER_UPDATES = 500;
 
 /** Origin of what the room applies from storage: neither stored again nor relayed. */
 const FROM_STORAGE = Symbol('storage');
+/**
+ * Origin of updates another process committed (from the stream, or caught up from the
+ * store): relayed to this process's connections, neither stored again nor published.
+ */
+const FROM_CLUSTER = Symbol('cluster');
+/** Origin of awareness states from other processes: relayed here, not published again. */
+const FROM_CLUSTER_AWARENESS = Symbol('cluster-awareness');
 /** Owner recorded for the server's own Yjs client id (status mirror, evidence). */
 export const SERVER_OWNER = 'server';
 /** Client ids found in a stored board without a recorded owner: nobody may write with them. */
@@ -104,7 +112,7 @@ const REFUSAL_CLOSE: Record<Refusal, number> = {
  *   the history), every connection is closed and the room is dropped, so clients resync
  *   against what is really stored.
  */
-export class BoardRoom {
+export class BoardRoom implements BusMember {
   readonly doc = new Y.Doc({ gc: true });
   readonly awareness = new awarenessProtocol.Awareness(this.doc);
   readonly connections = new Map<WebSocket, Connection>();
@@ -120,7 +128,25 @@ export class BoardRoom {
   private pendingClaims: DocClientOwner[] = [];
   private pendingTouched = new Set<number>();
   private batchScheduled = false;
+  /**
+   * The sequence number up to which every committed update is in `doc` (with a cluster:
+   * contiguous, whatever order the processes' batches arrive in). Compaction folds up to it.
+   */
   private lastSeq = 0;
+  /** Own batches committed beyond `lastSeq` (others' batches before them not yet here): first → last. */
+  private readonly ahead = new Map<number, number>();
+  /** Other processes' batches that arrived beyond a gap, by first sequence number. */
+  private readonly early = new Map<number, DocEntry>();
+  /** The highest sequence number known to be committed (own, read or announced). */
+  private knownSeq = 0;
+  private gapTimer: NodeJS.Timeout | null = null;
+  private catchingUp = false;
+  private compactQueued = false;
+  /** The stored state is applied (set before `ready` resolves, unlike `loaded`). */
+  private applied = false;
+  private catchUpAgain = false;
+  /** Awareness client ids whose states came from another process, and which. */
+  private readonly remoteAwareness = new Map<number, string>();
   /** The committed document's version (see BoardStore.documentVersion): grows with every commit. */
   version = 0;
   private updatesSinceSnapshot = 0;
@@ -140,6 +166,8 @@ export class BoardRoom {
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
     private readonly maxBufferedBytes: number = LIMITS.MAX_YJS_BUFFERED_BYTES,
+    /** The document channel to other processes; null with one process. */
+    private readonly bus: DocBus | null = null,
   ) {
     // The server's own awareness state stays empty: it is not a collaborator.
     this.awareness.setLocalState(null);
@@ -163,6 +191,7 @@ export class BoardRoom {
     this.onDocUpdate(update, origin);
 
   private async load(): Promise<void> {
+    if (this.bus) return this.loadClustered(this.bus);
     const [stored, owners, version] = await Promise.all([
       this.store.loadDocument(this.boardId),
       this.store.listDocClients(this.boardId),
@@ -170,6 +199,35 @@ export class BoardRoom {
       this.hooks.prepare(this.boardId),
     ]);
     if (this.destroyed) return;
+    this.applyLoaded(stored, owners, version, stored.lastSeq);
+  }
+
+  /**
+   * With other processes: read the board's stream position first, then the store, so every
+   * batch committed after the read is in what was read or in the stream. The version read
+   * before the document is a sequence number the document surely covers; owners are read
+   * after it, so every client id in it has its owner (SPEC D12).
+   */
+  private async loadClustered(bus: DocBus): Promise<void> {
+    await Promise.all([bus.join(this), this.hooks.prepare(this.boardId)]);
+    if (this.destroyed) return;
+    const covered = await this.store.documentVersion(this.boardId);
+    const stored = await this.store.loadDocument(this.boardId);
+    const owners = await this.store.listDocClients(this.boardId);
+    if (this.destroyed) return;
+    this.applyLoaded(stored, owners, Math.max(covered, stored.lastSeq), Math.max(covered, stored.lastSeq));
+    this.knownSeq = Math.max(this.knownSeq, this.lastSeq);
+    this.applied = true;
+    // Batches that arrived while loading.
+    this.drain();
+  }
+
+  private applyLoaded(
+    stored: StoredDocument,
+    owners: DocClientOwner[],
+    version: number,
+    lastSeq: number,
+  ): void {
     // Without an 'update' listener Yjs does not encode the whole loaded state as one update
     // at the end of the transaction (nothing relays or stores what comes from storage).
     this.doc.off('update', this.docUpdateListener);
@@ -187,7 +245,7 @@ export class BoardRoom {
     for (const client of this.doc.store.clients.keys()) {
       if (!this.owners.has(client)) this.owners.set(client, NOBODY);
     }
-    this.lastSeq = stored.lastSeq;
+    this.lastSeq = lastSeq;
     this.version = version;
     this.updatesSinceSnapshot = stored.updates.length;
     this.storedBytes = stored.storedBytes;
@@ -353,6 +411,15 @@ export class BoardRoom {
    */
   private onDocUpdate(update: Uint8Array, origin: unknown): void {
     if (origin === FROM_STORAGE) return;
+    if (origin === FROM_CLUSTER) {
+      // Committed by another process: relay what was new here (never stored or published again).
+      const encoder = encoding.createEncoder();
+      encoding.writeVarUint(encoder, MESSAGE.sync);
+      syncProtocol.writeUpdate(encoder, update);
+      const message = encoding.toUint8Array(encoder);
+      for (const conn of this.connections.values()) this.send(conn, message);
+      return;
+    }
     const conn = origin && typeof origin === 'object' && 'access' in origin ? (origin as Connection) : null;
     if (!conn) {
       // A server-side change (status mirror, evidence): written with the server's own id.
@@ -386,13 +453,18 @@ export class BoardRoom {
     if (batch.length === 0) return;
     // Clocks as of now: the doc holds exactly what this batch commits (later updates wait).
     const clocks: [number, number][] = [...touched].map((c) => [c, Y.getState(this.doc.store, c)]);
-    this.lastSeq = await this.store.appendUpdates(
-      this.boardId,
-      batch.map((p) => p.update),
-      claims,
-    );
+    const updates = batch.map((p) => p.update);
+    const last = await this.store.appendUpdates(this.boardId, updates, claims);
     if (this.failed) return;
-    this.version = this.lastSeq;
+    if (this.bus) {
+      // Published only now: what other processes relay is committed (SPEC D1).
+      this.bus.publish(this.boardId, last, updates, claims);
+      this.noteCommitted(last - updates.length + 1, last);
+      this.version = Math.max(this.version, last);
+    } else {
+      this.lastSeq = last;
+      this.version = last;
+    }
     for (const [client, clock] of clocks) this.committed.set(client, clock);
     for (const p of batch) {
       this.storedBytes += p.update.byteLength;
@@ -410,10 +482,167 @@ export class BoardRoom {
     // Updates applied but still waiting for their batch may be in the snapshot too: they
     // are then stored twice (here and as their own rows), which Yjs applies idempotently.
     // Refused updates never reach the doc, so nothing refused is ever stored.
+    // With other processes, `lastSeq` is the contiguous prefix the doc surely holds (not the
+    // newest own batch): nothing another process committed is deleted unfolded.
     const snapshot = Y.encodeStateAsUpdate(this.doc);
     await this.store.compact(this.boardId, snapshot, this.lastSeq);
     this.updatesSinceSnapshot = 0;
     this.storedBytes = snapshot.byteLength;
+  }
+
+  // ---- other processes (server/cluster/doc-bus.ts) --------------------------------------------
+
+  /** An own batch [first, last] is committed: it is in the doc, maybe beyond a gap. */
+  private noteCommitted(first: number, last: number): void {
+    this.knownSeq = Math.max(this.knownSeq, last);
+    if (first <= this.lastSeq + 1) this.lastSeq = Math.max(this.lastSeq, last);
+    else this.ahead.set(first, last);
+    this.drain();
+  }
+
+  /** A batch another process committed (BusMember). */
+  receiveEntry(entry: DocEntry): void {
+    if (this.destroyed || this.failed) return;
+    this.knownSeq = Math.max(this.knownSeq, entry.lastSeq);
+    if (entry.updates.length > 0 && entry.lastSeq > this.lastSeq) {
+      const first = entry.lastSeq - entry.updates.length + 1;
+      if (this.early.size < CLUSTER.MAX_EARLY_ENTRIES) this.early.set(first, entry);
+    }
+    if (this.applied) this.drain();
+  }
+
+  /**
+   * Applies the batches that continue the contiguous prefix, in order, and folds own
+   * batches committed ahead; a gap left open is filled from the store after a short wait
+   * (the batch before it may still be on its way through the stream).
+   */
+  private drain(): void {
+    if (!this.applied || this.destroyed || this.failed) return;
+    for (let progress = true; progress; ) {
+      progress = false;
+      const own = this.ahead.get(this.lastSeq + 1);
+      if (own !== undefined) {
+        this.ahead.delete(this.lastSeq + 1);
+        this.lastSeq = Math.max(this.lastSeq, own);
+        progress = true;
+      }
+      for (const [first, entry] of this.early) {
+        if (entry.lastSeq <= this.lastSeq) {
+          this.early.delete(first);
+        } else if (first <= this.lastSeq + 1) {
+          this.early.delete(first);
+          this.applyEntry(entry);
+          progress = true;
+        }
+      }
+    }
+    for (const [first, last] of this.ahead) if (last <= this.lastSeq) this.ahead.delete(first);
+    if (this.knownSeq <= this.lastSeq) {
+      if (this.gapTimer) clearTimeout(this.gapTimer);
+      this.gapTimer = null;
+    } else if (!this.gapTimer) {
+      this.gapTimer = setTimeout(() => {
+        this.gapTimer = null;
+        if (this.knownSeq > this.lastSeq) this.catchUp();
+      }, CLUSTER.GAP_WAIT_MS);
+      this.gapTimer.unref();
+    }
+  }
+
+  private applyEntry(entry: DocEntry): void {
+    // Owners first: the content they claim is in the same batch (SPEC D12).
+    for (const o of entry.owners) if (!this.owners.has(o.clientId)) this.owners.set(o.clientId, o.owner);
+    this.applyCommitted(entry.updates);
+    this.lastSeq = Math.max(this.lastSeq, entry.lastSeq);
+  }
+
+  /** Applies updates committed elsewhere: relayed (FROM_CLUSTER), counted, reported. */
+  private applyCommitted(updates: Uint8Array[], count = true): void {
+    this.doc.transact(() => {
+      for (const u of updates) Y.applyUpdate(this.doc, u, FROM_CLUSTER);
+    }, FROM_CLUSTER);
+    for (const u of updates) {
+      if (count) {
+        this.storedBytes += u.byteLength;
+        this.updatesSinceSnapshot += 1;
+      }
+      // Only the ids these updates wrote: the doc may also hold own edits not yet committed.
+      for (const [client, clock] of Y.parseUpdateMeta(u).to) {
+        if ((this.committed.get(client) ?? 0) < clock) this.committed.set(client, clock);
+        // Content under an id whose owner never reached us: nobody here may extend it.
+        if (!this.owners.has(client)) this.owners.set(client, NOBODY);
+      }
+    }
+    this.version = Math.max(this.version, this.lastSeq);
+    // No clocks: the process that committed reports them; this refreshes what depends on the doc.
+    this.hooks.onCommitted(this.boardId, []);
+    if (this.updatesSinceSnapshot >= COMPACT_AFTER_UPDATES && !this.compactQueued) {
+      // One queued compaction at a time: entries keep coming while it waits.
+      this.compactQueued = true;
+      this.enqueue(async () => {
+        try {
+          await this.compact();
+        } finally {
+          this.compactQueued = false;
+        }
+      });
+    }
+  }
+
+  /**
+   * Reads what is missing from the store (BusMember): after a gap that did not fill, after
+   * Redis was away, or when an entry could not be read. One at a time; a request during a
+   * run runs once more after it. A store failure fails the room (clients resync).
+   */
+  catchUp(): void {
+    if (this.catchingUp) {
+      this.catchUpAgain = true;
+      return;
+    }
+    this.catchingUp = true;
+    const run = async () => {
+      try {
+        await this.ready;
+        do {
+          this.catchUpAgain = false;
+          if (this.destroyed || this.failed) return;
+          await this.catchUpOnce();
+        } while (this.catchUpAgain);
+      } finally {
+        this.catchingUp = false;
+      }
+    };
+    run().catch((err: unknown) => {
+      if (!this.destroyed) this.failStorage(err);
+    });
+  }
+
+  private async catchUpOnce(): Promise<void> {
+    const store = this.store;
+    const since = this.lastSeq;
+    const rows = await store.loadUpdatesSince(this.boardId, since);
+    let stored: StoredDocument | null = null;
+    let covered = 0;
+    if (rows === null) {
+      // Folded into a snapshot meanwhile: merge the whole stored document (Yjs is idempotent).
+      covered = await store.documentVersion(this.boardId);
+      stored = await store.loadDocument(this.boardId);
+    }
+    const owners = await store.listDocClients(this.boardId);
+    if (this.destroyed || this.failed) return;
+    for (const o of owners) if (!this.owners.has(o.clientId)) this.owners.set(o.clientId, o.owner);
+    if (stored) {
+      const updates = stored.snapshot ? [stored.snapshot, ...stored.updates] : stored.updates;
+      this.applyCommitted(updates, false);
+      this.storedBytes = stored.storedBytes;
+      this.updatesSinceSnapshot = stored.updates.length;
+      this.lastSeq = Math.max(this.lastSeq, covered, stored.lastSeq);
+    } else if (rows && rows.length > 0) {
+      this.applyCommitted(rows.map((r) => r.update));
+      this.lastSeq = Math.max(this.lastSeq, rows[rows.length - 1]?.seq ?? 0);
+    }
+    this.knownSeq = Math.max(this.knownSeq, this.lastSeq);
+    this.drain();
   }
 
   // ---- awareness ----------------------------------------------------------------------------
@@ -436,6 +665,8 @@ export class BoardRoom {
       const clock = decoding.readVarUint(decoder);
       const state = decoding.readVarString(decoder);
       const owner = this.awarenessOwners.get(client);
+      // Set through another process: that process's connection owns it.
+      if (this.remoteAwareness.has(client)) continue;
       if (owner !== undefined && owner !== conn) {
         // Someone else's: echoes and forgeries are dropped. The same participant coming
         // back on a new connection (before the old one timed out) takes its state over.
@@ -479,6 +710,64 @@ export class BoardRoom {
     }
     const message = encodeAwareness(this.awareness, changed);
     for (const c of this.connections.values()) this.send(c, message);
+    if (this.bus && origin !== FROM_CLUSTER_AWARENESS) {
+      // Only what this process's connections own; others publish their own.
+      const own = changed.filter((id) => !this.remoteAwareness.has(id));
+      if (own.length > 0) {
+        this.bus.publishAwareness(this.boardId, awarenessProtocol.encodeAwarenessUpdate(this.awareness, own));
+      }
+    }
+    // Removed here (a timeout): no longer counted against the bound.
+    for (const id of changes.removed) this.remoteAwareness.delete(id);
+  }
+
+  /** Awareness states from another process (BusMember): relayed here, within bounds. */
+  receiveAwareness(processId: string, update: Uint8Array): void {
+    if (this.destroyed) return;
+    const decoder = decoding.createDecoder(update);
+    const count = decoding.readVarUint(decoder);
+    const kept: { client: number; clock: number; state: string }[] = [];
+    for (let i = 0; i < count && i < LIMITS.MAX_AWARENESS_IDS_PER_CONNECTION * 64; i++) {
+      const client = decoding.readVarUint(decoder);
+      const clock = decoding.readVarUint(decoder);
+      const state = decoding.readVarString(decoder);
+      // Ours to say (a connection here owns it), too big, or one too many.
+      if (this.awarenessOwners.has(client) || state.length > LIMITS.MAX_AWARENESS_STATE_CHARS) continue;
+      const from = this.remoteAwareness.get(client);
+      if (from === undefined && this.remoteAwareness.size >= CLUSTER.MAX_REMOTE_AWARENESS_STATES) continue;
+      if (state === 'null') this.remoteAwareness.delete(client);
+      else this.remoteAwareness.set(client, processId);
+      kept.push({ client, clock, state });
+    }
+    if (kept.length === 0) return;
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, kept.length);
+    for (const k of kept) {
+      encoding.writeVarUint(encoder, k.client);
+      encoding.writeVarUint(encoder, k.clock);
+      encoding.writeVarString(encoder, k.state);
+    }
+    awarenessProtocol.applyAwarenessUpdate(
+      this.awareness,
+      encoding.toUint8Array(encoder),
+      FROM_CLUSTER_AWARENESS,
+    );
+  }
+
+  /** A process went silent (BusMember): its connections' states go, and everyone here is told. */
+  dropProcessAwareness(processId: string): void {
+    if (this.destroyed) return;
+    const gone = [...this.remoteAwareness].filter(([, p]) => p === processId).map(([id]) => id);
+    if (gone.length === 0) return;
+    for (const id of gone) this.remoteAwareness.delete(id);
+    awarenessProtocol.removeAwarenessStates(this.awareness, gone, FROM_CLUSTER_AWARENESS);
+  }
+
+  /** The states of this process's own connections, for a process that just loaded the board. */
+  localAwareness(): Uint8Array | null {
+    if (this.destroyed) return null;
+    const own = [...this.awarenessOwners.keys()].filter((id) => this.awareness.getStates().has(id));
+    return own.length > 0 ? awarenessProtocol.encodeAwarenessUpdate(this.awareness, own) : null;
   }
 
   // ---- server-side changes --------------------------------------------------------------------
@@ -548,6 +837,8 @@ export class BoardRoom {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    if (this.gapTimer) clearTimeout(this.gapTimer);
+    this.bus?.leave(this);
     this.awareness.destroy();
     this.doc.destroy();
   }

@@ -8,6 +8,7 @@ import { BoardDirectory } from './board-directory';
 import type { DocPolicy } from './board-room';
 import { BoardSnapshots } from './board-snapshots';
 import { clientAddress } from './client-address';
+import { DocBus } from './cluster/doc-bus';
 import type { ServerConfig } from './config';
 import { DocSeal } from './doc-seal';
 import {
@@ -107,6 +108,19 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
     );
   }
   const directory = new BoardDirectory(store, loadTemplates(), seal);
+  // The document channel between processes needs gapless per-board sequence numbers: the
+  // Postgres store (a test may pass it wrapped, with DATABASE_URL set). SQLite is one process
+  // by design; its data directory is locked.
+  let bus: DocBus | null = null;
+  if (config.redisUrl && config.databaseUrl !== null) {
+    try {
+      bus = await DocBus.connect(config.redisUrl, config.redisPrefix, log);
+    } catch (err) {
+      await fanOut?.close();
+      await store.close().catch(() => {});
+      throw new Error(`cannot use Redis: ${redactSecrets(err instanceof Error ? err.message : String(err))}`);
+    }
+  }
 
   let uiHandler: ((req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>) | null = null;
   let uiUpgrade:
@@ -158,6 +172,7 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
       clientAddress: (req) => clientAddress(req, config),
       ...(deps.yjsMaxBufferedBytes ? { maxBufferedBytes: deps.yjsMaxBufferedBytes } : {}),
       ...(deps.yjsConnectsPerAddress ? { connectsPerAddress: deps.yjsConnectsPerAddress } : {}),
+      bus,
     },
   );
   session.attachDocuments(yjs);
@@ -233,6 +248,7 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
     close() {
       closing ??= (async () => {
         await yjs.close();
+        await bus?.close();
         // io.close() also closes httpServer, which waits for open connections: end them.
         const sessionClosed = session.close();
         httpServer.closeAllConnections();

@@ -5,6 +5,7 @@ import { LIMITS } from '@/lib/limits';
 import { YJS_CLOSE } from '@/lib/protocol';
 import type { BoardDirectory } from './board-directory';
 import { BoardRoom, type Connection, type DocAccess, RoomFailedError, type RoomHooks } from './board-room';
+import type { DocBus } from './cluster/doc-bus';
 import type { DocSeal } from './doc-seal';
 import { fireAndForget } from './fire-and-forget';
 import type { Logger } from './logger';
@@ -61,6 +62,8 @@ export interface YjsServerOptions {
   maxBufferedBytes?: number;
   /** New connections per client address instead of LIMITS' (the bench lifts it). */
   connectsPerAddress?: RateLimit;
+  /** The document channel to other processes (REDIS_URL); none with one process. */
+  bus?: DocBus | null;
 }
 
 /**
@@ -81,6 +84,7 @@ export class YjsServer {
   private readonly clientAddress: (req: IncomingMessage) => string;
   private readonly now: () => number;
   private readonly maxBufferedBytes: number;
+  private readonly bus: DocBus | null;
 
   constructor(
     private readonly store: BoardStore,
@@ -99,6 +103,7 @@ export class YjsServer {
     this.clientAddress = options.clientAddress ?? ((req) => req.socket.remoteAddress ?? 'unknown');
     this.now = options.now ?? Date.now;
     this.maxBufferedBytes = options.maxBufferedBytes ?? LIMITS.MAX_YJS_BUFFERED_BYTES;
+    this.bus = options.bus ?? null;
     this.pingTimer = setInterval(() => this.pingAll(), YJS_PING_INTERVAL_MS);
     this.pingTimer.unref();
   }
@@ -266,6 +271,7 @@ export class YjsServer {
         this.log,
         this.now,
         this.maxBufferedBytes,
+        this.bus,
       );
       this.rooms.set(boardId, room);
     }

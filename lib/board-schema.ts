@@ -392,6 +392,15 @@ export function moveCriterion(doc: Y.Doc, id: string, toIndex: number): void {
 }
 
 /**
+ * Puts a criterion (a removed one, restored) at `index` with its id and content: sealed
+ * evidence and contested point are copied as they are, and stay valid under the same id.
+ */
+export function insertCriterion(doc: Y.Doc, c: CriterionSnapshot, index: number): void {
+  const criteria = getCriteria(doc);
+  criteria.insert(Math.max(0, Math.min(criteria.length, Math.trunc(index) || 0)), [makeCriterion(c)]);
+}
+
+/**
  * Appends evidence to a criterion (the server does this for `evidence:add`, sealing it).
  * Returns false when the criterion is gone.
  */

@@ -19,7 +19,7 @@ import {
 import type { BoardSnapshot, OptionSnapshot } from '@/lib/board-types';
 import { LIMITS } from '@/lib/limits';
 import { newId } from '../new-id';
-import { useUndo } from '../use-undo';
+import { type Restores, useUndo } from '../use-undo';
 import { EditableText } from './editable-text';
 import { EvidencePanel } from './evidence-panel';
 import { SharedTextField } from './shared-text-field';
@@ -56,7 +56,7 @@ function OptionHeader({
   option: OptionSnapshot;
   readOnly: boolean;
   canRemove: boolean;
-  onRemove: (label: string, remove: () => void) => void;
+  onRemove: (label: string, remove: () => void, restores: Restores) => void;
   testId?: string;
 }) {
   const label = option.name || 'unnamed';
@@ -78,7 +78,10 @@ function OptionHeader({
           className="rounded px-2 py-1 text-slate-300 hover:bg-slate-700 hover:text-white"
           onClick={() => {
             if (window.confirm(`Remove the option “${label}” for everyone? You can undo it.`))
-              onRemove(`remove “${label}”`, () => removeOption(doc, option.id));
+              onRemove(`remove “${label}”`, () => removeOption(doc, option.id), {
+                list: 'options',
+                id: option.id,
+              });
           }}
         >
           ✕
@@ -313,7 +316,10 @@ export function CriteriaGrid({
                           if (
                             window.confirm(`Remove the criterion “${c.name}” for everyone? You can undo it.`)
                           )
-                            labelled(`remove “${c.name}”`, () => removeCriterion(doc, c.id));
+                            labelled(`remove “${c.name}”`, () => removeCriterion(doc, c.id), {
+                              list: 'criteria',
+                              id: c.id,
+                            });
                         }}
                       >
                         Remove

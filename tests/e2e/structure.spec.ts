@@ -80,6 +80,9 @@ test('[R12][R13][A2] who changed what is stored: it survives a reload and reache
   await expect(alice.getByTestId('change-strip')).toContainText('Fran restored the criterion “Security”');
   await expect(fran.getByTestId('change-strip')).toContainText('You restored the criterion “Security”');
   await expect(fran.getByRole('button', { name: 'Restore Security' })).toHaveCount(0);
+  // Alice's undo no longer offers to bring back what is back (a second copy would be refused).
+  await expect(alice.getByTestId('undo')).not.toContainText('Security');
+  await expect(alice.getByTestId('undo')).toBeDisabled();
 
   await alice.getByTestId('changes').scrollIntoViewIfNeeded();
   await alice.screenshot({ path: 'test-results/changes-phone.png' });

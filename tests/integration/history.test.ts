@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { readHistory, readRemovedCriteria } from '@/lib/board-history';
+import { getRemovedCriteria, readHistory, readRemovedCriteria } from '@/lib/board-history';
 import {
   findMap,
   getCriteria,
@@ -164,66 +164,70 @@ describe('restoring a removed criterion', () => {
   it('[R13] the facilitator restores a removed criterion with its id, name, weight, description and evidence, and its scores count again', async () => {
     const { board, fac, alice } = await boardWithThree(env);
     const a = await docOf(alice, board.id);
-    const before = readBoard(a.doc).criteria.find((c) => c.id === 'cost')!;
-    const beforeIndex = readBoard(a.doc).criteria.findIndex((c) => c.id === 'cost');
+    const before = readBoard(a.doc).criteria.find((c) => c.id === 'security')!;
+    const beforeIndex = readBoard(a.doc).criteria.findIndex((c) => c.id === 'security');
     const roundId = await startRound(fac);
     expectOk(
-      await alice.send(EVENTS.ballotCast, { roundId, criterionId: 'cost', optionId: 'node', value: 4 }),
+      await alice.send(EVENTS.ballotCast, { roundId, criterionId: 'security', optionId: 'node', value: 4 }),
     );
     expectOk(await fac.send(EVENTS.roundReveal, { roundId }));
 
-    updateCriterion(a.doc, 'cost', { weight: 7, description: 'Hosting and people' });
-    removeCriterion(a.doc, 'cost');
-    await until(fac, (s) => s.rounds[0]!.orphanedScores === 1, 'the cost score is orphaned');
+    updateCriterion(a.doc, 'security', { weight: 7, description: 'Hosting and people' });
+    removeCriterion(a.doc, 'security');
+    await until(fac, (s) => s.rounds[0]!.orphanedScores === 1, 'the security score is orphaned');
     await waitFor(() => readRemovedCriteria(a.doc).length === 1, 'the removal is kept');
     expect(readHistory(a.doc).at(-1)).toMatchObject({
       who: 'Alice',
       kind: 'criterion-removed',
-      name: 'Cost',
+      name: 'Security',
     });
 
     // Only the facilitator, only with no round open, only what was removed.
-    expect(await alice.send(EVENTS.criterionRestore, { criterionId: 'cost' })).toMatchObject({
+    expect(await alice.send(EVENTS.criterionRestore, { criterionId: 'security' })).toMatchObject({
       ok: false,
       error: { code: 'not_facilitator' },
     });
-    expect(await fac.send(EVENTS.criterionRestore, { criterionId: 'security' })).toMatchObject({
+    expect(await fac.send(EVENTS.criterionRestore, { criterionId: 'cost' })).toMatchObject({
       ok: false,
       error: { code: 'not_found' },
     });
     await startRound(fac);
-    expect(await fac.send(EVENTS.criterionRestore, { criterionId: 'cost' })).toMatchObject({
+    expect(await fac.send(EVENTS.criterionRestore, { criterionId: 'security' })).toMatchObject({
       ok: false,
       error: { code: 'round_in_progress' },
     });
     const open = fac.latest().rounds.at(-1)!.id;
     expectOk(await fac.send(EVENTS.roundReveal, { roundId: open }));
 
-    expectOk(await fac.send<SessionState>(EVENTS.criterionRestore, { criterionId: 'cost' }));
-    await waitFor(() => readBoard(a.doc).criteria.some((c) => c.id === 'cost'), 'cost is back for alice');
-    const restored = readBoard(a.doc).criteria.find((c) => c.id === 'cost')!;
-    expect(restored).toMatchObject({ name: 'Cost', weight: 7, description: 'Hosting and people' });
+    expectOk(await fac.send<SessionState>(EVENTS.criterionRestore, { criterionId: 'security' }));
+    await waitFor(
+      () => readBoard(a.doc).criteria.some((c) => c.id === 'security'),
+      'security is back for alice',
+    );
+    const restored = readBoard(a.doc).criteria.find((c) => c.id === 'security')!;
+    expect(restored).toMatchObject({ name: 'Security', weight: 7, description: 'Hosting and people' });
     expect(restored.evidence).toEqual(before.evidence);
     expect(restored.contested).toEqual(before.contested);
     // Back where it was.
-    expect(readBoard(a.doc).criteria.findIndex((c) => c.id === 'cost')).toBe(beforeIndex);
-    await until(fac, (s) => s.rounds[0]!.orphanedScores === 0, 'the cost score counts again');
+    expect(readBoard(a.doc).criteria.findIndex((c) => c.id === 'security')).toBe(beforeIndex);
+    await until(fac, (s) => s.rounds[0]!.orphanedScores === 0, 'the security score counts again');
     expect(readRemovedCriteria(a.doc)).toEqual([]);
+    expect(getRemovedCriteria(a.doc).length).toBe(0);
     expect(readHistory(a.doc).at(-1)).toMatchObject({
       who: 'Fran',
       kind: 'criterion-restored',
-      name: 'Cost',
+      name: 'Security',
     });
     // Restored once: a second restore finds nothing.
-    expect(await fac.send(EVENTS.criterionRestore, { criterionId: 'cost' })).toMatchObject({
+    expect(await fac.send(EVENTS.criterionRestore, { criterionId: 'security' })).toMatchObject({
       ok: false,
       error: { code: 'not_found' },
     });
     // Its sealed evidence is still valid under its id: a browser can move it again.
-    moveCriterion(a.doc, 'cost', 0);
+    moveCriterion(a.doc, 'security', 0);
     await waitFor(() => a.provider.synced, 'alice still synced');
     const check = await env.provider(board.id);
-    await waitFor(() => readBoard(check.doc).criteria[0]?.id === 'cost', 'the move is accepted');
+    await waitFor(() => readBoard(check.doc).criteria[0]?.id === 'security', 'the move is accepted');
   });
 
   it('[R13][R1] a viewer cannot restore, and an undo by the remover takes it off the restore list', async () => {
@@ -243,6 +247,8 @@ describe('restoring a removed criterion', () => {
     expect(refused).toMatchObject({ ok: false, error: { code: 'read_only' } });
     undo.undo();
     await waitFor(() => readRemovedCriteria(a.doc).length === 0, 'undone: nothing to restore');
+    // Taken off the stored list, not only hidden by the reader.
+    await waitFor(() => getRemovedCriteria(a.doc).length === 0, 'the stored list is empty');
     expect(readBoard(a.doc).criteria.some((c) => c.id === 'security')).toBe(true);
     expect(await fac.send(EVENTS.criterionRestore, { criterionId: 'security' })).toMatchObject({
       ok: false,

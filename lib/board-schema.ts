@@ -25,11 +25,13 @@ import { sanitizeLine, sanitizeText } from './text-safety';
  * The board document schema (documented in docs/PROTOCOL.md, "Board document"):
  *
  * - `meta`     Y.Map   title, question, context, createdAt, status, templateId
- * - `options`  Y.Array<Y.Map>  id, name, description
- * - `criteria` Y.Array<Y.Map>  id, name, description, weight, evidence (Y.Array of plain
+ * - `options`  Y.Array<Y.Map>  id, name, description (Y.Text)
+ * - `criteria` Y.Array<Y.Map>  id, name, description (Y.Text), weight, evidence (Y.Array of plain
  *                              EvidenceSnapshot objects), contested (plain object or null)
  * - `sources`  Y.Array of plain SourceSnapshot objects
  * - `notes`    Y.Text
+ * - `question` Y.Text
+ * - `history`, `removedCriteria`  Y.Array of plain objects, server-only (lib/board-history.ts)
  * - `decision` Y.Map   the DecisionDraft fields
  *
  * Option and criterion descriptions are a Y.Text inside their map (shared text, merged

@@ -1,3 +1,7 @@
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import * as Y from 'yjs';
+import { findMap, getCriteria } from '@/lib/board-schema';
 import { expect, joinAs, newBoard, person, test } from './fixtures';
 
 test('[D13] two people typing in the question at once both keep their words, and the cursor stays where it was', async ({
@@ -67,4 +71,42 @@ test('[D13] two people typing in the same criterion description at once both kee
   // Stored: a reload shows the merged text.
   await bob.reload();
   await expect(bob.getByLabel('Description of Cost')).toHaveValue(`${merged}!`);
+});
+
+test('[D13][L8] a board from before with string descriptions renders them and they can be edited as shared text', async ({
+  browser,
+  server,
+}) => {
+  const board = await newBoard(server.url);
+  // Written into the store while nobody has the board open, as an earlier build kept them.
+  const db = new Database(path.join(server.dataDir, 'decision-board.sqlite'), { timeout: 5000 });
+  try {
+    const rows = db.prepare('SELECT data FROM doc_updates WHERE board_id = ? ORDER BY seq').all(board.id) as {
+      data: Buffer;
+    }[];
+    const doc = new Y.Doc();
+    for (const r of rows) Y.applyUpdate(doc, new Uint8Array(r.data));
+    const before = Y.encodeStateVector(doc);
+    findMap(getCriteria(doc), 'cost')!.set('description', 'Old: hosting and people');
+    db.prepare('INSERT INTO doc_updates (board_id, data) VALUES (?, ?)').run(
+      board.id,
+      Buffer.from(Y.encodeStateAsUpdate(doc, before)),
+    );
+  } finally {
+    db.close();
+  }
+
+  const page = await person(browser);
+  await page.goto(board.links.participant);
+  await joinAs(page, 'Carol');
+  const field = page.getByLabel('Description of Cost');
+  await expect(field).toHaveValue('Old: hosting and people');
+  await field.click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type(', per year');
+  await expect(field).toHaveValue('Old: hosting and people, per year');
+  const other = await person(browser);
+  await other.goto(board.links.participant);
+  await joinAs(other, 'Dan');
+  await expect(other.getByLabel('Description of Cost')).toHaveValue('Old: hosting and people, per year');
 });

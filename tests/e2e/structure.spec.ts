@@ -84,6 +84,11 @@ test('[R12][R13][A2] who changed what is stored: it survives a reload and reache
   await expect(alice.getByTestId('undo')).not.toContainText('Security');
   await expect(alice.getByTestId('undo')).toBeDisabled();
 
+  // A long name without spaces wraps in the strip: the phone still does not scroll sideways.
+  await alice.getByLabel('Criterion name').first().fill('W'.repeat(80));
+  await expect(alice.getByTestId('change-strip')).toContainText(
+    `renamed the criterion “Performance” to “${'W'.repeat(80)}”`,
+  );
   await alice.getByTestId('changes').scrollIntoViewIfNeeded();
   await alice.screenshot({ path: 'test-results/changes-phone.png' });
   expect(await alice.evaluate(() => document.documentElement.scrollWidth > window.innerWidth)).toBe(false);

@@ -23,7 +23,12 @@ export type ValueRule =
   /** A Y.Array of server-sealed evidence entries (on a criterion). */
   | { kind: 'evidenceArray' }
   /** null, or a server-sealed plain object (a criterion's contested point). */
-  | { kind: 'sealedOrNull' };
+  | { kind: 'sealedOrNull' }
+  /**
+   * Shared text: a Y.Text in the map (merged character by character), plain text of at most
+   * `max` characters in all, multi-line, no control or invisible characters.
+   */
+  | { kind: 'sharedText'; max: number };
 
 /**
  * Who may write a key:
@@ -43,6 +48,7 @@ export interface KeyRule {
 const line = (max: number): ValueRule => ({ kind: 'line', max });
 const text = (max: number): ValueRule => ({ kind: 'text', max });
 const client = (value: ValueRule, structure = false): KeyRule => ({ value, writer: 'client', structure });
+const sharedText = (max: number): ValueRule => ({ kind: 'sharedText', max });
 
 export const DECISION_STATUS_VALUES = [
   'proposed',
@@ -62,18 +68,25 @@ export const META_RULES: Record<string, KeyRule> = {
   templateId: { value: line(40), writer: 'server' },
 };
 
+/**
+ * Descriptions are shared text (SPEC D13): people write them at length, together, so two
+ * people typing in one both keep their words. Names stay one-line values (last writer wins):
+ * they are short labels that people replace rather than write together, and merging two
+ * renames character by character would make a name neither person meant. Descriptions are
+ * not structure: they change no cell and no weight, so they stay editable in a round.
+ */
 /** Keys of an option (a Y.Map in `options`). */
 export const OPTION_RULES: Record<string, KeyRule> = {
   id: { value: { kind: 'id' }, writer: 'create' },
   name: client(line(LIMITS.MAX_NAME_CHARS)),
-  description: client(text(LIMITS.MAX_DESCRIPTION_CHARS)),
+  description: client(sharedText(LIMITS.MAX_DESCRIPTION_CHARS)),
 };
 
 /** Keys of a criterion (a Y.Map in `criteria`). */
 export const CRITERION_RULES: Record<string, KeyRule> = {
   id: { value: { kind: 'id' }, writer: 'create' },
   name: client(line(LIMITS.MAX_NAME_CHARS)),
-  description: client(text(LIMITS.MAX_DESCRIPTION_CHARS)),
+  description: client(sharedText(LIMITS.MAX_DESCRIPTION_CHARS)),
   weight: client({ kind: 'weight' }, true),
   evidence: { value: { kind: 'evidenceArray' }, writer: 'create' },
   contested: { value: { kind: 'sealedOrNull' }, writer: 'create' },
@@ -106,6 +119,13 @@ export const ROOTS = {
   /** The question as shared text; boards from before keep `meta.question` until first edited. */
   question: { type: 'text', max: LIMITS.MAX_QUESTION_CHARS },
   decision: { type: 'map', keys: DECISION_RULES },
+  /**
+   * Who changed the structure, and when (SPEC R12): plain entries written by the server only,
+   * from the participant each update came from; the last MAX_HISTORY_ENTRIES.
+   */
+  history: { type: 'array', element: 'server-only' },
+  /** The last removed criteria, whole, so the facilitator can restore one (`criterion:restore`). */
+  removedCriteria: { type: 'array', element: 'server-only' },
 } as const;
 export type RootName = keyof typeof ROOTS;
 
@@ -152,5 +172,7 @@ export function valueProblem(rule: ValueRule, value: unknown): string | null {
       return 'must be a list of evidence';
     case 'sealedOrNull':
       return value === null ? null : 'must be written by the server';
+    case 'sharedText':
+      return 'must be shared text (a Y.Text)';
   }
 }

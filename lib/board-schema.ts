@@ -20,15 +20,20 @@ import { sanitizeLine, sanitizeText } from './text-safety';
  * The board document schema (documented in docs/PROTOCOL.md, "Board document"):
  *
  * - `meta`     Y.Map   title, question, context, createdAt, status, templateId
- * - `options`  Y.Array<Y.Map>  id, name, description
- * - `criteria` Y.Array<Y.Map>  id, name, description, weight, evidence (Y.Array of plain
+ * - `options`  Y.Array<Y.Map>  id, name, description (Y.Text)
+ * - `criteria` Y.Array<Y.Map>  id, name, description (Y.Text), weight, evidence (Y.Array of plain
  *                              EvidenceSnapshot objects), contested (plain object or null)
  * - `sources`  Y.Array of plain SourceSnapshot objects
  * - `notes`    Y.Text
+ * - `question` Y.Text
+ * - `history`, `removedCriteria`  Y.Array of plain objects, server-only (lib/board-history.ts)
  * - `decision` Y.Map   the DecisionDraft fields
  *
- * Text fields are plain strings (last writer wins per field); ids never change once
- * written, names are editable. The rules of every key are data in `board-doc-schema.ts`,
+ * Option and criterion descriptions are a Y.Text inside their map (shared text, merged
+ * character by character); a board from before keeps string descriptions until the server
+ * migrates them on load (`migrateDescriptions`), and readers take either. Other text fields
+ * are plain strings (last writer wins per field); ids never change once written, names are
+ * editable. The rules of every key are data in `board-doc-schema.ts`,
  * which the server enforces on every update; every accessor here writes only what those
  * rules allow (clamped to LIMITS, control and invisible characters removed), so the
  * browser never produces an update the server would refuse. Readers tolerate anything:
@@ -113,11 +118,14 @@ export function setMetaText(doc: Y.Doc, field: MetaTextField, value: string): vo
   getMeta(doc).set(field, field === 'title' ? clamp(value, max) : clampText(value, max));
 }
 
+/** A description as shared text, clamped to the limit. */
+const descriptionText = (value: string): Y.Text => new Y.Text(clampText(value, LIMITS.MAX_DESCRIPTION_CHARS));
+
 function makeOption(option: OptionSnapshot): YOption {
   const m = new Y.Map<unknown>();
   m.set('id', option.id);
   m.set('name', clamp(option.name, LIMITS.MAX_NAME_CHARS));
-  m.set('description', clampText(option.description, LIMITS.MAX_DESCRIPTION_CHARS));
+  m.set('description', descriptionText(option.description));
   return m;
 }
 
@@ -130,7 +138,7 @@ function makeCriterion(c: CriterionSnapshot): YCriterion {
   const m = new Y.Map<unknown>();
   m.set('id', c.id);
   m.set('name', clamp(c.name, LIMITS.MAX_NAME_CHARS));
-  m.set('description', clampText(c.description, LIMITS.MAX_DESCRIPTION_CHARS));
+  m.set('description', descriptionText(c.description));
   m.set('weight', clampWeight(c.weight));
   const evidence = new Y.Array<EvidenceSnapshot>();
   evidence.push(c.evidence);
@@ -264,8 +272,7 @@ export function updateOption(
   if (!option) return;
   doc.transact(() => {
     if (patch.name !== undefined) option.set('name', clamp(patch.name, LIMITS.MAX_NAME_CHARS));
-    if (patch.description !== undefined)
-      option.set('description', clampText(patch.description, LIMITS.MAX_DESCRIPTION_CHARS));
+    if (patch.description !== undefined) setDescription(doc, option, patch.description);
   });
 }
 
@@ -298,10 +305,64 @@ export function updateCriterion(
   if (!c) return;
   doc.transact(() => {
     if (patch.name !== undefined) c.set('name', clamp(patch.name, LIMITS.MAX_NAME_CHARS));
-    if (patch.description !== undefined)
-      c.set('description', clampText(patch.description, LIMITS.MAX_DESCRIPTION_CHARS));
+    if (patch.description !== undefined) setDescription(doc, c, patch.description);
     if (patch.weight !== undefined) c.set('weight', clampWeight(patch.weight));
   });
+}
+
+/**
+ * The shared text of an option's or criterion's description, or null when it is still a string
+ * (a board from before, not yet migrated by the server) or missing.
+ */
+export function getDescription(m: Y.Map<unknown>): Y.Text | null {
+  const d = m.get('description');
+  return d instanceof Y.Text ? d : null;
+}
+
+/** The description of an option or criterion map: its shared text, or a string from before. */
+export function readDescription(m: Y.Map<unknown>): string {
+  const d = m.get('description');
+  return d instanceof Y.Text ? d.toString() : str(d);
+}
+
+/** The option or criterion map with this id (first one, as readers show it), or null. */
+export function findMap(list: Y.Array<Y.Map<unknown>>, id: string): Y.Map<unknown> | null {
+  for (const m of list.toArray()) if (m instanceof Y.Map && m.get('id') === id) return m;
+  return null;
+}
+
+/**
+ * Edits a description into `value`, character by character (only the changed middle), so two
+ * people typing in it both keep their words. A string description from before becomes shared
+ * text with its content.
+ */
+export function setDescription(doc: Y.Doc, m: Y.Map<unknown>, value: string): void {
+  const next = clampText(value, LIMITS.MAX_DESCRIPTION_CHARS);
+  const text = getDescription(m);
+  if (text) replaceText(doc, text, next);
+  else m.set('description', new Y.Text(next));
+}
+
+/**
+ * Turns string descriptions (boards from before they were shared text) into shared text with
+ * the same content, in one transaction; true when anything changed. The server runs it when
+ * it loads a board, before anyone can edit, so two people's first edits never each make their
+ * own text (one would be lost).
+ */
+export function migrateDescriptions(doc: Y.Doc): boolean {
+  const legacy: Y.Map<unknown>[] = [];
+  for (const list of [getOptions(doc), getCriteria(doc)]) {
+    for (const m of list.toArray()) {
+      if (m instanceof Y.Map && m.has('description') && !(m.get('description') instanceof Y.Text)) {
+        legacy.push(m);
+      }
+    }
+  }
+  if (legacy.length === 0) return false;
+  doc.transact(() => {
+    for (const m of legacy) m.set('description', descriptionText(str(m.get('description'))));
+  });
+  return true;
 }
 
 export function removeCriterion(doc: Y.Doc, id: string): void {
@@ -325,6 +386,15 @@ export function moveCriterion(doc: Y.Doc, id: string, toIndex: number): void {
     criteria.delete(from, 1);
     criteria.insert(target, [makeCriterion(snapshot)]);
   });
+}
+
+/**
+ * Puts a criterion (a removed one, restored) at `index` with its id and content: sealed
+ * evidence and contested point are copied as they are, and stay valid under the same id.
+ */
+export function insertCriterion(doc: Y.Doc, c: CriterionSnapshot, index: number): void {
+  const criteria = getCriteria(doc);
+  criteria.insert(Math.max(0, Math.min(criteria.length, Math.trunc(index) || 0)), [makeCriterion(c)]);
 }
 
 /**
@@ -425,17 +495,17 @@ export function setDecisionStatus(doc: Y.Doc, status: DecisionDraft['status']): 
 // ---- reading ---------------------------------------------------------------------------
 
 function readOption(m: YOption): OptionSnapshot {
-  return { id: str(m.get('id')), name: str(m.get('name')), description: str(m.get('description')) };
+  return { id: str(m.get('id')), name: str(m.get('name')), description: readDescription(m) };
 }
 
-function readCriterion(m: YCriterion): CriterionSnapshot {
+export function readCriterion(m: YCriterion): CriterionSnapshot {
   const evidence = m.get('evidence');
   const weight = m.get('weight');
   const contested = m.get('contested');
   return {
     id: str(m.get('id')),
     name: str(m.get('name')),
-    description: str(m.get('description')),
+    description: readDescription(m),
     weight: typeof weight === 'number' && Number.isFinite(weight) ? clampWeight(weight) : 0,
     evidence: evidence instanceof Y.Array ? evidence.toArray().filter(isEvidence) : [],
     contested: isContested(contested) ? contested : null,

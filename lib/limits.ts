@@ -29,6 +29,12 @@ export const LIMITS = {
   MAX_WEIGHT: 100,
   /** Evidence items on one board, all criteria together; `evidence:add` refuses more. */
   MAX_EVIDENCE_PER_BOARD: 1000,
+  /** Entries of the board's "who changed what" history (oldest dropped first). */
+  MAX_HISTORY_ENTRIES: 50,
+  /** Removed criteria the board keeps for the facilitator to restore (oldest dropped first). */
+  MAX_REMOVED_CRITERIA: 10,
+  /** A rename or weight change by the same person within this time updates their last entry. */
+  HISTORY_COALESCE_MS: 60_000,
 
   // Session-channel rate limits, as token buckets (server/rate-limit.ts): a burst at once,
   // then a sustained rate. Every command counts, joins included; refusals are `rate_limited`

@@ -33,6 +33,7 @@ export const EVENTS = {
   timerStart: 'timer:start',
   timerStop: 'timer:stop',
   boardSummon: 'board:summon',
+  criterionRestore: 'criterion:restore',
   // server → client
   sessionState: 'session:state',
   sessionPatch: 'session:patch',

@@ -154,6 +154,8 @@ export const setJoiningPayloadSchema = z.object({ open: z.boolean() }).strict();
 /** Who may change options, criteria and weights in the document (enforced on /yjs). */
 export const setStructureEditorsPayloadSchema = z.object({ editors: z.enum(STRUCTURE_EDITORS) }).strict();
 export const participantRemovePayloadSchema = z.object({ participantId: idSchema }).strict();
+/** Puts a removed criterion back (facilitator; not while a round is open). */
+export const criterionRestorePayloadSchema = z.object({ criterionId: idSchema }).strict();
 export const timerStartPayloadSchema = z
   .object({ seconds: z.number().int().min(10, 'at least 10 seconds').max(3600, 'at most an hour') })
   .strict();
@@ -344,6 +346,7 @@ export interface ClientToServerEvents {
   [EVENTS.timerStart]: Command<z.input<typeof timerStartPayloadSchema>>;
   [EVENTS.timerStop]: Command<Record<string, never>>;
   [EVENTS.boardSummon]: Command<z.input<typeof summonPayloadSchema>>;
+  [EVENTS.criterionRestore]: Command<z.input<typeof criterionRestorePayloadSchema>>;
 }
 
 /**

@@ -5,6 +5,8 @@ import * as authProtocol from 'y-protocols/auth';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
+import { recordChanges, type StructureShape, structureChanges, structureShape } from '@/lib/board-history';
+import { migrateDescriptions } from '@/lib/board-schema';
 import { LIMITS } from '@/lib/limits';
 import { YJS_CLOSE } from '@/lib/protocol';
 import { type BusMember, CLUSTER, type DocBus, type DocEntry } from './cluster/doc-bus';
@@ -61,6 +63,8 @@ export interface DocPolicy {
   structureEditors: 'everyone' | 'facilitator';
   /** Whether a participant currently holds the facilitator role. */
   isFacilitator(participantId: string): boolean;
+  /** A participant's display name, for the board's history ("who changed what"). */
+  nameOf?(participantId: string): string | undefined;
 }
 
 export interface RoomHooks {
@@ -247,6 +251,9 @@ export class BoardRoom implements BusMember {
     }
     this.lastSeq = lastSeq;
     this.version = version;
+    // Descriptions stored as strings (boards from before they were shared text) become shared
+    // text now, before anyone edits: stored as a server change like any other.
+    this.doc.transact(() => migrateDescriptions(this.doc), 'server');
     this.updatesSinceSnapshot = stored.updates.length;
     this.storedBytes = stored.storedBytes;
     // A long tail of updates (e.g. the process died before compacting) is folded so the next
@@ -401,8 +408,22 @@ export class BoardRoom implements BusMember {
       this.pendingClaims.push({ clientId: client, owner: access.participantId });
     }
     for (const client of verdict.touched) this.pendingTouched.add(client);
+    // The structure before, whole (a removed criterion is kept to be restored), when the
+    // update may change it: the history says who changed what, from the sender's connection.
+    const before = verdict.structure ? structureShape(this.doc, true) : null;
     Y.applyUpdate(this.doc, update, conn);
+    if (before) this.recordHistory(before, access.participantId, policy);
     return null;
+  }
+
+  /** Writes what an accepted update changed in the structure into the board's history. */
+  private recordHistory(before: StructureShape, participantId: string, policy: DocPolicy): void {
+    const changes = structureChanges(before, structureShape(this.doc, false));
+    if (changes.length === 0) return;
+    const who = policy.nameOf?.(participantId) ?? 'Someone';
+    this.doc.transact(() => {
+      recordChanges(this.doc, changes, { by: participantId, who, at: new Date(this.now()) }, before.full);
+    }, 'server');
   }
 
   /**

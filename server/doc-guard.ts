@@ -26,6 +26,8 @@ import { isSafeText } from '@/lib/text-safety';
  * - each item sits where the schema allows: known roots, known keys, the right content
  *   kind and value; server-written keys and sealed values (evidence, contested points)
  *   come only from the server; ids never change;
+ * - shared text inside maps (option and criterion descriptions) is plain text within its
+ *   length, counted over the whole text;
  * - structure (options, criteria, weights) is not touched while it is frozen;
  * - counts and sizes stay within LIMITS.
  */
@@ -49,6 +51,11 @@ export type GuardVerdict =
       claims: number[];
       /** Client ids this update adds content for. */
       touched: number[];
+      /**
+       * The update may change structure (options, criteria, names, weights): the room then
+       * compares the structure before and after, for the board's history.
+       */
+      structure: boolean;
     }
   | { ok: false; refusal: Refusal; reason: string };
 
@@ -70,12 +77,16 @@ type Role =
   | 'options'
   | 'criteria'
   | 'sources'
+  | 'history'
+  | 'removedCriteria'
   | 'notes'
   | 'question'
   | 'decision'
   | 'option'
   | 'criterion'
   | 'evidence'
+  /** Shared text inside an option or criterion (its description). */
+  | 'description'
   | 'invalid';
 
 /** A shared type an item goes into: one already in the document, or one this update creates. */
@@ -89,6 +100,8 @@ interface Container {
   item: Y.Item | null;
   /** The container holding this one (a criterion for its evidence list). */
   parent: Container | null;
+  /** The key it sits under in its parent map (e.g. `description`), or null. */
+  key: string | null;
 }
 
 /** Where a new item goes; `void` when Yjs will garbage-collect it on arrival (harmless). */
@@ -123,11 +136,20 @@ function typeKind(type: SharedType): 'map' | 'array' | 'text' | 'other' {
   return 'other';
 }
 
+/** The rule of a shared-text key of a map role (a description), or null. */
+function sharedTextRule(parent: Role, key: string | null): { kind: 'sharedText'; max: number } | null {
+  const rules = RULES[parent];
+  if (!rules || key === null || !Object.hasOwn(rules, key)) return null;
+  const value = rules[key]!.value;
+  return value.kind === 'sharedText' ? value : null;
+}
+
 /** The role of a type created in `parent` under `key`. */
 function childRole(parent: Role, key: string | null, kind: ReturnType<typeof typeKind>): Role {
   if (parent === 'options' && key === null && kind === 'map') return 'option';
   if (parent === 'criteria' && key === null && kind === 'map') return 'criterion';
   if (parent === 'criterion' && key === 'evidence' && kind === 'array') return 'evidence';
+  if (kind === 'text' && sharedTextRule(parent, key)) return 'description';
   return 'invalid';
 }
 
@@ -215,6 +237,8 @@ class UpdateCheck {
   private readonly inserted = new Map<Container, number>();
   private readonly deletedLive = new Map<Container, number>();
   private readonly rootContainers = new Map<string, Container>();
+  /** Set when the update touches options, criteria, names or weights. */
+  private structural = false;
   /** Options and criteria this update creates: each must carry an id. */
   private readonly newElements: { item: Y.Item; role: 'option' | 'criterion'; list: SharedType | null }[] =
     [];
@@ -267,7 +291,7 @@ class UpdateCheck {
     this.checkNewMaps();
     this.checkSeals();
     this.checkCounts();
-    return { ok: true, claims, touched };
+    return { ok: true, claims, touched, structure: this.structural };
   }
 
   // ---- owners of client ids ---------------------------------------------------------------
@@ -331,7 +355,7 @@ class UpdateCheck {
           name = '';
         }
         const role: Role = isRootName(name) ? name : 'invalid';
-        c = { role, isNew: false, type: ty, item: null, parent: null };
+        c = { role, isNew: false, type: ty, item: null, parent: null, key: null };
       } else {
         const parentRole = top?.role ?? 'invalid';
         c = {
@@ -340,6 +364,7 @@ class UpdateCheck {
           type: ty,
           item: null,
           parent: top,
+          key: ty._item.parentSub,
         };
       }
       this.typeContainers.set(ty, c);
@@ -353,7 +378,14 @@ class UpdateCheck {
     if (existing) return this.containerOfType(existing);
     let c = this.rootContainers.get(name);
     if (!c) {
-      c = { role: isRootName(name) ? name : 'invalid', isNew: false, type: null, item: null, parent: null };
+      c = {
+        role: isRootName(name) ? name : 'invalid',
+        isNew: false,
+        type: null,
+        item: null,
+        parent: null,
+        key: null,
+      };
       this.rootContainers.set(name, c);
     }
     return c;
@@ -449,13 +481,14 @@ class UpdateCheck {
     const type = (item.content as Y.ContentType).type;
     const container: Container =
       place === 'void'
-        ? { role: 'invalid', isNew: true, type: null, item, parent: null }
+        ? { role: 'invalid', isNew: true, type: null, item, parent: null, key: null }
         : {
             role: childRole(place.container.role, place.key, typeKind(type)),
             isNew: true,
             type: null,
             item,
             parent: place.container,
+            key: place.key,
           };
     this.newContainers.set(item, container);
     return container;
@@ -493,6 +526,7 @@ class UpdateCheck {
         if (rule.structure && this.ctx.structureFrozen) {
           throw new Refused('frozen', 'weights cannot change now');
         }
+        if (container.role === 'option' || container.role === 'criterion') this.structural = true;
         this.checkMapValue(container, key, rule, content, offset);
         return;
       }
@@ -500,6 +534,7 @@ class UpdateCheck {
       case 'criteria': {
         if (key !== null) throw new Refused('schema', `${container.role} is a list`);
         if (this.ctx.structureFrozen) throw new Refused('frozen', `${container.role} cannot change now`);
+        this.structural = true;
         if (content instanceof Y.ContentDeleted) return;
         if (!(content instanceof Y.ContentType) || typeKind(content.type) !== 'map') {
           throw new Refused('schema', `${container.role} holds maps only`);
@@ -526,20 +561,23 @@ class UpdateCheck {
         return;
       }
       case 'notes':
-      case 'question': {
+      case 'question':
+      case 'description': {
         if (key !== null) throw new Refused('schema', `the ${container.role} is text`);
         if (content instanceof Y.ContentDeleted) return;
         if (!(content instanceof Y.ContentString)) {
           throw new Refused('schema', `the ${container.role} is plain text (no formatting, embeds or types)`);
         }
-        if (container.role === 'question' && !isSafeText(content.str)) {
-          throw new Refused('schema', 'the question holds control or invisible characters');
+        if (container.role !== 'notes' && !isSafeText(content.str)) {
+          throw new Refused('schema', `the ${container.role} holds control or invisible characters`);
         }
         this.inserted.set(container, (this.inserted.get(container) ?? 0) + liveLength);
         return;
       }
       case 'sources':
-        throw new Refused('schema', 'sources are written by the server');
+      case 'history':
+      case 'removedCriteria':
+        throw new Refused('schema', `${container.role} is written by the server`);
       case 'invalid':
         throw new Refused('schema', 'the update writes outside the board schema');
     }
@@ -559,6 +597,14 @@ class UpdateCheck {
     if (rule.value.kind === 'evidenceArray') {
       if (!(content instanceof Y.ContentType) || typeKind(content.type) !== 'array') {
         throw new Refused('schema', `${container.role}.${key} must be a list`);
+      }
+      this.recordNewMapValue(container, key, content.type);
+      return;
+    }
+    if (rule.value.kind === 'sharedText') {
+      // Its characters are items of their own, checked (and counted) as text of that type.
+      if (!(content instanceof Y.ContentType) || typeKind(content.type) !== 'text') {
+        throw new Refused('schema', `${container.role}.${key} must be shared text (a Y.Text)`);
       }
       this.recordNewMapValue(container, key, content.type);
       return;
@@ -698,21 +744,26 @@ class UpdateCheck {
           throw new Refused('schema', `${container.role}.${key} cannot be removed`);
         if (rule.structure && this.ctx.structureFrozen)
           throw new Refused('frozen', 'weights cannot change now');
+        if (container.role === 'option' || container.role === 'criterion') this.structural = true;
         return;
       }
       case 'options':
       case 'criteria':
         if (this.ctx.structureFrozen) throw new Refused('frozen', `${container.role} cannot change now`);
+        this.structural = true;
         if (item.countable) this.deletedLive.set(container, (this.deletedLive.get(container) ?? 0) + count);
         return;
       case 'notes':
       case 'question':
+      case 'description':
         if (item.countable) this.deletedLive.set(container, (this.deletedLive.get(container) ?? 0) + count);
         return;
       case 'evidence':
         throw new Refused('schema', 'evidence cannot be removed');
       case 'sources':
-        throw new Refused('schema', 'sources are written by the server');
+      case 'history':
+      case 'removedCriteria':
+        throw new Refused('schema', `${container.role} is written by the server`);
       case 'invalid':
         return;
     }
@@ -723,11 +774,18 @@ class UpdateCheck {
   private checkCounts(): void {
     for (const [container, added] of this.inserted) {
       if (added <= 0 || container.role === 'invalid') continue;
-      const root = ROOTS[container.role as 'options' | 'criteria' | 'notes' | 'question'];
       // `_length` (live, countable content) is kept by every list-like type, even a root the
       // server has not read yet and which is still a plain AbstractType.
       const current = container.type?._length ?? 0;
       const after = current + added - (this.deletedLive.get(container) ?? 0);
+      if (container.role === 'description') {
+        const rule = container.parent ? sharedTextRule(container.parent.role, container.key) : null;
+        if (rule && after > rule.max) {
+          throw new Refused('schema', `a ${container.key} holds at most ${rule.max} characters`);
+        }
+        continue;
+      }
+      const root = ROOTS[container.role as 'options' | 'criteria' | 'notes' | 'question'];
       if (after > root.max) {
         const what =
           container.role === 'notes'

@@ -1,5 +1,6 @@
 import * as Y from 'yjs';
-import { addEvidence, getCriteria, getDecision, readBoard } from '@/lib/board-schema';
+import { readRemovedCriteria, recordChanges } from '@/lib/board-history';
+import { addEvidence, getCriteria, getDecision, insertCriterion, readBoard } from '@/lib/board-schema';
 import type { BoardSnapshot } from '@/lib/board-types';
 import { computeConsensus } from '@/lib/consensus';
 import { LIMITS } from '@/lib/limits';
@@ -7,6 +8,7 @@ import {
   ABSTAIN,
   ballotKeepPayloadSchema,
   ballotPayloadSchema,
+  criterionRestorePayloadSchema,
   ERROR_CODES,
   evidencePayloadSchema,
   participantRemovePayloadSchema,
@@ -175,6 +177,42 @@ export class SessionCommands {
       `a board holds at most ${LIMITS.MAX_EVIDENCE_PER_BOARD} evidence items`,
     );
     ensure(added === null, ERROR_CODES.UNKNOWN_CELL, added ?? '');
+  }
+
+  /**
+   * `criterion:restore`: puts a removed criterion back with its id, name, weight, description,
+   * evidence and contested point, so the scores kept for it count again. Structure is frozen
+   * while a round is open (R7), so not then.
+   */
+  async restoreCriterion({ session, boardId, me }: CommandContext, payload: unknown): Promise<void> {
+    const { criterionId } = parse(criterionRestorePayloadSchema, payload);
+    ensure(session.settings.status === 'open', ERROR_CODES.BOARD_LOCKED, 'the board is locked');
+    ensure(
+      !session.openRound,
+      ERROR_CODES.ROUND_IN_PROGRESS,
+      'criteria cannot change while a round is open: reveal it first',
+    );
+    const outcome = await this.deps.yjs.withDoc(boardId, (room) => {
+      const entry = readRemovedCriteria(room.doc).find((r) => r.criterion.id === criterionId);
+      if (!entry) return 'gone';
+      if (getCriteria(room.doc).length >= LIMITS.MAX_CRITERIA) return 'full';
+      room.applyServerChange((doc) => {
+        insertCriterion(doc, entry.criterion, entry.index);
+        recordChanges(
+          doc,
+          [{ kind: 'criterion-restored', targetId: criterionId, name: entry.criterion.name }],
+          { by: me.id, who: me.name, at: this.deps.now() },
+          new Map(),
+        );
+      });
+      return null;
+    });
+    ensure(
+      outcome !== 'full',
+      ERROR_CODES.LIMIT_REACHED,
+      `a board holds at most ${LIMITS.MAX_CRITERIA} criteria`,
+    );
+    ensure(outcome === null, ERROR_CODES.NOT_FOUND, 'no removed criterion with that id to restore');
   }
 
   async startRound({ session, boardId }: CommandContext, payload: unknown): Promise<void> {

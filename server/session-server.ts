@@ -516,6 +516,7 @@ export class SessionServer {
       roundOpen: session.openRound !== null,
       structureEditors: session.settings.structureEditors,
       isFacilitator: (participantId) => this.hasFacilitatorSocket(boardId, participantId),
+      nameOf: (participantId) => session.participant(participantId)?.name,
     };
   }
 
@@ -684,6 +685,10 @@ export class SessionServer {
     socket.on(
       EVENTS.participantRemove,
       handle(command((c, p) => this.commands.removeParticipant(c, p), 'facilitator')),
+    );
+    socket.on(
+      EVENTS.criterionRestore,
+      handle(command((c, p) => this.commands.restoreCriterion(c, p), 'facilitator')),
     );
     socket.on(EVENTS.timerStart, handle(command((c, p) => this.commands.startTimer(c, p), 'facilitator')));
     socket.on(EVENTS.timerStop, handle(command((c) => this.commands.stopTimer(c), 'facilitator')));

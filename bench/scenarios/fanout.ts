@@ -2,7 +2,7 @@ import path from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type * as Y from 'yjs';
-import { getCriteria } from '@/lib/board-schema';
+import { getCriteria, getDescription } from '@/lib/board-schema';
 import {
   type BenchClient,
   closeClient,
@@ -295,7 +295,13 @@ export class FanoutTopology {
     board.sent.set(id, { t, measured: measuring });
     // A field the board schema allows anyone to write (our server refuses anything else).
     const criterion = board.writerCriteria[id % board.writerCriteria.length]!;
-    board.writer.doc.transact(() => criterion.set('description', `bench ${id}`));
+    // Descriptions are shared text: the whole text is replaced, so the update carries `bench <id>`.
+    const text = getDescription(criterion);
+    if (!text) throw new Error('the bench board has a description that is not shared text');
+    board.writer.doc.transact(() => {
+      text.delete(0, text.length);
+      text.insert(0, `bench ${id}`);
+    });
   }
 
   /** Writers edit for warm-up + measured window; deliveries count until the drain ends. */

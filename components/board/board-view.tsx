@@ -10,8 +10,8 @@ import { useBallotOutbox } from '../access/use-ballot-outbox';
 import { useRoundAnnouncements } from '../access/use-round-announcements';
 import { useScoring } from '../access/use-scoring';
 import type { BoardConnection } from '../use-board-connection';
+import { useBoardHistory } from '../use-board-history';
 import { useBoardSnapshot } from '../use-board-snapshot';
-import { useChangeLog } from '../use-change-log';
 import { useCommands } from '../use-commands';
 import { BAND_STYLE, fmt } from './agreement';
 import { BoardHeader } from './board-header';
@@ -66,7 +66,7 @@ export function BoardView({
   // The session channel referees the board's status; the document only mirrors it.
   const readOnly = isViewer || (session?.settings.status ?? board.status) !== 'open';
   const isFacilitator = session?.role === 'facilitator';
-  const changes = useChangeLog(conn.awareness, session?.you?.name ?? null);
+  const changes = useBoardHistory(conn.doc);
   const me = session?.roster.find((p) => p.id === session.you?.participantId);
   const current = session?.rounds.at(-1);
   const scoring = current?.status === 'open' && me && !me.spectator && !readOnly ? current : null;
@@ -308,7 +308,21 @@ export function BoardView({
               <div className="min-h-48 rounded-xl bg-white ring-1 ring-slate-200" aria-hidden />
             )}
             {session && <ConsensusMatrix board={board} session={session} />}
-            <ChangeStrip entries={changes.entries} />
+            <ChangeStrip
+              history={changes.history}
+              removed={changes.removed}
+              myId={session?.you?.participantId ?? null}
+              onRestore={
+                isFacilitator && !readOnly
+                  ? (criterionId) => void send(EVENTS.criterionRestore, { criterionId })
+                  : undefined
+              }
+              restoreBlockedReason={
+                current?.status === 'open'
+                  ? 'Criteria cannot change during a round: reveal it first, then restore.'
+                  : null
+              }
+            />
             {scoring && session && (
               <ScoringBar
                 scored={scoringState.count}
@@ -337,7 +351,6 @@ export function BoardView({
                     : null
                 }
                 renderCell={renderCell}
-                onStructureEdit={changes.announce}
                 renderEvidenceForm={
                   structureReadOnly
                     ? undefined

@@ -311,7 +311,10 @@ export function ConsensusMatrix({ board, session }: { board: BoardSnapshot; sess
       <div className="space-y-3 md:hidden" data-testid="matrix-stacked">
         {board.criteria.map((c) => (
           <section key={c.id} aria-labelledby={`stack-${c.id}`} className="rounded-lg ring-1 ring-slate-200">
-            <h3 id={`stack-${c.id}`} className="rounded-t-lg bg-slate-100 px-3 py-2 font-semibold">
+            <h3
+              id={`stack-${c.id}`}
+              className="rounded-t-lg bg-slate-100 px-3 py-2 font-semibold [overflow-wrap:anywhere]"
+            >
               {c.name || 'Unnamed criterion'}{' '}
               <span className="text-sm font-normal text-slate-700">
                 weight {c.weight} ({totalWeight > 0 ? Math.round((c.weight / totalWeight) * 100) : 0}%)
@@ -343,7 +346,8 @@ export function ConsensusMatrix({ board, session }: { board: BoardSnapshot; sess
 
       <OptionsChart board={board} result={result} scale={scale} />
 
-      <div className="grid gap-6 md:grid-cols-2">
+      {/* Names can be one long word: they wrap rather than push a phone's page sideways (A2). */}
+      <div className="grid gap-6 [overflow-wrap:anywhere] md:grid-cols-2">
         <div>
           <h3 className="mb-1 text-lg font-semibold">Who prefers what</h3>
           <ul className="space-y-0.5" data-testid="preferences">

@@ -5,18 +5,24 @@ import type * as Y from 'yjs';
 import {
   addCriterion,
   addOption,
+  findMap,
+  getCriteria,
+  getDescription,
   moveCriterion,
+  readDescription,
   removeCriterion,
   removeOption,
+  setDescription,
   updateCriterion,
   updateOption,
 } from '@/lib/board-schema';
 import type { BoardSnapshot, OptionSnapshot } from '@/lib/board-types';
 import { LIMITS } from '@/lib/limits';
 import { newId } from '../new-id';
-import { useUndo } from '../use-undo';
+import { type Restores, useUndo } from '../use-undo';
 import { EditableText } from './editable-text';
 import { EvidencePanel } from './evidence-panel';
+import { SharedTextField } from './shared-text-field';
 import { WeightInput } from './weight-input';
 
 export interface CriteriaGridProps {
@@ -32,8 +38,6 @@ export interface CriteriaGridProps {
    * only the facilitator may), or null. The server enforces it; this only says so.
    */
   structureLockedReason?: string | null;
-  /** Tells the others what this person just changed ("removed “Cost”"): the who-changed strip. */
-  onStructureEdit?: (what: string) => void;
 }
 
 const smallBtn =
@@ -52,7 +56,7 @@ function OptionHeader({
   option: OptionSnapshot;
   readOnly: boolean;
   canRemove: boolean;
-  onRemove: (label: string, remove: () => void) => void;
+  onRemove: (label: string, remove: () => void, restores: Restores) => void;
   testId?: string;
 }) {
   const label = option.name || 'unnamed';
@@ -74,13 +78,67 @@ function OptionHeader({
           className="rounded px-2 py-1 text-slate-300 hover:bg-slate-700 hover:text-white"
           onClick={() => {
             if (window.confirm(`Remove the option “${label}” for everyone? You can undo it.`))
-              onRemove(`remove “${label}”`, () => removeOption(doc, option.id));
+              onRemove(`remove “${label}”`, () => removeOption(doc, option.id), {
+                list: 'options',
+                id: option.id,
+              });
           }}
         >
           ✕
         </button>
       )}
     </div>
+  );
+}
+
+/**
+ * A criterion's description, bound to its shared text (D13): typed character by character,
+ * other people's typing merged in with this person's cursor kept. A string description from
+ * before (until the server migrated it) is edited as a plain field, which makes it shared text.
+ */
+function CriterionDescription({
+  doc,
+  id,
+  name,
+  value,
+  readOnly,
+}: {
+  doc: Y.Doc;
+  id: string;
+  name: string;
+  value: string;
+  readOnly: boolean;
+}) {
+  const map = findMap(getCriteria(doc), id);
+  const text = map ? getDescription(map) : null;
+  const label = `Description of ${name}`;
+  const placeholder = 'What does this criterion mean?';
+  if (!map || !text) {
+    return (
+      <EditableText
+        value={value}
+        onChange={(description) => updateCriterion(doc, id, { description })}
+        label={label}
+        maxLength={LIMITS.MAX_DESCRIPTION_CHARS}
+        placeholder={placeholder}
+        readOnly={readOnly}
+        multiline
+        className="text-sm text-slate-600"
+      />
+    );
+  }
+  return (
+    <SharedTextField
+      text={text}
+      read={() => readDescription(map)}
+      write={(v) => setDescription(doc, map, v)}
+      label={label}
+      maxLength={LIMITS.MAX_DESCRIPTION_CHARS}
+      placeholder={placeholder}
+      readOnly={readOnly}
+      className="text-sm text-slate-600"
+      testId={`description-${id}`}
+    />
   );
 }
 
@@ -92,21 +150,12 @@ export function CriteriaGrid({
   renderCell,
   renderEvidenceForm,
   structureLockedReason = null,
-  onStructureEdit,
 }: CriteriaGridProps) {
   const totalWeight = board.criteria.reduce((s, c) => s + c.weight, 0);
   const structure = !readOnly && structureLockedReason === null;
-  const { label: undoLabel, undo, labelled: undoable } = useUndo(doc);
-  /** One undo step, labelled for the undo button, and said to the others in the past tense. */
-  const labelled = (what: string, edit: () => void, said?: string) => {
-    undoable(what, edit);
-    onStructureEdit?.(said ?? what);
-  };
-  const optionProps = {
-    canRemove: structure,
-    onRemove: (what: string, remove: () => void) =>
-      labelled(what, remove, what.replace(/^remove/, 'removed the option')),
-  };
+  // Who changed what is recorded by the server from each update (the history strip).
+  const { label: undoLabel, undo, labelled } = useUndo(doc);
+  const optionProps = { canRemove: structure, onRemove: labelled };
   const columns = `minmax(13rem, 1.4fr) 8.5rem repeat(${Math.max(1, board.options.length)}, minmax(11.5rem, 1fr))`;
 
   return (
@@ -152,10 +201,8 @@ export function CriteriaGrid({
               className="rounded-lg bg-blue-700 px-3 py-2 font-semibold text-white hover:bg-blue-800 disabled:opacity-40"
               disabled={board.criteria.length >= LIMITS.MAX_CRITERIA}
               onClick={() =>
-                labelled(
-                  'add a criterion',
-                  () => addCriterion(doc, { id: newId(), name: 'New criterion', description: '', weight: 3 }),
-                  'added a criterion',
+                labelled('add a criterion', () =>
+                  addCriterion(doc, { id: newId(), name: 'New criterion', description: '', weight: 3 }),
                 )
               }
             >
@@ -233,15 +280,12 @@ export function CriteriaGrid({
                     readOnly={readOnly}
                     className="text-lg font-semibold"
                   />
-                  <EditableText
+                  <CriterionDescription
+                    doc={doc}
+                    id={c.id}
+                    name={c.name}
                     value={c.description}
-                    onChange={(description) => updateCriterion(doc, c.id, { description })}
-                    label={`Description of ${c.name}`}
-                    maxLength={LIMITS.MAX_DESCRIPTION_CHARS}
-                    placeholder="What does this criterion mean?"
                     readOnly={readOnly}
-                    multiline
-                    className="text-sm text-slate-600"
                   />
                   {structure && (
                     <div className="mt-1 flex gap-1 px-2">
@@ -251,11 +295,7 @@ export function CriteriaGrid({
                         aria-label={`Move ${c.name} up`}
                         disabled={index === 0}
                         onClick={() =>
-                          labelled(
-                            `move “${c.name}” up`,
-                            () => moveCriterion(doc, c.id, index - 1),
-                            `moved “${c.name}” up`,
-                          )
+                          labelled(`move “${c.name}” up`, () => moveCriterion(doc, c.id, index - 1))
                         }
                       >
                         ↑
@@ -266,11 +306,7 @@ export function CriteriaGrid({
                         aria-label={`Move ${c.name} down`}
                         disabled={index === board.criteria.length - 1}
                         onClick={() =>
-                          labelled(
-                            `move “${c.name}” down`,
-                            () => moveCriterion(doc, c.id, index + 1),
-                            `moved “${c.name}” down`,
-                          )
+                          labelled(`move “${c.name}” down`, () => moveCriterion(doc, c.id, index + 1))
                         }
                       >
                         ↓
@@ -283,11 +319,10 @@ export function CriteriaGrid({
                           if (
                             window.confirm(`Remove the criterion “${c.name}” for everyone? You can undo it.`)
                           )
-                            labelled(
-                              `remove “${c.name}”`,
-                              () => removeCriterion(doc, c.id),
-                              `removed the criterion “${c.name}”`,
-                            );
+                            labelled(`remove “${c.name}”`, () => removeCriterion(doc, c.id), {
+                              list: 'criteria',
+                              id: c.id,
+                            });
                         }}
                       >
                         Remove
@@ -301,11 +336,7 @@ export function CriteriaGrid({
                   criterionName={c.name}
                   readOnly={!structure}
                   onChange={(weight) =>
-                    labelled(
-                      `weight of “${c.name}”`,
-                      () => updateCriterion(doc, c.id, { weight }),
-                      `set the weight of “${c.name}” from ${c.weight} to ${weight}`,
-                    )
+                    labelled(`weight of “${c.name}”`, () => updateCriterion(doc, c.id, { weight }))
                   }
                 />
                 {board.options.map((o) => (

@@ -29,7 +29,7 @@ export function OptionsChart({
   };
 
   return (
-    <figure className="min-w-0 space-y-2" data-testid="options-chart">
+    <figure className="min-w-0 space-y-2 [overflow-wrap:anywhere]" data-testid="options-chart">
       <figcaption className="flex flex-wrap gap-x-4 gap-y-1 text-sm">
         <span className="font-semibold">Options compared across the criteria</span>
         {board.options.map((o, i) => (

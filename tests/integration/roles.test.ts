@@ -34,6 +34,7 @@ const FACILITATOR_COMMANDS: [string, unknown][] = [
   [EVENTS.participantRemove, { participantId: 'x' }],
   [EVENTS.timerStart, { seconds: 60 }],
   [EVENTS.timerStop, {}],
+  [EVENTS.criterionRestore, { criterionId: 'cost' }],
 ];
 
 describe('roles: viewers', () => {

@@ -5,14 +5,17 @@ import {
   addCriterion,
   addEvidence,
   addOption,
+  findMap,
   getCriteria,
   getDecision,
+  getDescription,
   getMeta,
   getNotes,
   getOptions,
   getQuestion,
   getSources,
   initBoardFromTemplate,
+  migrateDescriptions,
   moveCriterion,
   readBoard,
   removeCriterion,
@@ -459,5 +462,138 @@ describe('the question as shared text', () => {
     expect(getMeta(old).get('question')).toBe('');
     expect(getQuestion(old).toString()).toBe('Old question, edited?');
     expect(readBoard(old).question).toBe('Old question, edited?');
+  });
+});
+
+describe('descriptions as shared text', () => {
+  const criterion = (d: Y.Doc, id = 'cost') => findMap(getCriteria(d), id)!;
+  const option = (d: Y.Doc, id = 'node') => findMap(getOptions(d), id)!;
+
+  it('[L2][D13] two replicas typing in one criterion description at once both keep their text', () => {
+    const original = readBoard(server).criteria.find((c) => c.id === 'cost')!.description;
+    expect(getDescription(criterion(server))).toBeInstanceOf(Y.Text);
+    const a = replica();
+    const b = replica();
+    updateCriterion(a, 'cost', { description: `Money: ${original}` });
+    updateCriterion(b, 'cost', { description: `${original} Per year.` });
+    expectAccepted(submit(diff(a)));
+    expectAccepted(submit(diff(b)));
+    expect(readBoard(server).criteria.find((c) => c.id === 'cost')!.description).toBe(
+      `Money: ${original} Per year.`,
+    );
+  });
+
+  it('[D13] an option description is shared text too, and typing in it is not structure (fine in a round)', () => {
+    const d = replica();
+    updateOption(d, 'node', { description: 'Runs on V8' });
+    updateOption(d, 'node', { description: 'Runs on V8, with npm' });
+    expect(getDescription(option(d))!.toString()).toBe('Runs on V8, with npm');
+    const verdict = check(diff(d), { frozen: true });
+    expectAccepted(verdict);
+    if (verdict.ok) expect(verdict.structure).toBe(false);
+  });
+
+  it.each<[string, (d: Y.Doc) => void, RegExp]>([
+    [
+      'a description longer than the limit, counted over the whole text',
+      (d) => getDescription(criterion(d))!.insert(0, 'x'.repeat(LIMITS.MAX_DESCRIPTION_CHARS)),
+      /description holds at most 500 characters/,
+    ],
+    [
+      'a new criterion whose description is over the limit',
+      (d) => {
+        const m = new Y.Map<unknown>();
+        m.set('id', 'long');
+        m.set('name', 'Long');
+        m.set('description', new Y.Text('x'.repeat(LIMITS.MAX_DESCRIPTION_CHARS + 1)));
+        m.set('weight', 1);
+        getCriteria(d).push([m]);
+      },
+      /description holds at most/,
+    ],
+    [
+      'a description written as a plain string (it is shared text now)',
+      (d) => criterion(d).set('description', 'last writer wins'),
+      /must be shared text/,
+    ],
+    ['a description that is a map', (d) => option(d).set('description', new Y.Map()), /must be shared text/],
+    ['a name that is shared text', (d) => option(d).set('name', new Y.Text('Node')), /plain value/],
+    [
+      'a bidi override in a description',
+      (d) => getDescription(option(d))!.insert(0, '\u202Eevil'),
+      /invisible/,
+    ],
+    [
+      'formatting in a description',
+      (d) => getDescription(criterion(d))!.format(0, 2, { bold: true }),
+      /plain text/,
+    ],
+    [
+      'an embed in a description',
+      (d) => getDescription(criterion(d))!.insertEmbed(0, { x: 1 }),
+      /plain text/,
+    ],
+  ])('[L2] %s is refused', (_what, edit, reason) => {
+    const before = Y.encodeStateAsUpdate(server);
+    const d = replica();
+    edit(d);
+    expectRefused(check(diff(d)), 'schema', reason);
+    expect(Y.encodeStateAsUpdate(server)).toEqual(before);
+  });
+
+  it('[L4] a full description may be replaced by another full one (the limit is on what stays)', () => {
+    const d = replica();
+    updateCriterion(d, 'cost', { description: 'a'.repeat(LIMITS.MAX_DESCRIPTION_CHARS) });
+    expectAccepted(submit(diff(d)));
+    updateCriterion(d, 'cost', { description: 'b'.repeat(LIMITS.MAX_DESCRIPTION_CHARS) });
+    expectAccepted(submit(diff(d)));
+  });
+
+  it('[D13] moving a criterion copies its description text, and undoing its removal brings it back', () => {
+    const d = replica();
+    updateCriterion(d, 'cost', { description: 'Hosting and people' });
+    expectAccepted(submit(diff(d)));
+    moveCriterion(d, 'cost', 0);
+    expectAccepted(submit(diff(d)));
+    expect(readBoard(server).criteria[0]).toMatchObject({ id: 'cost', description: 'Hosting and people' });
+    const undo = new Y.UndoManager(getCriteria(d));
+    removeCriterion(d, 'cost');
+    expectAccepted(submit(diff(d)));
+    expect(readBoard(server).criteria.some((c) => c.id === 'cost')).toBe(false);
+    undo.undo();
+    expectAccepted(submit(diff(d)));
+    expect(readBoard(server).criteria.find((c) => c.id === 'cost')?.description).toBe('Hosting and people');
+  });
+
+  it('[D13] a board from before keeps its string descriptions, and migrating them keeps every word', () => {
+    const old = new Y.Doc();
+    const m = new Y.Map<unknown>();
+    getOptions(old).push([m]);
+    m.set('id', 'a');
+    m.set('name', 'A');
+    m.set('description', 'Old option text');
+    const c = new Y.Map<unknown>();
+    getCriteria(old).push([c]);
+    c.set('id', 'c');
+    c.set('name', 'C');
+    c.set('description', 'Old criterion text');
+    c.set('weight', 2);
+    expect(readBoard(old).options[0]!.description).toBe('Old option text');
+    expect(readBoard(old).criteria[0]!.description).toBe('Old criterion text');
+    expect(migrateDescriptions(old)).toBe(true);
+    expect(getDescription(m)!.toString()).toBe('Old option text');
+    expect(getDescription(c)!.toString()).toBe('Old criterion text');
+    expect(migrateDescriptions(old)).toBe(false);
+  });
+
+  it('[L3] the history and the removed criteria are written by the server only', () => {
+    for (const edit of [
+      (d: Y.Doc) => d.getArray('history').push([{ at: 'now', who: 'Mallory', kind: 'criterion-removed' }]),
+      (d: Y.Doc) => d.getArray('removedCriteria').push([{ criterion: { id: 'x' } }]),
+    ]) {
+      const d = replica();
+      edit(d);
+      expectRefused(check(diff(d)), 'schema', /written by the server/);
+    }
   });
 });

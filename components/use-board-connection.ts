@@ -1,6 +1,6 @@
 'use client';
 
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { startTransition, useEffect, useMemo, useRef, useState } from 'react';
 import { io, type Socket } from 'socket.io-client';
 import { IndexeddbPersistence } from 'y-indexeddb';
 import { WebsocketProvider } from 'y-websocket';
@@ -217,7 +217,9 @@ export function useBoardConnection(target: JoinTarget | null): BoardConnection {
     /** Every change of the session state goes through here: the join state, then patches. */
     const show = (state: SessionState | null) => {
       mirror.state = state;
-      setSession(state);
+      // A transition: on a big board re-rendering for a patch (mostly others' progress) must
+      // not hold up this person's own typing and clicking, which React handles first.
+      startTransition(() => setSession(state));
     };
     setSocket(s);
     let retry: ReturnType<typeof setTimeout> | undefined;

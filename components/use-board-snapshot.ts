@@ -1,6 +1,6 @@
 'use client';
 
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { startTransition, useEffect, useMemo, useRef, useState } from 'react';
 import type * as Y from 'yjs';
 import { readBoard } from '@/lib/board-schema';
 import type { BoardSnapshot } from '@/lib/board-types';
@@ -14,7 +14,9 @@ import { share } from '@/lib/structural-share';
 export function useBoardSnapshot(doc: Y.Doc): BoardSnapshot {
   const [version, setVersion] = useState(0);
   useEffect(() => {
-    const bump = () => setVersion((v) => v + 1);
+    // A transition: re-reading and re-rendering the board for others' edits yields to this
+    // person's input (React renders urgent updates first and the transition in slices).
+    const bump = () => startTransition(() => setVersion((v) => v + 1));
     doc.on('update', bump);
     return () => doc.off('update', bump);
   }, [doc]);

@@ -307,17 +307,27 @@ export async function measureBoardPage(
     await page.evaluate('for (const k of Object.keys(window.__bench)) window.__bench[k] = []');
     // The labels of the score buttons, found once: a locator per click would run Playwright's
     // own queries over the 2,880 radios in the page's main thread and be measured with the page.
+    const cellCount = config.criteria * config.options;
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('[data-testid="score-cell"]').length === n,
+      cellCount,
+      { timeout: 30_000 },
+    );
     const cellsFound = await page.$$('[data-testid="score-cell"]');
     for (let i = 0; i < config.clicks; i++) {
       // Spread over the whole matrix: the far cells are the ones a slow render hurts most.
       const cell = cellsFound[Math.floor((i * cellsFound.length) / config.clicks)]!;
       // The radio itself is visually hidden: a person clicks its label.
       const label = (await cell.$$('label'))[i % 5]!;
-      await label.scrollIntoViewIfNeeded();
+      // To the middle of the screen: at the top, the sticky header or a banner would take the click.
+      await label.evaluate((el) => el.scrollIntoView({ block: 'center' }));
+      // A person scrolls, looks, then clicks: the scroll's own rendering is not the click's.
+      await page.waitForTimeout(150);
       const box = await label.boundingBox();
       if (box) await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
       await page.waitForTimeout(120);
     }
+    if (process.env.BENCH_PAGE_SHOT) await page.screenshot({ path: process.env.BENCH_PAGE_SHOT });
     const rationale = page.getByRole('textbox', { name: /^Rationale for / }).first();
     if (config.keys > 0 && (await rationale.count()) > 0) {
       await rationale.click();

@@ -96,13 +96,16 @@ export function BoardView({
 
   // Lookups by cell, built once per change: renderCell runs for every cell (480 on the
   // largest board), so a linear search in it would make every render quadratic.
-  const mineByCell = useMemo(() => new Map((scoring?.mine ?? []).map((m) => [cellKey(m), m])), [scoring]);
+  // Keyed on `mine` itself, which a patch about others' progress leaves as it was.
+  const mine = scoring?.mine;
+  const scoringId = scoring?.id ?? null;
+  const mineByCell = useMemo(() => new Map((mine ?? []).map((m) => [cellKey(m), m])), [mine]);
   const queuedByCell = useMemo(() => {
     const byCell = new Map<string, (typeof outbox.queue)[number]>();
     for (const q of outbox.queue)
-      if (scoring && q.roundId === scoring.id && !byCell.has(cellKey(q))) byCell.set(cellKey(q), q);
+      if (scoringId !== null && q.roundId === scoringId && !byCell.has(cellKey(q))) byCell.set(cellKey(q), q);
     return byCell;
-  }, [outbox.queue, scoring]);
+  }, [outbox.queue, scoringId]);
   const summaryByCell = useMemo(
     () => new Map((summary?.result.cells ?? []).map((c) => [cellKey(c), c])),
     [summary],
@@ -137,56 +140,77 @@ export function BoardView({
     [],
   );
 
-  const renderCell = (criterionId: string, optionId: string) => {
-    const key = cellKey({ criterionId, optionId });
-    if (scoring && session) {
-      const criterion = board.criteria.find((c) => c.id === criterionId);
-      const option = board.options.find((o) => o.id === optionId);
-      const mine = mineByCell.get(key);
-      const queued = queuedByCell.get(key);
+  // What a sealed cell says to those not scoring (viewers, the facilitator): a string, so that
+  // renderCell below stays the same function while only others' progress changes.
+  const sealedText =
+    current?.status === 'open' && current.scores === null
+      ? `sealed until the reveal · ${current.finished} of ${current.voters} finished`
+      : current
+        ? 'not scored'
+        : 'no scores yet';
+  // The same function until a cell's content changes: the criterion rows are memoized on it.
+  const renderCell = useCallback(
+    (criterionId: string, optionId: string) => {
+      const key = cellKey({ criterionId, optionId });
+      if (scoringId !== null) {
+        const criterion = board.criteria.find((c) => c.id === criterionId);
+        const option = board.options.find((o) => o.id === optionId);
+        const mine = mineByCell.get(key);
+        const queued = queuedByCell.get(key);
+        return (
+          <div data-cell={key}>
+            <ScoreCell
+              scale={scale}
+              value={queued ? queued.value : mine === undefined ? null : (mine.value ?? ABSTAIN)}
+              carried={!queued && mine?.carried === true}
+              rationale={queued ? queued.rationale : (mine?.rationale ?? '')}
+              queued={queued !== undefined}
+              criterionId={criterionId}
+              optionId={optionId}
+              criterionName={criterion?.name ?? ''}
+              optionName={option?.name ?? ''}
+              onCast={onCast}
+            />
+          </div>
+        );
+      }
+      const cell = summaryByCell.get(key);
+      const abstained = abstentions.get(`${criterionId}\u0000${optionId}`)?.length ?? 0;
+      if (!cell || cell.n === 0) {
+        return (
+          <span className="text-sm text-slate-600">
+            {abstained > 0 ? `${abstained} abstained, no scores` : sealedText}
+          </span>
+        );
+      }
+      const band = BAND_STYLE[cell.agreement];
       return (
-        <div data-cell={key}>
-          <ScoreCell
-            scale={scale}
-            value={queued ? queued.value : mine === undefined ? null : (mine.value ?? ABSTAIN)}
-            carried={!queued && mine?.carried === true}
-            rationale={queued ? queued.rationale : (mine?.rationale ?? '')}
-            queued={queued !== undefined}
-            criterionId={criterionId}
-            optionId={optionId}
-            criterionName={criterion?.name ?? ''}
-            optionName={option?.name ?? ''}
-            onCast={onCast}
-          />
+        <div className="text-center">
+          <div className="text-2xl font-bold tabular-nums">{fmt(cell.median)}</div>
+          <div className={`mt-1 inline-block rounded px-1.5 text-xs font-semibold ring-1 ${band.className}`}>
+            {band.label}
+          </div>
+          {abstained > 0 && <div className="text-xs text-slate-600">{abstained} abstained</div>}
         </div>
       );
-    }
-    const cell = summaryByCell.get(key);
-    const abstained = abstentions.get(`${criterionId}\u0000${optionId}`)?.length ?? 0;
-    if (!cell || cell.n === 0) {
-      return (
-        <span className="text-sm text-slate-600">
-          {abstained > 0
-            ? `${abstained} abstained, no scores`
-            : current?.status === 'open' && current.scores === null
-              ? `sealed until the reveal · ${current.finished} of ${current.voters} finished`
-              : current
-                ? 'not scored'
-                : 'no scores yet'}
-        </span>
-      );
-    }
-    const band = BAND_STYLE[cell.agreement];
-    return (
-      <div className="text-center">
-        <div className="text-2xl font-bold tabular-nums">{fmt(cell.median)}</div>
-        <div className={`mt-1 inline-block rounded px-1.5 text-xs font-semibold ring-1 ${band.className}`}>
-          {band.label}
-        </div>
-        {abstained > 0 && <div className="text-xs text-slate-600">{abstained} abstained</div>}
-      </div>
-    );
-  };
+    },
+    [
+      scoringId,
+      board.criteria,
+      board.options,
+      mineByCell,
+      queuedByCell,
+      scale,
+      onCast,
+      summaryByCell,
+      abstentions,
+      sealedText,
+    ],
+  );
+  const evidenceForm = useCallback(
+    (criterionId: string) => <EvidenceForm criterionId={criterionId} options={board.options} send={send} />,
+    [board.options, send],
+  );
 
   if (conn.joinError) {
     return (
@@ -351,13 +375,7 @@ export function BoardView({
                     : null
                 }
                 renderCell={renderCell}
-                renderEvidenceForm={
-                  structureReadOnly
-                    ? undefined
-                    : (criterionId) => (
-                        <EvidenceForm criterionId={criterionId} options={board.options} send={send} />
-                      )
-                }
+                renderEvidenceForm={structureReadOnly ? undefined : evidenceForm}
               />
             )}
             <NotesPanel doc={conn.doc} board={board} readOnly={readOnly} />

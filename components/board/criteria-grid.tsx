@@ -1,6 +1,6 @@
 'use client';
 
-import type { ReactNode } from 'react';
+import { memo, type ReactNode } from 'react';
 import type * as Y from 'yjs';
 import {
   addCriterion,
@@ -16,7 +16,7 @@ import {
   updateCriterion,
   updateOption,
 } from '@/lib/board-schema';
-import type { BoardSnapshot, OptionSnapshot } from '@/lib/board-types';
+import type { BoardSnapshot, CriterionSnapshot, OptionSnapshot, SourceSnapshot } from '@/lib/board-types';
 import { LIMITS } from '@/lib/limits';
 import { newId } from '../new-id';
 import { type Restores, useUndo } from '../use-undo';
@@ -257,111 +257,159 @@ export function CriteriaGrid({
 
       <ol className="space-y-2" data-testid="criteria-list">
         {board.criteria.map((c, index) => (
-          <li
+          <CriterionRow
             key={c.id}
-            // Off-screen criteria skip style, layout and paint (content-visibility): on a 40 × 12
-            // board most rows are off screen, and every edit or ballot would lay them all out.
-            // They stay in the accessibility tree and in find-in-page.
-            className="rounded-xl bg-white p-2 shadow-sm ring-1 ring-slate-200 [content-visibility:auto] [contain-intrinsic-size:auto_20rem]"
-            data-testid={`criterion-${c.id}`}
-          >
-            <div className="grid gap-2 md:items-start">
-              <div
-                className="grid gap-2 md:[grid-template-columns:var(--cols)]"
-                style={{ ['--cols' as string]: columns }}
-              >
-                <div className="min-w-0">
-                  <EditableText
-                    value={c.name}
-                    onChange={(name) => updateCriterion(doc, c.id, { name })}
-                    label="Criterion name"
-                    maxLength={LIMITS.MAX_NAME_CHARS}
-                    placeholder="Name this criterion"
-                    readOnly={readOnly}
-                    className="text-lg font-semibold"
-                  />
-                  <CriterionDescription
-                    doc={doc}
-                    id={c.id}
-                    name={c.name}
-                    value={c.description}
-                    readOnly={readOnly}
-                  />
-                  {structure && (
-                    <div className="mt-1 flex gap-1 px-2">
-                      <button
-                        type="button"
-                        className={smallBtn}
-                        aria-label={`Move ${c.name} up`}
-                        disabled={index === 0}
-                        onClick={() =>
-                          labelled(`move “${c.name}” up`, () => moveCriterion(doc, c.id, index - 1))
-                        }
-                      >
-                        ↑
-                      </button>
-                      <button
-                        type="button"
-                        className={smallBtn}
-                        aria-label={`Move ${c.name} down`}
-                        disabled={index === board.criteria.length - 1}
-                        onClick={() =>
-                          labelled(`move “${c.name}” down`, () => moveCriterion(doc, c.id, index + 1))
-                        }
-                      >
-                        ↓
-                      </button>
-                      <button
-                        type="button"
-                        className={`${smallBtn} text-red-700`}
-                        aria-label={`Remove ${c.name}`}
-                        onClick={() => {
-                          if (
-                            window.confirm(`Remove the criterion “${c.name}” for everyone? You can undo it.`)
-                          )
-                            labelled(`remove “${c.name}”`, () => removeCriterion(doc, c.id), {
-                              list: 'criteria',
-                              id: c.id,
-                            });
-                        }}
-                      >
-                        Remove
-                      </button>
-                    </div>
-                  )}
-                </div>
-                <WeightInput
-                  value={c.weight}
-                  share={totalWeight > 0 ? c.weight / totalWeight : 0}
-                  criterionName={c.name}
-                  readOnly={!structure}
-                  onChange={(weight) =>
-                    labelled(`weight of “${c.name}”`, () => updateCriterion(doc, c.id, { weight }))
-                  }
-                />
-                {board.options.map((o) => (
-                  <div
-                    key={o.id}
-                    className="min-w-0 rounded-lg bg-slate-50 p-2"
-                    data-testid={`cell-${c.id}-${o.id}`}
-                  >
-                    <div className="mb-1 text-xs font-semibold uppercase tracking-wide text-slate-500 md:hidden">
-                      {o.name || 'Unnamed option'}
-                    </div>
-                    {renderCell?.(c.id, o.id)}
-                  </div>
-                ))}
-              </div>
-              <EvidencePanel
-                criterion={c}
-                options={board.options}
-                sources={board.sources}
-                addForm={renderEvidenceForm?.(c.id)}
-              />
-            </div>
-          </li>
+            doc={doc}
+            c={c}
+            index={index}
+            count={board.criteria.length}
+            options={board.options}
+            sources={board.sources}
+            columns={columns}
+            totalWeight={totalWeight}
+            readOnly={readOnly}
+            structure={structure}
+            labelled={labelled}
+            renderCell={renderCell}
+            renderEvidenceForm={renderEvidenceForm}
+          />
         ))}
       </ol>
     </section>
   );
 }
+
+/**
+ * One criterion: its name, description, weight, cells and evidence. Memoized: on a 40 × 12
+ * board a ballot or an edit elsewhere must not re-render every row, so every prop is a value
+ * or an object the snapshot keeps when unchanged (lib/structural-share.ts), and the page keeps
+ * `renderCell` the same function while no cell's content changed.
+ */
+const CriterionRow = memo(function CriterionRow({
+  doc,
+  c,
+  index,
+  count,
+  options,
+  sources,
+  columns,
+  totalWeight,
+  readOnly,
+  structure,
+  labelled,
+  renderCell,
+  renderEvidenceForm,
+}: {
+  doc: Y.Doc;
+  c: CriterionSnapshot;
+  index: number;
+  count: number;
+  options: OptionSnapshot[];
+  sources: SourceSnapshot[];
+  columns: string;
+  totalWeight: number;
+  readOnly: boolean;
+  structure: boolean;
+  labelled: ReturnType<typeof useUndo>['labelled'];
+  renderCell?: CriteriaGridProps['renderCell'];
+  renderEvidenceForm?: CriteriaGridProps['renderEvidenceForm'];
+}) {
+  return (
+    <li
+      // Off-screen criteria skip style, layout and paint (content-visibility): on a 40 × 12
+      // board most rows are off screen, and every edit or ballot would lay them all out.
+      // They stay in the accessibility tree and in find-in-page.
+      className="rounded-xl bg-white p-2 shadow-sm ring-1 ring-slate-200 [content-visibility:auto] [contain-intrinsic-size:auto_20rem]"
+      data-testid={`criterion-${c.id}`}
+    >
+      <div className="grid gap-2 md:items-start">
+        <div
+          className="grid gap-2 md:[grid-template-columns:var(--cols)]"
+          style={{ ['--cols' as string]: columns }}
+        >
+          <div className="min-w-0">
+            <EditableText
+              value={c.name}
+              onChange={(name) => updateCriterion(doc, c.id, { name })}
+              label="Criterion name"
+              maxLength={LIMITS.MAX_NAME_CHARS}
+              placeholder="Name this criterion"
+              readOnly={readOnly}
+              className="text-lg font-semibold"
+            />
+            <CriterionDescription
+              doc={doc}
+              id={c.id}
+              name={c.name}
+              value={c.description}
+              readOnly={readOnly}
+            />
+            {structure && (
+              <div className="mt-1 flex gap-1 px-2">
+                <button
+                  type="button"
+                  className={smallBtn}
+                  aria-label={`Move ${c.name} up`}
+                  disabled={index === 0}
+                  onClick={() => labelled(`move “${c.name}” up`, () => moveCriterion(doc, c.id, index - 1))}
+                >
+                  ↑
+                </button>
+                <button
+                  type="button"
+                  className={smallBtn}
+                  aria-label={`Move ${c.name} down`}
+                  disabled={index === count - 1}
+                  onClick={() => labelled(`move “${c.name}” down`, () => moveCriterion(doc, c.id, index + 1))}
+                >
+                  ↓
+                </button>
+                <button
+                  type="button"
+                  className={`${smallBtn} text-red-700`}
+                  aria-label={`Remove ${c.name}`}
+                  onClick={() => {
+                    if (window.confirm(`Remove the criterion “${c.name}” for everyone? You can undo it.`))
+                      labelled(`remove “${c.name}”`, () => removeCriterion(doc, c.id), {
+                        list: 'criteria',
+                        id: c.id,
+                      });
+                  }}
+                >
+                  Remove
+                </button>
+              </div>
+            )}
+          </div>
+          <WeightInput
+            value={c.weight}
+            share={totalWeight > 0 ? c.weight / totalWeight : 0}
+            criterionName={c.name}
+            readOnly={!structure}
+            onChange={(weight) =>
+              labelled(`weight of “${c.name}”`, () => updateCriterion(doc, c.id, { weight }))
+            }
+          />
+          {options.map((o) => (
+            <div
+              key={o.id}
+              className="min-w-0 rounded-lg bg-slate-50 p-2"
+              data-testid={`cell-${c.id}-${o.id}`}
+            >
+              <div className="mb-1 text-xs font-semibold uppercase tracking-wide text-slate-500 md:hidden">
+                {o.name || 'Unnamed option'}
+              </div>
+              {renderCell?.(c.id, o.id)}
+            </div>
+          ))}
+        </div>
+        <EvidencePanel
+          criterion={c}
+          options={options}
+          sources={sources}
+          addForm={renderEvidenceForm?.(c.id)}
+        />
+      </div>
+    </li>
+  );
+});

@@ -50,10 +50,15 @@ export const ScoreCell = memo(function ScoreCell({
   const shown = pending === undefined ? value : pending;
   const values = Array.from({ length: scale.max - scale.min + 1 }, (_, i) => scale.min + i);
 
+  // The new session state arrives as a transition (it may render after the acknowledgement):
+  // the choice stays shown until the state has it, or the server refused it.
+  useEffect(() => {
+    if (pending !== undefined && value === pending) setPending(undefined);
+  }, [value, pending]);
   async function cast(v: CellValue, why: string) {
     setPending(v);
-    await onCast(criterionId, optionId, v, why);
-    setPending(undefined);
+    const ok = await onCast(criterionId, optionId, v, why);
+    if (!ok) setPending((p) => (p === v ? undefined : p));
   }
 
   return (

@@ -34,7 +34,7 @@ export function renderPage(r: BoardPageResult, when: string, loadavg: number[]):
     '',
     `**Target**: input to next frame p95 ≤ ${INPUT_P95_TARGET_MS} ms (RAIL's response budget) — ${responsive ? '**met**' : '**not met**'} in this run.`,
     '',
-    'Before the page work of issue 9 (commit 43e801e: every update re-rendered every cell and laid out every row, and the browser bundle carried zod), the same scenario on the same machine and within the same hour (2026-11-29, load average about 12 from other work) gave: clicks on a score p50 347 ms, p95 1.33 s, max 1.7 s; key presses p50 312 ms, p95 1.25 s; 775 long tasks, 89 s in all; first-load JavaScript 308 KiB gzip.',
+    'Before the page work of issue 9 (commit 43e801e: every update re-rendered every cell and laid out every row, and the browser bundle carried zod), this same scenario, run with this same bench on the same machine within the same hour (2026-11-29 21:30 UTC, load average about 9 from other work), gave: input to next frame p50 251 ms, p95 387 ms; clicks on a score p50 233 ms, p95 491 ms, max 845 ms; key presses p50 281 ms, p95 348 ms; 494 long tasks, 38.6 s in all; first-load JavaScript 308 KiB gzip.',
     '',
     `**First-load JavaScript of the board route**: ${js.files} scripts, ${kib(js.rawBytes)} as served, ${kib(js.gzipBytes)} gzip (each script gzipped alone; the server serves them uncompressed on 127.0.0.1). **Budget: ${kib(js.budgetGzipBytes)} gzip** (bench/scenarios/board-page.ts, about 20% above what the route loaded when the budget was set) — ${within ? '**within budget**' : '**over budget**'}.`,
     PAGE_END,

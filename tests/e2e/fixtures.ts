@@ -2,15 +2,27 @@ import fs from 'node:fs';
 import { type Browser, test as base, type Page } from '@playwright/test';
 import type { CreateBoardResponse } from '@/lib/protocol';
 import { tempDataDir } from '../helpers/server';
-import { type ServerProcess, startServerProcess } from '../helpers/server-process';
+import { freePort, type ServerProcess, startServerProcess } from '../helpers/server-process';
 
 /** A real server process (UI included) with its own data directory, per test. */
 export const test = base.extend<{ server: ServerProcess & { restart(): Promise<void>; dataDir: string } }>({
   // biome-ignore lint/correctness/noEmptyPattern: Playwright's fixture signature
   server: async ({}, use) => {
     const dataDir = tempDataDir();
-    const port = 30000 + Math.floor(Math.random() * 20000);
-    let proc = await startServerProcess({ port, dataDir, timeoutMs: 60_000 });
+    // A port the OS says is free; if another process takes it before the server listens
+    // (EADDRINUSE on this shared machine), another one.
+    let port = await freePort();
+    const start = async (): Promise<ServerProcess> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await startServerProcess({ port, dataDir, timeoutMs: 60_000 });
+        } catch (err) {
+          if (attempt >= 3 || !String(err).includes('EADDRINUSE')) throw err;
+          port = await freePort();
+        }
+      }
+    };
+    let proc = await start();
     const handle = {
       get url() {
         return proc.url;

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
 import { createClient } from 'redis';
 import { io as ioClient } from 'socket.io-client';
 import type { CreateBoardResponse } from '@/lib/protocol';
@@ -8,18 +7,9 @@ import type { PostgresStore } from '@/server/storage/postgres-store';
 import { databaseUrlFor, freshSchema, openTestStore, TEST_REDIS_URL } from './postgres';
 import type { TestSocket } from './server';
 import { tempDataDir } from './server';
-import { type ServerProcess, startServerProcess } from './server-process';
+import { freePort, type ServerProcess, startServerProcess } from './server-process';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createNetServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** One server process of a cluster, with factories for clients connected to it. */
 export interface Node {

@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import pg from 'pg';
 import { createClient } from 'redis';
 import { io as ioClient } from 'socket.io-client';
@@ -15,7 +14,7 @@ import {
   type Result,
 } from '@/lib/protocol';
 import { command, type DocCredentials, docParams, type TestSocket, tempDataDir, waitFor } from './server';
-import { type ServerProcess, startServerProcess } from './server-process';
+import { freePort, type ServerProcess, startServerProcess } from './server-process';
 
 /**
  * Several real server processes on one Postgres database and one Redis (issue 13). Suites
@@ -32,17 +31,7 @@ export const clusterSkipReason: string | null =
     : 'TEST_DATABASE_URL and TEST_REDIS_URL are not set (real Postgres and Redis needed; .ci/run sets them)';
 if (clusterSkipReason) console.warn(`cluster suites skipped: ${clusterSkipReason}`);
 
-/** A port nobody listens on right now. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** A fresh database on the test server; `drop()` removes it (closing what still uses it). */
 export async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> }> {

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -80,4 +81,20 @@ export async function startServerProcess(options: {
       await exited;
     },
   };
+}
+
+/**
+ * A port nobody listens on right now (the OS picks it). Another process may still take it
+ * before the server listens: startServerProcess says EADDRINUSE then, and callers that may
+ * pick any port try another (see tests/e2e/fixtures.ts).
+ */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
 }

@@ -13,7 +13,7 @@ import {
   type Result,
 } from '@/lib/protocol';
 import { command, docParams, type TestSocket, tempDataDir, waitFor } from '../helpers/server';
-import { startServerProcess } from '../helpers/server-process';
+import { freePort, startServerProcess } from '../helpers/server-process';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -66,7 +66,7 @@ function allSaved(doc: Y.Doc, saved: Map<number, number>): boolean {
 /** A real server process on its own data directory, with one default board. */
 async function serverWithBoard() {
   const dataDir = tempDataDir();
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  const port = await freePort();
   const server = await startServerProcess({ port, dataDir, ui: false });
   const res = await fetch(`${server.url}/api/boards`, {
     method: 'POST',

@@ -394,8 +394,14 @@ class UpdateCheck {
     if (offset > 0) {
       // Yjs integrates only the unknown tail, after the known part of the same item.
       const left = this.find(Y.createID(item.id.client, item.id.clock + offset - 1));
-      if (!left || left.struct instanceof Y.GC) return { place: 'void' };
-      return this.placeAfterNeighbour(left.struct as Y.Item, left.local);
+      if (left && !(left.struct instanceof Y.GC))
+        return this.placeAfterNeighbour(left.struct as Y.Item, left.local);
+      // The known part was garbage-collected (it was in a deleted type). Yjs drops the tail
+      // when the item's own parent or neighbour is gone too, as it is for every honest
+      // sender; an item that names a live place crashes Yjs's integration instead.
+      const declared = this.placeStep(item, 0);
+      if ('place' in declared && declared.place === 'void') return declared;
+      throw new Refused('malformed', 'the update continues an edit the server has garbage-collected');
     }
     if (typeof item.parent === 'string') {
       return { place: { container: this.rootContainer(item.parent), key: item.parentSub } };

@@ -1,0 +1,563 @@
+import { randomBytes } from 'node:crypto';
+import { beforeEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import {
+  addOption,
+  getCriteria,
+  getMeta,
+  getNotes,
+  getOptions,
+  getQuestion,
+  initBoardFromTemplate,
+  readBoard,
+  setNotes,
+} from '@/lib/board-schema';
+import { LIMITS } from '@/lib/limits';
+import { type GuardVerdict, guardUpdate } from '@/server/doc-guard';
+import { DocSeal } from '@/server/doc-seal';
+import { loadTemplates } from '@/server/templates';
+import { craftItem, encodeCrafted, itemIdOf } from '@/tests/helpers/yjs-craft';
+
+/**
+ * The document guard against updates a Y.Doc never writes but a hostile client can: hand-built
+ * structs (tests/helpers/yjs-craft.ts), and boards that already hold content from before a rule
+ * existed. Each case says what Yjs would do with the shape and what the guard answers.
+ */
+
+const BOARD = 'board-under-test';
+const seal = new DocSeal(randomBytes(32));
+const template = loadTemplates().get('django-vs-node')!;
+/** The client id crafted updates write with (nobody owns it yet: the writer claims it). */
+const C = 501;
+const id = Y.createID;
+
+let server: Y.Doc;
+let owners: Map<number, string>;
+
+beforeEach(() => {
+  server = new Y.Doc();
+  initBoardFromTemplate(server, template, '2026-11-29T10:00:00.000Z', seal.sealerFor(BOARD));
+  owners = new Map();
+});
+
+function replica(clientID: number): Y.Doc {
+  const d = new Y.Doc();
+  d.clientID = clientID;
+  Y.applyUpdate(d, Y.encodeStateAsUpdate(server));
+  return d;
+}
+
+const diff = (d: Y.Doc) => Y.encodeStateAsUpdate(d, Y.encodeStateVector(server));
+
+function check(update: Uint8Array, opts: { frozen?: boolean } = {}): GuardVerdict {
+  return guardUpdate(update, {
+    doc: server,
+    writer: 'p-1',
+    owners,
+    structureFrozen: opts.frozen ?? false,
+    verifySealed: (scope, value) => seal.verify(BOARD, scope, value),
+  });
+}
+
+/** Checks, and applies to the server doc when accepted (claiming client ids like the room does). */
+function submit(update: Uint8Array, opts: { frozen?: boolean } = {}): GuardVerdict {
+  const verdict = check(update, opts);
+  if (verdict.ok) {
+    for (const c of verdict.claims) owners.set(c, 'p-1');
+    Y.applyUpdate(server, update);
+  }
+  return verdict;
+}
+
+/** Writes straight into the server's document, past the guard: a board stored before a rule existed. */
+function legacy(edit: (d: Y.Doc) => void, clientID = 600): void {
+  const d = replica(clientID);
+  edit(d);
+  Y.applyUpdate(server, diff(d));
+}
+
+function expectRefused(verdict: GuardVerdict, refusal: string, reason: RegExp): void {
+  if (verdict.ok) throw new Error('expected the update to be refused');
+  expect(verdict.refusal).toBe(refusal);
+  expect(verdict.reason).toMatch(reason);
+}
+
+function expectAccepted(verdict: GuardVerdict): asserts verdict is Extract<GuardVerdict, { ok: true }> {
+  if (!verdict.ok) throw new Error(`expected acceptance, got ${verdict.refusal}: ${verdict.reason}`);
+}
+
+/** Accepted, and applying it leaves the board as it was (Yjs garbage-collects it on arrival). */
+function expectHarmless(update: Uint8Array): void {
+  const before = readBoard(server);
+  expectAccepted(submit(update));
+  expect(readBoard(server)).toEqual(before);
+}
+
+const any = (...values: unknown[]) => new Y.ContentAny(values);
+const str = (s: string) => new Y.ContentString(s);
+const map = () => new Y.ContentType(new Y.Map());
+const optionId = (i = 0) => itemIdOf(getOptions(server).get(i));
+const entryId = (m: Y.Map<unknown>, key: string) => m._map.get(key)!.id;
+/** A new criterion (with an id and an evidence list) written by C from clock 0: the list is C:2. */
+const newCriterion = () => [
+  craftItem(C, 0, { parent: 'criteria' }, map()),
+  craftItem(C, 1, { parent: id(C, 0), key: 'id' }, any('crafted')),
+  craftItem(C, 2, { parent: id(C, 0), key: 'evidence' }, new Y.ContentType(new Y.Array())),
+];
+
+describe('[L1][L2] crafted structs: the guard places each item where Yjs will', () => {
+  it('[L2] an update with a Skip struct (a hole in its clocks) is refused as a gap', () => {
+    const update = encodeCrafted([
+      craftItem(C, 0, { parent: 'notes' }, str('a')),
+      new Y.Skip(id(C, 1), 3),
+      craftItem(C, 4, { origin: id(C, 0) }, str('b')),
+    ]);
+    expectRefused(check(update), 'gap', /a hole in it/);
+  });
+
+  it('[L2] structs starting past the clock the server has are refused as a gap', () => {
+    expectRefused(
+      check(encodeCrafted([craftItem(C, 3, { parent: 'notes' }, str('a'))])),
+      'gap',
+      /depends on edits the server does not have/,
+    );
+  });
+
+  it('[L1] items placed next to each other in a cycle are refused as malformed', () => {
+    const update = encodeCrafted([
+      craftItem(C, 0, { origin: id(C, 1) }, str('a')),
+      craftItem(C, 1, { origin: id(C, 0) }, str('b')),
+    ]);
+    expectRefused(check(update), 'malformed', /in a cycle/);
+  });
+
+  it('[L2] a chain of items placed after later ones is followed to its root and checked there', () => {
+    const D = 502;
+    const chain = (content: Y.Item['content']) =>
+      encodeCrafted([
+        craftItem(C, 0, { origin: id(D, 1) }, content),
+        craftItem(D, 0, { parent: 'notes' }, str('x')),
+        craftItem(D, 1, { origin: id(D, 0) }, str('y')),
+      ]);
+    expectRefused(check(chain(any(1))), 'schema', /notes is plain text/);
+    expectAccepted(submit(chain(str('z'))));
+    expect(getNotes(server).toString()).toBe('xyz');
+  });
+
+  it('[L1] an item whose parent is not a shared type is refused as malformed', () => {
+    const inUpdate = encodeCrafted([
+      craftItem(C, 0, { parent: 'meta', key: 'title' }, any('t')),
+      craftItem(C, 1, { parent: id(C, 0), key: 'name' }, any('x')),
+    ]);
+    expectRefused(check(inUpdate), 'malformed', /not a shared type/);
+    const title = entryId(getMeta(server), 'title');
+    const onServer = encodeCrafted([craftItem(C, 0, { parent: title, key: 'name' }, any('x'))]);
+    expectRefused(check(onServer), 'malformed', /not a shared type/);
+  });
+
+  it('[L2] an item written into a type the server does not have is a gap', () => {
+    const update = encodeCrafted([craftItem(C, 0, { parent: id(777, 0), key: 'name' }, any('x'))]);
+    expectRefused(check(update), 'gap', /a type the server does not have/);
+  });
+
+  it('[L2] an item placed next to an edit the server does not have is a gap, on either side', () => {
+    const q = getQuestion(server)._start!.id;
+    expectRefused(
+      check(encodeCrafted([craftItem(C, 0, { origin: id(777, 0) }, str('a'))])),
+      'gap',
+      /next to an edit the server does not have/,
+    );
+    expectRefused(
+      check(encodeCrafted([craftItem(C, 0, { origin: q, rightOrigin: id(777, 0) }, str('a'))])),
+      'gap',
+      /next to an edit/,
+    );
+  });
+
+  describe('garbage-collected structs make what is placed in or next to them garbage too', () => {
+    const G = 88;
+    beforeEach(() => {
+      Y.applyUpdate(server, encodeCrafted([new Y.GC(id(G, 0), 2)]));
+    });
+
+    it('[L2] an item in a collected type is harmless and accepted', () => {
+      expectHarmless(encodeCrafted([craftItem(C, 0, { parent: id(G, 0), key: 'x' }, any(1))]));
+    });
+
+    it('[L2] an item after a collected one, or before one, is harmless whatever it holds', () => {
+      const q = getQuestion(server)._start!.id;
+      expectHarmless(encodeCrafted([craftItem(C, 0, { origin: id(G, 1) }, any({ x: 1 }))]));
+      expectHarmless(encodeCrafted([craftItem(C, 1, { origin: q, rightOrigin: id(G, 0) }, any(1))]));
+      expectHarmless(encodeCrafted([craftItem(C, 2, { origin: id(G, 0), rightOrigin: q }, any(1))]));
+    });
+
+    it('[L2] the unknown tail of a collected item is harmless where its own place is gone too', () => {
+      owners.set(G, 'p-1');
+      expectHarmless(encodeCrafted([craftItem(G, 0, { parent: id(G, 0), key: 'x' }, any(1, 2, 3))]));
+      expectHarmless(encodeCrafted([craftItem(G, 1, { origin: id(G, 0) }, any(1, 2, 3))]));
+    });
+
+    it('[L1] the unknown tail of a collected item that names a live place is refused (Yjs cannot integrate it)', () => {
+      owners.set(G, 'p-1');
+      const update = encodeCrafted([craftItem(G, 0, { parent: 'meta', key: 'title' }, any(1, 2, 3))]);
+      expectRefused(check(update), 'malformed', /garbage-collected/);
+      expect(() => Y.applyUpdate(server, update)).toThrow();
+    });
+  });
+
+  it('[L2][D12] only the unknown tail of a partly known item is checked, and only new clocks count as written', () => {
+    const L = 77;
+    // Stored before the safety rule: a title with a bidi override, written by L.
+    Y.applyUpdate(
+      server,
+      encodeCrafted([craftItem(L, 0, { parent: 'meta', key: 'title' }, any('old\u202E'))]),
+    );
+    owners.set(L, 'p-1');
+    const resend = encodeCrafted([craftItem(L, 0, { parent: 'meta', key: 'title' }, any('old\u202E'))]);
+    const known = check(resend);
+    expectAccepted(known);
+    expect(known.touched).toEqual([]);
+    const tail = (value: unknown) =>
+      encodeCrafted([craftItem(L, 0, { parent: 'meta', key: 'title' }, any('old\u202E', value))]);
+    expectRefused(check(tail(42)), 'schema', /meta\.title must be text/);
+    const verdict = submit(tail('new'));
+    expectAccepted(verdict);
+    expect(verdict).toMatchObject({ touched: [L], claims: [] });
+    expect(Y.getState(server.store, L)).toBe(2);
+  });
+});
+
+describe('[L2] crafted structs: each place takes only what the schema allows there', () => {
+  it.each<[string, () => Uint8Array, RegExp]>([
+    [
+      'a list entry in meta',
+      () => encodeCrafted([craftItem(C, 0, { parent: 'meta' }, any('x'))]),
+      /meta takes keys, not a list/,
+    ],
+    [
+      'a list entry in an option',
+      () => encodeCrafted([craftItem(C, 0, { parent: optionId() }, any('x'))]),
+      /option takes keys, not a list/,
+    ],
+    [
+      'a key inherited by every object (toString) in meta',
+      () => encodeCrafted([craftItem(C, 0, { parent: 'meta', key: 'toString' }, any('x'))]),
+      /meta has no key "toString"/,
+    ],
+    [
+      'a keyed entry in the options list',
+      () => encodeCrafted([craftItem(C, 0, { parent: 'options', key: 'x' }, map())]),
+      /options is a list/,
+    ],
+    [
+      'a keyed entry in the criteria list',
+      () => encodeCrafted([craftItem(C, 0, { parent: 'criteria', key: 'x' }, map())]),
+      /criteria is a list/,
+    ],
+    [
+      'a list in the options list',
+      () => encodeCrafted([craftItem(C, 0, { parent: 'options' }, new Y.ContentType(new Y.Array()))]),
+      /options holds maps only/,
+    ],
+    [
+      'a text in the criteria list',
+      () => encodeCrafted([craftItem(C, 0, { parent: 'criteria' }, new Y.ContentType(new Y.Text()))]),
+      /criteria holds maps only/,
+    ],
+    [
+      'a new option without an id',
+      () =>
+        encodeCrafted([
+          craftItem(C, 0, { parent: 'options' }, map()),
+          craftItem(C, 1, { parent: id(C, 0), key: 'name' }, any('x')),
+        ]),
+      /a new option needs an id/,
+    ],
+    [
+      'a new option whose id is removed again in the same update',
+      () =>
+        encodeCrafted([
+          craftItem(C, 0, { parent: 'options' }, map()),
+          craftItem(C, 1, { parent: id(C, 0), key: 'id' }, any('fresh')),
+          craftItem(C, 2, { origin: id(C, 1) }, new Y.ContentDeleted(1)),
+        ]),
+      /a new option needs an id/,
+    ],
+    [
+      'an option name as shared text content',
+      () => encodeCrafted([craftItem(C, 0, { parent: optionId(), key: 'name' }, str('x'))]),
+      /option\.name must be a plain value/,
+    ],
+    [
+      'a new criterion whose evidence is a map',
+      () =>
+        encodeCrafted([
+          ...newCriterion().slice(0, 2),
+          craftItem(C, 2, { parent: id(C, 0), key: 'evidence' }, map()),
+        ]),
+      /criterion\.evidence must be a list/,
+    ],
+    [
+      'a new criterion whose evidence is a plain value',
+      () =>
+        encodeCrafted([
+          ...newCriterion().slice(0, 2),
+          craftItem(C, 2, { parent: id(C, 0), key: 'evidence' }, any([])),
+        ]),
+      /criterion\.evidence must be a list/,
+    ],
+    [
+      'text in a new evidence list',
+      () => encodeCrafted([...newCriterion(), craftItem(C, 3, { parent: id(C, 2) }, str('claim'))]),
+      /evidence entries are plain values/,
+    ],
+    [
+      'a keyed entry in a new evidence list',
+      () => encodeCrafted([...newCriterion(), craftItem(C, 3, { parent: id(C, 2), key: 'k' }, any(1))]),
+      /evidence is a list/,
+    ],
+    [
+      'an unsealed entry in a new evidence list',
+      () => encodeCrafted([...newCriterion(), craftItem(C, 3, { parent: id(C, 2) }, any({ id: 'e' }))]),
+      /evidence is written by the server/,
+    ],
+    [
+      'a forged contested point on a new criterion',
+      () =>
+        encodeCrafted([
+          ...newCriterion(),
+          craftItem(C, 3, { parent: id(C, 0), key: 'contested' }, any({ text: 'forged' })),
+        ]),
+      /contested is written by the server/,
+    ],
+    [
+      'a keyed entry in the notes',
+      () => encodeCrafted([craftItem(C, 0, { parent: 'notes', key: 'k' }, str('x'))]),
+      /the notes is text/,
+    ],
+    [
+      'a keyed entry in the question',
+      () => encodeCrafted([craftItem(C, 0, { parent: 'question', key: 'k' }, str('x'))]),
+      /the question is text/,
+    ],
+    [
+      'a plain value in the question',
+      () => encodeCrafted([craftItem(C, 0, { parent: 'question' }, any('x'))]),
+      /the question is plain text/,
+    ],
+  ])('%s is refused', (_what, build, reason) => {
+    expectRefused(check(build()), 'schema', reason);
+  });
+
+  it('a refusal names a long key by its first 40 characters only', () => {
+    const key = 'k'.repeat(200_000);
+    const verdict = check(encodeCrafted([craftItem(C, 0, { parent: 'meta', key }, any('x'))]));
+    expectRefused(verdict, 'schema', /no key "k{40}"$/);
+  });
+
+  it('[L2] deleted content (a tombstone) is accepted in the lists, the text and a new evidence list', () => {
+    expectAccepted(check(encodeCrafted([craftItem(C, 0, { parent: 'options' }, new Y.ContentDeleted(2))])));
+    expectAccepted(check(encodeCrafted([craftItem(C, 0, { parent: 'notes' }, new Y.ContentDeleted(3))])));
+    expectAccepted(
+      check(
+        encodeCrafted([...newCriterion(), craftItem(C, 3, { parent: id(C, 2) }, new Y.ContentDeleted(1))]),
+      ),
+    );
+  });
+
+  it('[L3] a new criterion may carry no contested point (null), but not one sealed for another criterion', () => {
+    expectAccepted(
+      check(
+        encodeCrafted([
+          ...newCriterion(),
+          craftItem(C, 3, { parent: id(C, 0), key: 'contested' }, any(null)),
+        ]),
+      ),
+    );
+    const sealed = getCriteria(server)
+      .toArray()
+      .map((c) => c.get('contested'))
+      .find((v) => v !== null && v !== undefined);
+    expect(sealed).toBeDefined();
+    expectRefused(
+      check(
+        encodeCrafted([
+          ...newCriterion(),
+          craftItem(C, 3, { parent: id(C, 0), key: 'contested' }, any(sealed)),
+        ]),
+      ),
+      'schema',
+      /contested is written by the server \(its seal does not match\)/,
+    );
+  });
+});
+
+describe('[L4] limits count what stays after the update', () => {
+  const MAX = LIMITS.MAX_NOTES_CHARS;
+  /** Eight characters at the start of the notes, four of them deleted again (ranges unsorted, overlapping). */
+  const eightMinusFour = () =>
+    encodeCrafted(
+      [craftItem(C, 0, { parent: 'notes' }, str('abcdefgh'))],
+      [
+        { client: C, clock: 5, len: 2 },
+        { client: C, clock: 1, len: 2 },
+        { client: C, clock: 1, len: 1 },
+      ],
+    );
+
+  it('[L4] characters inserted and deleted in the same update do not count', () => {
+    const d = replica(4242);
+    setNotes(d, 'n'.repeat(MAX - 4));
+    expectAccepted(submit(diff(d)));
+    expectAccepted(submit(eightMinusFour()));
+    expect(getNotes(server).length).toBe(MAX);
+  });
+
+  it('[L4] …but the ones that stay do', () => {
+    const d = replica(4242);
+    setNotes(d, 'n'.repeat(MAX - 3));
+    expectAccepted(submit(diff(d)));
+    expectRefused(check(eightMinusFour()), 'schema', /at most 4000 characters of notes/);
+  });
+
+  it('[L4] deleting part of the notes makes room for exactly as many characters', () => {
+    const d = replica(4242);
+    setNotes(d, 'n'.repeat(MAX));
+    expectAccepted(submit(diff(d)));
+    const notes = getNotes(server)._start!;
+    const cut = [{ client: notes.id.client, clock: notes.id.clock + 10, len: 5 }];
+    expectAccepted(check(encodeCrafted([craftItem(C, 0, { parent: 'notes' }, str('12345'))], cut)));
+    expectRefused(
+      check(encodeCrafted([craftItem(C, 0, { parent: 'notes' }, str('123456'))], cut)),
+      'schema',
+      /characters of notes/,
+    );
+  });
+
+  it('[L4] on a full board an option can be replaced in one update, not added', () => {
+    const d = replica(4243);
+    for (let i = getOptions(d).length; i < LIMITS.MAX_OPTIONS; i++) {
+      addOption(d, { id: `o${i}`, name: `O${i}`, description: '' });
+    }
+    expectAccepted(submit(diff(d)));
+    const e = replica(4253);
+    getOptions(e).delete(0, 1);
+    addOption(e, { id: 'new', name: 'New', description: '' });
+    expectAccepted(check(diff(e)));
+    // addOption itself stops at the limit; a hostile client does not.
+    const newer = new Y.Map<unknown>();
+    newer.set('id', 'newer');
+    getOptions(e).push([newer]);
+    expectRefused(check(diff(e)), 'schema', /at most 12 options/);
+  });
+
+  it('[L4] notes already over the limit (stored before it) take edits that add nothing', () => {
+    legacy((d) => getNotes(d).insert(0, 'x'.repeat(MAX + 10)));
+    expectAccepted(
+      check(
+        encodeCrafted([craftItem(C, 0, { parent: 'notes' }, str('ab'))], [{ client: C, clock: 0, len: 2 }]),
+      ),
+    );
+    expectRefused(check(encodeCrafted([craftItem(C, 0, { parent: 'notes' }, str('a'))])), 'schema', /notes/);
+  });
+});
+
+describe('[L2][L3][R7] deletions', () => {
+  it('[L3] removing a key only the server writes is refused', () => {
+    const d = replica(4244);
+    getMeta(d).delete('status');
+    expectRefused(check(diff(d)), 'schema', /meta\.status is written by the server/);
+  });
+
+  it('[R7] removing a weight or an option is refused while frozen; removing a name is not', () => {
+    const d = replica(4244);
+    getCriteria(d).get(0).delete('weight');
+    expectRefused(check(diff(d), { frozen: true }), 'frozen', /weights cannot change now/);
+    expectAccepted(check(diff(d)));
+    const e = replica(4245);
+    getOptions(e).delete(0, 1);
+    expectRefused(check(diff(e), { frozen: true }), 'frozen', /options cannot change now/);
+    const f = replica(4246);
+    getCriteria(f).get(0).delete('name');
+    expectAccepted(check(diff(f), { frozen: true }));
+  });
+
+  it('[L2] a removed option may take its id with it, and a removed criterion its evidence', () => {
+    const option = getOptions(server).get(0);
+    const ds = (items: Y.ID[]) => items.map((i) => ({ client: i.client, clock: i.clock, len: 1 }));
+    expectRefused(
+      check(encodeCrafted([], ds([entryId(option, 'id')]))),
+      'schema',
+      /option\.id cannot be removed/,
+    );
+    expectAccepted(check(encodeCrafted([], ds([entryId(option, 'id'), optionId()]))));
+    const criterion = getCriteria(server)
+      .toArray()
+      .find((c) => (c.get('evidence') as Y.Array<unknown>).length > 0)!;
+    const claim = (criterion.get('evidence') as Y.Array<unknown>)._start!.id;
+    expectRefused(check(encodeCrafted([], ds([claim]))), 'schema', /evidence cannot be removed/);
+    expectAccepted(check(encodeCrafted([], ds([claim, itemIdOf(criterion)]))));
+  });
+
+  it('[L2] junk stored before the schema may be cleaned up, but not written to', () => {
+    legacy((d) => {
+      getOptions(d).get(0).set('color', 'red');
+      d.getMap('junk').set('x', 1);
+      getOptions(d).push([new Y.Array() as unknown as Y.Map<unknown>]);
+      getCriteria(d).get(0).set('extra', new Y.Array());
+    });
+    const junk = entryId(getOptions(server).get(0), 'color');
+    const root = entryId(server.getMap('junk'), 'x');
+    expectAccepted(
+      check(
+        encodeCrafted(
+          [],
+          [
+            { client: junk.client, clock: junk.clock, len: 1 },
+            { client: root.client, clock: root.clock, len: 1 },
+          ],
+        ),
+      ),
+    );
+    const d = replica(4247);
+    d.getMap('junk').set('y', 2);
+    expectRefused(check(diff(d)), 'schema', /outside the board schema/);
+    const e = replica(4248);
+    (getOptions(e).get(getOptions(e).length - 1) as unknown as Y.Array<unknown>).push([1]);
+    expectRefused(check(diff(e)), 'schema', /outside the board schema/);
+    const f = replica(4249);
+    (getCriteria(f).get(0).get('extra') as Y.Array<unknown>).push([1]);
+    expectRefused(check(diff(f)), 'schema', /outside the board schema/);
+  });
+
+  it('[L2] a map stored under a key of the options list is not an option', () => {
+    Y.applyUpdate(
+      server,
+      encodeCrafted([
+        craftItem(600, 0, { parent: 'options', key: 'x' }, map()),
+        craftItem(600, 1, { parent: id(600, 0), key: 'id' }, any('hidden')),
+      ]),
+    );
+    const update = encodeCrafted([craftItem(C, 0, { parent: id(600, 0), key: 'name' }, any('x'))]);
+    expectRefused(check(update), 'schema', /outside the board schema/);
+  });
+
+  it('[L2] ids stay unique on a board whose lists hold junk, and on a board with no lists yet', () => {
+    legacy((d) => {
+      getOptions(d).push([new Y.Array() as unknown as Y.Map<unknown>]);
+      const noId = new Y.Map<unknown>();
+      noId.set('name', 'no id');
+      getOptions(d).push([noId]);
+    });
+    const d = replica(4250);
+    addOption(d, { id: 'fresh', name: 'Fresh', description: '' });
+    expectAccepted(check(diff(d)));
+    const e = replica(4251);
+    addOption(e, { id: getOptions(server).get(0).get('id') as string, name: 'Again', description: '' });
+    expectRefused(check(diff(e)), 'schema', /already an? option with the id "django"/);
+    server = new Y.Doc();
+    const f = replica(4252);
+    addOption(f, { id: 'first', name: 'First', description: '' });
+    expectAccepted(check(diff(f)));
+  });
+});

@@ -40,6 +40,7 @@ export const MUTATION_GROUPS = {
   room: {
     mutate: ['server/board-room.ts'],
     tests: [
+      'tests/integration/board-room.test.ts',
       'tests/integration/commit-order.test.ts',
       'tests/integration/doc-hardening.test.ts',
       'tests/integration/doc-sync.test.ts',

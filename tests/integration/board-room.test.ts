@@ -452,6 +452,52 @@ describe('[D12][L2] what the room loads and refuses', () => {
     expect(room.committedClocks().get(template)).toBe(Y.getState(room.doc.store, template));
   });
 
+  it('[D2] an update sent as a sync reply (step 2) is checked and stored like any other', async () => {
+    const room = await openRoom();
+    const a = await connect('alice');
+    setMetaText(a.doc, 'title', 'offline edit');
+    const update = Y.encodeStateAsUpdate(a.doc, Y.encodeStateVector(room.doc));
+    a.send(Buffer.concat([Buffer.from([0, 1]), updateMessage(update).subarray(2)]));
+    await a.roundTrip();
+    await room.flushed();
+    expect(readBoard(docFromStored(await held.real.loadDocument(BOARD))).title).toBe('offline edit');
+  });
+
+  it('[R4] the room finds every connection of a participant (to close them on removal)', async () => {
+    const room = await openRoom();
+    await connect('alice');
+    await connect('alice');
+    await connect('bob');
+    await connect('viewer');
+    expect(room.connectionsOf('alice')).toHaveLength(2);
+    expect(room.connectionsOf('bob')).toHaveLength(1);
+    expect(room.connectionsOf('nobody')).toEqual([]);
+    expect(room.connections.size).toBe(4);
+  });
+
+  it('[D9] a room destroyed while it loads applies nothing', async () => {
+    held.hold('loadDocument');
+    const room = new BoardRoom(
+      BOARD,
+      held.store,
+      seal,
+      {
+        onCommitted: () => {},
+        policy: () => policy,
+        prepare: async () => {},
+        onConnected: () => {},
+        onFailed: () => {},
+      },
+      createLogger('silent'),
+    );
+    rooms.push(room);
+    room.destroy();
+    held.release('loadDocument');
+    await room.ready;
+    expect(room.doc.store.clients.size).toBe(0);
+    expect(room.version).toBe(0);
+  });
+
   it('[D12] owners recorded in storage are loaded: a client id stays its owner’s after a reload', async () => {
     let room = await openRoom();
     const a = await connect('alice');
@@ -459,7 +505,10 @@ describe('[D12][L2] what the room loads and refuses', () => {
     a.sendDiff(room);
     await a.roundTrip();
     await room.flushed();
+    const version = room.version;
     room = await openRoom();
+    expect(room.version).toBe(version);
+    expect(room.committedClocks().get(a.doc.clientID)).toBe(Y.getState(a.doc.store, a.doc.clientID));
     const mallory = await connect('mallory');
     const impostor = new Y.Doc();
     Y.applyUpdate(impostor, Y.encodeStateAsUpdate(room.doc));

@@ -392,16 +392,25 @@ class UpdateCheck {
 
   private placeStep(item: Y.Item, offset: number): { place: Place } | { needs: Y.Item } {
     if (offset > 0) {
-      // Yjs integrates only the unknown tail, after the known part of the same item.
-      const left = this.find(Y.createID(item.id.client, item.id.clock + offset - 1));
-      if (left && !(left.struct instanceof Y.GC))
-        return this.placeAfterNeighbour(left.struct as Y.Item, left.local);
-      // The known part was garbage-collected (it was in a deleted type). Yjs drops the tail
-      // when the item's own parent or neighbour is gone too, as it is for every honest
-      // sender; an item that names a live place crashes Yjs's integration instead.
+      // Yjs integrates only the unknown tail: into the parent the item names (its own, or
+      // its neighbours'), linked in right after the known part. An honest sender's item is
+      // one piece in one place; one that names another place than its known part is in
+      // would be linked into two types at once (e.g. a notes character written as a
+      // server-only key), and one that continues a garbage-collected part into a live
+      // place crashes Yjs's integration.
       const declared = this.placeStep(item, 0);
-      if ('place' in declared && declared.place === 'void') return declared;
-      throw new Refused('malformed', 'the update continues an edit the server has garbage-collected');
+      if ('needs' in declared || declared.place === 'void') return declared;
+      const left = this.find(Y.createID(item.id.client, item.id.clock + offset - 1));
+      const known =
+        left && !(left.struct instanceof Y.GC)
+          ? this.placeAfterNeighbour(left.struct as Y.Item, left.local)
+          : { place: 'void' as const };
+      if ('place' in known && known.place !== 'void') {
+        const a = declared.place;
+        const b = known.place;
+        if (a.container === b.container && a.key === b.key) return declared;
+      }
+      throw new Refused('malformed', 'the update continues an edit somewhere else than where it is');
     }
     if (typeof item.parent === 'string') {
       return { place: { container: this.rootContainer(item.parent), key: item.parentSub } };

@@ -155,6 +155,46 @@ describe('[L1][L2] crafted structs: the guard places each item where Yjs will', 
     expectRefused(check(onServer), 'malformed', /not a shared type/);
   });
 
+  it('[L2] an item next to a clock of the update that does not exist is a gap', () => {
+    const update = encodeCrafted([
+      craftItem(C, 0, { parent: 'notes' }, str('a')),
+      craftItem(C, 1, { origin: id(C, 5) }, str('b')),
+    ]);
+    expectRefused(check(update), 'gap', /next to an edit the server does not have/);
+  });
+
+  it('[L1] bytes that do not decode are refused as malformed, and said so', () => {
+    expectRefused(check(new Uint8Array([1, 2, 3, 255])), 'malformed', /cannot be decoded/);
+  });
+
+  it('[D12] writing with a client id someone owns, or that has content nobody owns, is refused and said so', () => {
+    owners.set(C, 'someone-else');
+    expectRefused(
+      check(encodeCrafted([craftItem(C, 0, { parent: 'notes' }, str('a'))])),
+      'foreign-client',
+      /belongs to someone else/,
+    );
+    const template = [...server.store.clients.keys()][0]!;
+    const next = Y.getState(server.store, template);
+    expectRefused(
+      check(encodeCrafted([craftItem(template, next, { parent: 'notes' }, str('a'))])),
+      'foreign-client',
+      /edits from before it had an owner/,
+    );
+  });
+
+  it('[L4] on a board whose notes were never written, all new notes items count together', () => {
+    server = new Y.Doc();
+    const half = LIMITS.MAX_NOTES_CHARS / 2;
+    const two = (extra: string) =>
+      encodeCrafted([
+        craftItem(C, 0, { parent: 'notes' }, str('a'.repeat(half))),
+        craftItem(C, half, { origin: id(C, half - 1) }, str(`${'b'.repeat(half)}${extra}`)),
+      ]);
+    expectAccepted(check(two('')));
+    expectRefused(check(two('c')), 'schema', /characters of notes/);
+  });
+
   it('[L2] an item written into a type the server does not have is a gap', () => {
     const update = encodeCrafted([craftItem(C, 0, { parent: id(777, 0), key: 'name' }, any('x'))]);
     expectRefused(check(update), 'gap', /a type the server does not have/);
@@ -200,9 +240,30 @@ describe('[L1][L2] crafted structs: the guard places each item where Yjs will', 
     it('[L1] the unknown tail of a collected item that names a live place is refused (Yjs cannot integrate it)', () => {
       owners.set(G, 'p-1');
       const update = encodeCrafted([craftItem(G, 0, { parent: 'meta', key: 'title' }, any(1, 2, 3))]);
-      expectRefused(check(update), 'malformed', /garbage-collected/);
+      expectRefused(check(update), 'malformed', /somewhere else than where it is/);
       expect(() => Y.applyUpdate(server, update)).toThrow();
     });
+  });
+
+  it('[L3] the tail of a notes edit resent as a server-only key is refused (Yjs would link it into both)', () => {
+    const L = 78;
+    Y.applyUpdate(server, encodeCrafted([craftItem(L, 0, { parent: 'notes' }, str('a'))]));
+    owners.set(L, 'p-1');
+    const update = encodeCrafted([craftItem(L, 0, { parent: 'meta', key: 'templateId' }, str('ab'))]);
+    // What Yjs does with it: the tail becomes meta.templateId.
+    const copy = new Y.Doc();
+    Y.applyUpdate(copy, Y.encodeStateAsUpdate(server));
+    Y.applyUpdate(copy, update);
+    expect(getMeta(copy).get('templateId')).toBe('b');
+    expectRefused(check(update), 'malformed', /somewhere else than where it is/);
+    // Resent where it is, with the tail after a neighbour the update itself brings, it is fine.
+    const D = 503;
+    const fine = encodeCrafted([
+      craftItem(D, 0, { origin: id(L, 1) }, str('c')),
+      craftItem(L, 0, { parent: 'notes' }, str('ab')),
+    ]);
+    expectAccepted(submit(fine));
+    expect(getNotes(server).toString()).toBe('abc');
   });
 
   it('[L2][D12] only the unknown tail of a partly known item is checked, and only new clocks count as written', () => {
@@ -504,6 +565,7 @@ describe('[L2][L3][R7] deletions', () => {
       getOptions(d).get(0).set('color', 'red');
       d.getMap('junk').set('x', 1);
       getOptions(d).push([new Y.Array() as unknown as Y.Map<unknown>]);
+      getCriteria(d).push([new Y.Array() as unknown as Y.Map<unknown>]);
       getCriteria(d).get(0).set('extra', new Y.Array());
     });
     const junk = entryId(getOptions(server).get(0), 'color');
@@ -528,18 +590,25 @@ describe('[L2][L3][R7] deletions', () => {
     const f = replica(4249);
     (getCriteria(f).get(0).get('extra') as Y.Array<unknown>).push([1]);
     expectRefused(check(diff(f)), 'schema', /outside the board schema/);
+    const g = replica(4254);
+    (getCriteria(g).get(getCriteria(g).length - 1) as unknown as Y.Array<unknown>).push([1]);
+    expectRefused(check(diff(g)), 'schema', /outside the board schema/);
   });
 
-  it('[L2] a map stored under a key of the options list is not an option', () => {
+  it('[L2] a map stored under a key of the options or criteria list is not an option or criterion', () => {
     Y.applyUpdate(
       server,
       encodeCrafted([
         craftItem(600, 0, { parent: 'options', key: 'x' }, map()),
         craftItem(600, 1, { parent: id(600, 0), key: 'id' }, any('hidden')),
+        craftItem(600, 2, { parent: 'criteria', key: 'x' }, map()),
+        craftItem(600, 3, { parent: id(600, 2), key: 'id' }, any('hidden')),
       ]),
     );
-    const update = encodeCrafted([craftItem(C, 0, { parent: id(600, 0), key: 'name' }, any('x'))]);
-    expectRefused(check(update), 'schema', /outside the board schema/);
+    for (const parent of [id(600, 0), id(600, 2)]) {
+      const update = encodeCrafted([craftItem(C, 0, { parent, key: 'name' }, any('x'))]);
+      expectRefused(check(update), 'schema', /outside the board schema/);
+    }
   });
 
   it('[L2] ids stay unique on a board whose lists hold junk, and on a board with no lists yet', () => {

@@ -266,6 +266,27 @@ describe('[L1][L2] crafted structs: the guard places each item where Yjs will', 
     expect(getNotes(server).toString()).toBe('abc');
   });
 
+  it.each<[string, string | undefined]>([
+    ['another key of the same map', 'status'],
+    ['another list without a key', undefined],
+  ])('[L3] the tail of a known edit resent under %s is refused', (_what, key) => {
+    const L = 79;
+    Y.applyUpdate(
+      server,
+      encodeCrafted([
+        key === undefined
+          ? craftItem(L, 0, { parent: 'notes' }, str('n'))
+          : craftItem(L, 0, { parent: 'meta', key: 'title' }, any('t')),
+      ]),
+    );
+    owners.set(L, 'p-1');
+    const update =
+      key === undefined
+        ? encodeCrafted([craftItem(L, 0, { parent: 'question' }, str('nq'))])
+        : encodeCrafted([craftItem(L, 0, { parent: 'meta', key }, any('t', 'u'))]);
+    expectRefused(check(update), 'malformed', /somewhere else than where it is/);
+  });
+
   it('[L2][D12] only the unknown tail of a partly known item is checked, and only new clocks count as written', () => {
     const L = 77;
     // Stored before the safety rule: a title with a bidi override, written by L.
@@ -333,6 +354,24 @@ describe('[L2] crafted structs: each place takes only what the schema allows the
           craftItem(C, 1, { parent: id(C, 0), key: 'name' }, any('x')),
         ]),
       /a new option needs an id/,
+    ],
+    [
+      'a new criterion without an id',
+      () =>
+        encodeCrafted([
+          craftItem(C, 0, { parent: 'criteria' }, map()),
+          craftItem(C, 1, { parent: id(C, 0), key: 'name' }, any('x')),
+        ]),
+      /a new criterion needs an id/,
+    ],
+    [
+      'a new criterion whose evidence is shared text',
+      () =>
+        encodeCrafted([
+          ...newCriterion().slice(0, 2),
+          craftItem(C, 2, { parent: id(C, 0), key: 'evidence' }, new Y.ContentType(new Y.Text())),
+        ]),
+      /criterion\.evidence must be a list/,
     ],
     [
       'a new option whose id is removed again in the same update',
@@ -609,6 +648,23 @@ describe('[L2][L3][R7] deletions', () => {
       const update = encodeCrafted([craftItem(C, 0, { parent, key: 'name' }, any('x'))]);
       expectRefused(check(update), 'schema', /outside the board schema/);
     }
+  });
+
+  it('[L2] maps and lists inside junk are junk too, whatever their key', () => {
+    legacy((d) => {
+      d.getArray('junk').push([new Y.Map()]);
+      d.getMap('junkmap').set('evidence', new Y.Array());
+      getCriteria(d).get(0).set('evidence', new Y.Map());
+    });
+    const a = replica(4255);
+    (a.getArray('junk').get(0) as Y.Map<unknown>).set('name', 'x');
+    expectRefused(check(diff(a)), 'schema', /outside the board schema/);
+    const b = replica(4256);
+    (b.getMap('junkmap').get('evidence') as Y.Array<unknown>).push([1]);
+    expectRefused(check(diff(b)), 'schema', /outside the board schema/);
+    const c = replica(4257);
+    (getCriteria(c).get(0).get('evidence') as Y.Map<unknown>).set('x', 1);
+    expectRefused(check(diff(c)), 'schema', /outside the board schema/);
   });
 
   it('[L2] ids stay unique on a board whose lists hold junk, and on a board with no lists yet', () => {

@@ -11,6 +11,8 @@ import {
   initBoardFromTemplate,
   readBoard,
   setNotes,
+  updateCriterion,
+  updateOption,
 } from '@/lib/board-schema';
 import { LIMITS } from '@/lib/limits';
 import { type GuardVerdict, guardUpdate } from '@/server/doc-guard';
@@ -684,5 +686,187 @@ describe('[L2][L3][R7] deletions', () => {
     const f = replica(4252);
     addOption(f, { id: 'first', name: 'First', description: '' });
     expectAccepted(check(diff(f)));
+  });
+});
+
+describe('[L2][L4] more shapes found by mutation testing', () => {
+  const MAX = LIMITS.MAX_NOTES_CHARS;
+  /** Notes of exactly `n` characters, written by client 4242. */
+  function notesOf(n: number): void {
+    const d = replica(4242);
+    setNotes(d, 'n'.repeat(n));
+    expectAccepted(submit(diff(d)));
+  }
+  /** Two items (8 characters) with deletions before, inside and across them: 4 stay. */
+  const twoItemsFourStay = () =>
+    encodeCrafted(
+      [craftItem(C, 0, { parent: 'notes' }, str('abcd')), craftItem(C, 4, { origin: id(C, 3) }, str('efgh'))],
+      [
+        { client: C, clock: 6, len: 2 },
+        { client: C, clock: 1, len: 1 },
+        { client: C, clock: 5, len: 2 },
+      ],
+    );
+
+  it('[L4] deletions in several items and overlapping ranges are each counted once, where they are', () => {
+    notesOf(MAX - 4);
+    expectAccepted(check(twoItemsFourStay()));
+  });
+
+  it('[L4] …and what stays of them counts', () => {
+    notesOf(MAX - 3);
+    expectRefused(check(twoItemsFourStay()), 'schema', /characters of notes/);
+  });
+
+  it('[L4] only the unknown tail of a partly known item counts, less what the update deletes of it', () => {
+    const L = 81;
+    Y.applyUpdate(server, encodeCrafted([craftItem(L, 0, { parent: 'notes' }, str('a'))]));
+    owners.set(L, 'p-1');
+    const update = encodeCrafted(
+      [craftItem(L, 0, { parent: 'notes' }, str('abcd')), craftItem(L, 4, { origin: id(L, 3) }, str('e'))],
+      [
+        { client: L, clock: 3, len: 1 },
+        { client: L, clock: 4, len: 1 },
+      ],
+    );
+    const fill = (room: number) => {
+      const d = replica(4242);
+      getNotes(d).insert(getNotes(d).length, 'n'.repeat(MAX - getNotes(d).length - room));
+      expectAccepted(submit(diff(d)));
+    };
+    fill(2);
+    expectAccepted(check(update));
+    const d = replica(4243);
+    getNotes(d).insert(0, 'm');
+    expectAccepted(submit(diff(d)));
+    expectRefused(check(update), 'schema', /characters of notes/);
+  });
+
+  it('[L4] on a board whose notes were never written, items placed separately count together', () => {
+    server = new Y.Doc();
+    const half = MAX / 2;
+    const two = (extra: string) =>
+      encodeCrafted([
+        craftItem(C, 0, { parent: 'notes' }, str('a'.repeat(half))),
+        craftItem(C, half, { parent: 'notes' }, str(`${'b'.repeat(half)}${extra}`)),
+      ]);
+    expectAccepted(check(two('')));
+    expectRefused(check(two('c')), 'schema', /characters of notes/);
+  });
+
+  it('[L4] options added before and after an edit of an existing option count together', () => {
+    const d = replica(4244);
+    for (let i = getOptions(d).length; i < LIMITS.MAX_OPTIONS - 1; i++) {
+      addOption(d, { id: `o${i}`, name: `O${i}`, description: '' });
+    }
+    expectAccepted(submit(diff(d)));
+    const e = replica(4245);
+    addOption(e, { id: 'first', name: 'First', description: '' });
+    updateOption(e, getOptions(e).get(0).get('id') as string, { name: 'Renamed' });
+    const second = new Y.Map<unknown>();
+    second.set('id', 'second');
+    getOptions(e).push([second]);
+    expectRefused(check(diff(e)), 'schema', /at most 12 options/);
+  });
+
+  it('[L4] the question counts what an update deletes from it', () => {
+    legacy((d) => getQuestion(d).insert(0, 'q'.repeat(LIMITS.MAX_QUESTION_CHARS - getQuestion(d).length)));
+    const d = replica(4246);
+    getQuestion(d).delete(0, 1);
+    getQuestion(d).insert(0, 'z');
+    expectAccepted(check(diff(d)));
+  });
+
+  it('[L2] a garbage-collected struct sent by its writer is accepted', () => {
+    const verdict = check(encodeCrafted([new Y.GC(id(C, 0), 3)]));
+    expectAccepted(verdict);
+    expect(verdict.claims).toEqual([C]);
+  });
+
+  it('[L2] an item may come before the new type it is written into, or the neighbour it follows', () => {
+    const D = 504;
+    const childFirst = encodeCrafted([
+      craftItem(C, 0, { parent: id(D, 0), key: 'name' }, any('x')),
+      craftItem(D, 0, { parent: 'options' }, map()),
+      craftItem(D, 1, { parent: id(D, 0), key: 'id' }, any('dd')),
+    ]);
+    expectAccepted(submit(childFirst));
+    expect(readBoard(server).options.find((o) => o.id === 'dd')?.name).toBe('x');
+  });
+
+  it('[L2] a partly known item placed after a neighbour the update brings is placed once that one is', () => {
+    const L = 82;
+    const D = 505;
+    Y.applyUpdate(server, encodeCrafted([craftItem(L, 0, { parent: 'notes' }, str('a'))]));
+    owners.set(L, 'p-1');
+    const update = encodeCrafted([
+      craftItem(L, 0, { origin: id(D, 0) }, str('ab')),
+      craftItem(D, 0, { parent: 'notes' }, str('x')),
+    ]);
+    expectAccepted(check(update));
+  });
+
+  it('[L3] a partly known item needed by another is checked with its known part too', () => {
+    const L = 83;
+    Y.applyUpdate(server, encodeCrafted([craftItem(L, 0, { parent: 'notes' }, str('a'))]));
+    owners.set(L, 'p-1');
+    const update = encodeCrafted([
+      craftItem(C, 0, { origin: id(L, 1) }, str('c')),
+      craftItem(L, 0, { parent: 'meta', key: 'templateId' }, str('ab')),
+    ]);
+    expectRefused(check(update), 'malformed', /somewhere else than where it is/);
+  });
+
+  it('[L2] a type created where Yjs will collect it takes nothing', () => {
+    Y.applyUpdate(server, encodeCrafted([new Y.GC(id(88, 0), 2)]));
+    const update = encodeCrafted([
+      craftItem(C, 0, { origin: id(88, 1) }, map()),
+      craftItem(C, 1, { parent: id(C, 0), key: 'x' }, any(1)),
+    ]);
+    expectRefused(check(update), 'schema', /outside the board schema/);
+  });
+
+  it('[R7] a weight set where none was, or an option added, is refused while frozen, and said so', () => {
+    legacy((d) => getCriteria(d).get(0).delete('weight'));
+    const d = replica(4247);
+    updateCriterion(d, getCriteria(d).get(0).get('id') as string, { weight: 5 });
+    expectRefused(check(diff(d), { frozen: true }), 'frozen', /weights cannot change now/);
+    const e = replica(4248);
+    addOption(e, { id: 'late', name: 'Late', description: '' });
+    expectRefused(check(diff(e), { frozen: true }), 'frozen', /options cannot change now/);
+  });
+
+  it('[L2] two new options with the same id in one update are refused', () => {
+    const d = replica(4249);
+    for (let i = 0; i < 2; i++) {
+      const m = new Y.Map<unknown>();
+      m.set('id', 'twin');
+      getOptions(d).push([m]);
+    }
+    expectRefused(check(diff(d)), 'schema', /already an? option with the id "twin"/);
+  });
+
+  it('[L2] deleting what the server never had is a gap, and said so', () => {
+    expectRefused(
+      check(encodeCrafted([], [{ client: 777, clock: 0, len: 1 }])),
+      'gap',
+      /deletes edits the server does not have/,
+    );
+  });
+
+  it('[L2] a writer may delete in the same update what it inserts after its earlier edits', () => {
+    expectAccepted(submit(encodeCrafted([craftItem(C, 0, { parent: 'notes' }, str('a'))])));
+    expectAccepted(
+      check(
+        encodeCrafted([craftItem(C, 1, { origin: id(C, 0) }, str('bc'))], [{ client: C, clock: 1, len: 2 }]),
+      ),
+    );
+  });
+
+  it('[L2] a plain value stored in the options list (junk) does not stop new options', () => {
+    legacy((d) => getOptions(d).push([{ id: 'plain' } as unknown as Y.Map<unknown>]));
+    const d = replica(4250);
+    addOption(d, { id: 'plain', name: 'Plain', description: '' });
+    expectAccepted(check(diff(d)));
   });
 });

@@ -367,6 +367,15 @@ describe('[L2] crafted structs: each place takes only what the schema allows the
       /a new criterion needs an id/,
     ],
     [
+      'a new option whose only entry is a removed name',
+      () =>
+        encodeCrafted([
+          craftItem(C, 0, { parent: 'options' }, map()),
+          craftItem(C, 1, { parent: id(C, 0), key: 'name' }, new Y.ContentDeleted(1)),
+        ]),
+      /a new option needs an id/,
+    ],
+    [
       'a new criterion whose evidence is shared text',
       () =>
         encodeCrafted([
@@ -863,8 +872,11 @@ describe('[L2][L4] more shapes found by mutation testing', () => {
     );
   });
 
-  it('[L2] a plain value stored in the options list (junk) does not stop new options', () => {
-    legacy((d) => getOptions(d).push([{ id: 'plain' } as unknown as Y.Map<unknown>]));
+  it('[L2] plain values and text stored in the options list (junk) do not stop new options', () => {
+    legacy((d) => {
+      getOptions(d).push([{ id: 'plain' } as unknown as Y.Map<unknown>]);
+      getOptions(d).push([new Y.Text('text') as unknown as Y.Map<unknown>]);
+    });
     const d = replica(4250);
     addOption(d, { id: 'plain', name: 'Plain', description: '' });
     expectAccepted(check(diff(d)));

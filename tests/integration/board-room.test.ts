@@ -242,6 +242,7 @@ describe('[D1][D4] group commit: what arrives together is stored together, then 
   it('[D1] updates applied in one turn are appended in one transaction, in order, then relayed once each', async () => {
     const room = await openRoom();
     const before = await storedRows();
+    expect(room.loaded).toBe(true);
     room.applyServerChange((d) => setMetaText(d, 'title', 'one'));
     room.applyServerChange((d) => setMetaText(d, 'title', 'two'));
     room.applyServerChange((d) => setMetaText(d, 'title', 'three'));
@@ -267,9 +268,8 @@ describe('[D1][D4] group commit: what arrives together is stored together, then 
     room.applyServerChange((d) => setMetaText(d, 'title', 'again'));
     await room.flushed();
     const owners = await held.real.listDocClients(BOARD);
-    expect(owners.filter((o) => o.clientId === room.doc.clientID)).toEqual([
-      { clientId: room.doc.clientID, owner: SERVER_OWNER },
-    ]);
+    expect(SERVER_OWNER).toBe('server');
+    expect(owners).toEqual([{ clientId: room.doc.clientID, owner: 'server' }]);
     const own = room.doc.clientID;
     expect(committed.at(-1)).toEqual([[own, Y.getState(room.doc.store, own)]]);
     expect(room.committedClocks().get(own)).toBe(Y.getState(room.doc.store, own));
@@ -343,6 +343,7 @@ describe('[D4] when an append fails', () => {
     await expect(room.flushed()).rejects.toBeInstanceOf(RoomFailedError);
     await expect(room.settled()).resolves.toBeUndefined();
     expect(() => room.applyServerChange((d) => setMetaText(d, 'title', 'later'))).toThrow(RoomFailedError);
+    expect(new RoomFailedError().message).toBe('the board could not be saved; nothing was changed');
     expect(room.handleMessage(a as unknown as Connection, new Uint8Array([0, 0, 0]))).toEqual({
       code: YJS_CLOSE.STORAGE_FAILED,
       reason: 'storage failed',
@@ -423,6 +424,22 @@ describe('[D9] compaction', () => {
     const stored = await held.real.loadDocument(BOARD);
     expect(stored.updates).toHaveLength(1);
     expect(readBoard(docFromStored(stored))).toEqual(readBoard(room.doc));
+  });
+
+  it('[D9] a room dropped right after loading a long tail does not fold (it would store an emptied document)', async () => {
+    const writer = docFromStored(await held.real.loadDocument(BOARD));
+    const updates: Uint8Array[] = [];
+    writer.on('update', (u: Uint8Array) => updates.push(u));
+    const start = await storedRows();
+    for (let i = start; i < COMPACT_AFTER_UPDATES; i++) getNotes(writer).insert(0, 'n');
+    await held.real.appendUpdates(BOARD, updates);
+    const room = await openRoom();
+    room.destroy();
+    await room.settled();
+    expect(held.callsOf('compact')).toBe(0);
+    expect(getNotes(docFromStored(await held.real.loadDocument(BOARD))).length).toBe(
+      COMPACT_AFTER_UPDATES - start,
+    );
   });
 
   it('[D9] one update fewer on load is not folded', async () => {
@@ -517,6 +534,14 @@ describe('[D12][L2] what the room loads and refuses', () => {
     mallory.send(updateMessage(Y.encodeStateAsUpdate(impostor, Y.encodeStateVector(room.doc))));
     expect((await mallory.closed).code).toBe(YJS_CLOSE.FORBIDDEN);
     expect(readBoard(room.doc).title).toBe('alice was here');
+    // Alice herself goes on writing with her client id.
+    const back = await connect('alice');
+    Y.applyUpdate(back.doc, Y.encodeStateAsUpdate(a.doc));
+    back.doc.clientID = a.doc.clientID;
+    setMetaText(back.doc, 'title', 'alice again');
+    back.sendDiff(room);
+    await back.roundTrip();
+    expect(readBoard(room.doc).title).toBe('alice again');
   });
 
   it.each<[string, (d: Y.Doc) => Uint8Array, number, RegExp]>([
@@ -708,6 +733,68 @@ describe('[L5] awareness: presence only participants set, few and small, never s
     return awarenessMessage(awarenessProtocol.encodeAwarenessUpdate(other, [client]));
   }
   const states = (room: BoardRoom) => Object.fromEntries(room.awareness.getStates());
+  /** The presence states an awareness message carries. */
+  function carried(message: Uint8Array): Record<number, unknown> {
+    const decoder = decoding.createDecoder(message);
+    decoding.readVarUint(decoder);
+    const other = new awarenessProtocol.Awareness(new Y.Doc());
+    other.setLocalState(null);
+    awarenessProtocol.applyAwarenessUpdate(other, decoding.readVarUint8Array(decoder), null);
+    return Object.fromEntries([...other.getStates()].filter(([, v]) => v !== null));
+  }
+
+  it('[L5] a newcomer gets the presence there is, an awareness query answers with it, and nothing when there is none', async () => {
+    await openRoom();
+    const lone = await connect('alice');
+    await lone.roundTrip();
+    expect(lone.received.filter((m) => m[0] === 1)).toHaveLength(1);
+    lone.send(presence(41, 1, { name: 'Alice' }));
+    await lone.roundTrip();
+    const b = await connect('bob');
+    const first = b.received.find((m) => m[0] === 1);
+    expect(first && carried(first)).toEqual({ 41: { name: 'Alice' } });
+    const reply = b.next((m) => m[0] === 1);
+    b.send(new Uint8Array([3]));
+    expect(carried(await reply)).toEqual({ 41: { name: 'Alice' } });
+  });
+
+  it('[L5] a participant may clear its own presence, and then set a new one', async () => {
+    const room = await openRoom();
+    const a = await connect('alice');
+    for (let i = 0; i < LIMITS.MAX_AWARENESS_IDS_PER_CONNECTION; i++) a.send(presence(50 + i, 1, { i }));
+    a.send(presence(50, 2, null));
+    await a.roundTrip();
+    expect(Object.keys(states(room))).toHaveLength(LIMITS.MAX_AWARENESS_IDS_PER_CONNECTION - 1);
+    a.send(presence(60, 1, { i: 'new' }));
+    await a.roundTrip();
+    expect(states(room)[60]).toEqual({ i: 'new' });
+  });
+
+  it('[L5] an awareness message of exactly the size limit is read', async () => {
+    await openRoom();
+    const a = await connect('alice');
+    let pad = LIMITS.MAX_AWARENESS_MESSAGE_BYTES - 100;
+    let message = presence(70, 1, { n: 'x'.repeat(pad) });
+    const inner = (m: Uint8Array) => {
+      const decoder = decoding.createDecoder(m);
+      decoding.readVarUint(decoder);
+      return decoding.readVarUint8Array(decoder).byteLength;
+    };
+    while (inner(message) < LIMITS.MAX_AWARENESS_MESSAGE_BYTES) {
+      pad += 1;
+      message = presence(70, 1, { n: 'x'.repeat(pad) });
+    }
+    expect(inner(message)).toBe(LIMITS.MAX_AWARENESS_MESSAGE_BYTES);
+    a.send(message);
+    await a.roundTrip();
+  });
+
+  it('[L5] forgetting a connection the room does not have changes nothing', async () => {
+    const room = await openRoom();
+    const a = await connect('alice');
+    room.removeConnection(a.ws);
+    expect(room.connections.size).toBe(1);
+  });
 
   it('[L5] a participant’s presence is relayed to the others, and removed when it leaves', async () => {
     const room = await openRoom();
@@ -717,7 +804,7 @@ describe('[L5] awareness: presence only participants set, few and small, never s
     a.send(presence(11, 1, { name: 'Alice' }));
     await a.roundTrip();
     expect(states(room)).toEqual({ 11: { name: 'Alice' } });
-    await seen;
+    expect(carried(await seen)).toEqual({ 11: { name: 'Alice' } });
     const c = await connect('carol');
     expect(c.received.some((m) => m[0] === 1)).toBe(true);
     const gone = b.next((m) => m[0] === 1);

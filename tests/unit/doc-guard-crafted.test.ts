@@ -774,8 +774,27 @@ describe('[L2][L4] more shapes found by mutation testing', () => {
     updateOption(e, getOptions(e).get(0).get('id') as string, { name: 'Renamed' });
     const second = new Y.Map<unknown>();
     second.set('id', 'second');
-    getOptions(e).push([second]);
+    // At the start: placed by the list itself, not after the first new option.
+    getOptions(e).insert(0, [second]);
     expectRefused(check(diff(e)), 'schema', /at most 12 options/);
+  });
+
+  it('[L4] deleting formatting marks (stored before the guard) frees no room in the notes', () => {
+    legacy((d) => {
+      getNotes(d).insert(0, 'ab');
+      getNotes(d).format(0, 2, { bold: true });
+      getNotes(d).insert(2, 'n'.repeat(MAX - 2));
+    });
+    const marks: Y.ID[] = [];
+    for (let item = getNotes(server)._start; item; item = item.right) {
+      if (!item.deleted && item.content instanceof Y.ContentFormat) marks.push(item.id);
+    }
+    expect(marks.length).toBeGreaterThan(0);
+    const update = encodeCrafted(
+      [craftItem(C, 0, { parent: 'notes' }, str('z'))],
+      marks.map((m) => ({ client: m.client, clock: m.clock, len: 1 })),
+    );
+    expectRefused(check(update), 'schema', /characters of notes/);
   });
 
   it('[L4] the question counts what an update deletes from it', () => {

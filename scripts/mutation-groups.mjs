@@ -19,10 +19,12 @@ export const MUTATION_GROUPS = {
   },
   guard: {
     mutate: ['server/doc-guard.ts'],
-    // The unit tests check the guard's verdicts; the integration tests send it hostile updates
-    // through a real server (cycles, gaps, foreign types) that are awkward to build by hand.
+    // The unit tests check the guard's verdicts, on updates built with Yjs and on hand-built
+    // structs (cycles, Skip and GC structs, junk stored before the schema); the integration
+    // tests send it hostile updates through a real server.
     tests: [
       'tests/unit/doc-guard.test.ts',
+      'tests/unit/doc-guard-crafted.test.ts',
       'tests/integration/doc-hardening.test.ts',
       'tests/integration/doc-policy.test.ts',
     ],
@@ -38,6 +40,7 @@ export const MUTATION_GROUPS = {
   room: {
     mutate: ['server/board-room.ts'],
     tests: [
+      'tests/integration/board-room.test.ts',
       'tests/integration/commit-order.test.ts',
       'tests/integration/doc-hardening.test.ts',
       'tests/integration/doc-sync.test.ts',

@@ -424,10 +424,25 @@ class UpdateCheck {
 
   private placeStep(item: Y.Item, offset: number): { place: Place } | { needs: Y.Item } {
     if (offset > 0) {
-      // Yjs integrates only the unknown tail, after the known part of the same item.
+      // Yjs integrates only the unknown tail: into the parent the item names (its own, or
+      // its neighbours'), linked in right after the known part. An honest sender's item is
+      // one piece in one place; one that names another place than its known part is in
+      // would be linked into two types at once (e.g. a notes character written as a
+      // server-only key), and one that continues a garbage-collected part into a live
+      // place crashes Yjs's integration.
+      const declared = this.placeStep(item, 0);
+      if ('needs' in declared || declared.place === 'void') return declared;
       const left = this.find(Y.createID(item.id.client, item.id.clock + offset - 1));
-      if (!left || left.struct instanceof Y.GC) return { place: 'void' };
-      return this.placeAfterNeighbour(left.struct as Y.Item, left.local);
+      const known =
+        left && !(left.struct instanceof Y.GC)
+          ? this.placeAfterNeighbour(left.struct as Y.Item, left.local)
+          : { place: 'void' as const };
+      if ('place' in known && known.place !== 'void') {
+        const a = declared.place;
+        const b = known.place;
+        if (a.container === b.container && a.key === b.key) return declared;
+      }
+      throw new Refused('malformed', 'the update continues an edit somewhere else than where it is');
     }
     if (typeof item.parent === 'string') {
       return { place: { container: this.rootContainer(item.parent), key: item.parentSub } };

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { toBoard } from './board-row';
 import {
   type BoardRow,
   type BoardSettings,
@@ -534,28 +535,6 @@ export class SqliteStore implements BoardStore {
     this.checkpointTimer = null;
     if (this.db.open) this.db.close();
   }
-}
-
-interface BoardDbRow {
-  id: string;
-  facilitator_key_hash: string;
-  viewer_key_hash: string;
-  viewer_key: string;
-  template_id: string;
-  created_at: string;
-}
-
-function toBoard(row: unknown): BoardRow | null {
-  if (!row) return null;
-  const r = row as BoardDbRow;
-  return {
-    id: r.id,
-    facilitatorKeyHash: r.facilitator_key_hash,
-    viewerKeyHash: r.viewer_key_hash,
-    viewerKey: r.viewer_key,
-    templateId: r.template_id,
-    createdAt: r.created_at,
-  };
 }
 
 interface ParticipantDbRow {

@@ -661,7 +661,11 @@ class UpdateCheck {
         ids = this.remainingIds(list);
         taken.set(list, ids);
       }
-      if (ids.has(id)) throw new Refused('schema', `there is already a ${role} with the id "${id}"`);
+      if (ids.has(id))
+        throw new Refused(
+          'schema',
+          `there is already ${role === 'option' ? 'an' : 'a'} ${role} with the id "${id}"`,
+        );
       ids.add(id);
     }
   }

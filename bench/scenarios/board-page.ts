@@ -327,7 +327,6 @@ export async function measureBoardPage(
       if (box) await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
       await page.waitForTimeout(120);
     }
-    if (process.env.BENCH_PAGE_SHOT) await page.screenshot({ path: process.env.BENCH_PAGE_SHOT });
     const rationale = page.getByRole('textbox', { name: /^Rationale for / }).first();
     if (config.keys > 0 && (await rationale.count()) > 0) {
       await rationale.click();

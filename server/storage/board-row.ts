@@ -1,4 +1,4 @@
-import type { BoardRow } from './types';
+import type { BoardRow, ParticipantRow } from './types';
 
 /** A `boards` row as both stores' drivers return it (the columns are the same in both). */
 interface BoardDbRow {
@@ -20,5 +20,30 @@ export function toBoard(row: unknown): BoardRow | null {
     viewerKey: r.viewer_key,
     templateId: r.template_id,
     createdAt: r.created_at,
+  };
+}
+
+/** A `participants` row: SQLite stores the flags as 0/1, Postgres as booleans. */
+interface ParticipantDbRow {
+  id: string;
+  board_id: string;
+  name: string;
+  token_hash: string;
+  created_at: string;
+  spectator: boolean | number;
+  removed: boolean | number;
+}
+
+export function toParticipant(row: unknown): ParticipantRow | null {
+  if (!row) return null;
+  const r = row as ParticipantDbRow;
+  return {
+    id: r.id,
+    boardId: r.board_id,
+    name: r.name,
+    tokenHash: r.token_hash,
+    createdAt: r.created_at,
+    spectator: r.spectator === true || r.spectator === 1,
+    removed: r.removed === true || r.removed === 1,
   };
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { toBoard } from './board-row';
+import { toBoard, toParticipant } from './board-row';
 import {
   type BoardRow,
   type BoardSettings,
@@ -568,30 +568,6 @@ function writeScore(c: Queryable, s: ScoreRow): Promise<unknown> {
       s.carried,
     ],
   );
-}
-
-interface ParticipantDbRow {
-  id: string;
-  board_id: string;
-  name: string;
-  token_hash: string;
-  created_at: string;
-  spectator: boolean;
-  removed: boolean;
-}
-
-function toParticipant(row: unknown): ParticipantRow | null {
-  if (!row) return null;
-  const r = row as ParticipantDbRow;
-  return {
-    id: r.id,
-    boardId: r.board_id,
-    name: r.name,
-    tokenHash: r.token_hash,
-    createdAt: r.created_at,
-    spectator: r.spectator,
-    removed: r.removed,
-  };
 }
 
 interface RoundDbRow {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { toBoard } from './board-row';
+import { toBoard, toParticipant } from './board-row';
 import {
   type BoardRow,
   type BoardSettings,
@@ -537,16 +537,6 @@ export class SqliteStore implements BoardStore {
   }
 }
 
-interface ParticipantDbRow {
-  id: string;
-  board_id: string;
-  name: string;
-  token_hash: string;
-  created_at: string;
-  spectator: number;
-  removed: number;
-}
-
 interface RoundDbRow {
   id: string;
   board_id: string;
@@ -568,20 +558,6 @@ interface ScoreDbRow {
   updated_at: string;
   abstain: number;
   carried: number;
-}
-
-function toParticipant(row: unknown): ParticipantRow | null {
-  if (!row) return null;
-  const r = row as ParticipantDbRow;
-  return {
-    id: r.id,
-    boardId: r.board_id,
-    name: r.name,
-    tokenHash: r.token_hash,
-    createdAt: r.created_at,
-    spectator: r.spectator === 1,
-    removed: r.removed === 1,
-  };
 }
 
 const SCHEMA_V1 = `

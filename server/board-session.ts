@@ -175,6 +175,8 @@ export class BoardSession {
     this.roundVersions.set(key.roundId, (this.roundVersions.get(key.roundId) ?? 0) + 1);
     const mk = `${key.roundId}\u0000${key.participantId}`;
     this.mineVersions.set(mk, (this.mineVersions.get(mk) ?? 0) + 1);
+    // Their counts are recounted when next asked for.
+    this.countCache.get(key.roundId)?.delete(key.participantId);
   }
 
   roundScores(roundId: string): ScoreRow[] {
@@ -190,15 +192,55 @@ export class BoardSession {
 
   /** Cells of the current shape each participant has scored, abstained on, or kept, in a round. */
   progress(roundId: string, shape: BoardShape): Map<string, number> {
-    const cells = cellsOf(shape);
+    const { cells, key } = this.cellsOf(shape);
     const counts = new Map<string, number>();
     for (const [participantId, own] of this.byRound.get(roundId) ?? []) {
-      let n = 0;
-      // A carried-over score is not done until its owner changes or keeps it: otherwise a new
-      // round would start finished (and auto-reveal at once) before anyone reconsidered.
-      for (const [k, score] of own) if (!score.carried && cells.has(k)) n++;
+      const n = this.countsOf(roundId, participantId, own, cells, key).done;
       if (n > 0) counts.set(participantId, n);
     }
+    return counts;
+  }
+
+  /** The cells of the last shape asked about, and its key: the shape rarely changes. */
+  private cellsCache: { key: string; cells: Set<string> } | null = null;
+  private cellsOf(shape: BoardShape): { key: string; cells: Set<string> } {
+    const key = `${shape.criterionIds.join(',')}|${shape.optionIds.join(',')}`;
+    if (this.cellsCache?.key !== key) this.cellsCache = { key, cells: cellsOf(shape) };
+    return this.cellsCache;
+  }
+
+  /**
+   * One participant's counts in a round for a shape: cells done (scored, abstained on or kept;
+   * a carried-over score is not done until its owner changes or keeps it, otherwise a new round
+   * would start finished and auto-reveal at once) and scores whose cell is gone. Kept until
+   * their scores or the shape change, so a ballot recounts one person, not the whole board.
+   */
+  private readonly countCache = new Map<
+    string,
+    Map<string, { shapeKey: string; done: number; orphaned: number }>
+  >();
+  private countsOf(
+    roundId: string,
+    participantId: string,
+    own: Map<string, ScoreRow>,
+    cells: Set<string>,
+    shapeKey: string,
+  ): { done: number; orphaned: number } {
+    let round = this.countCache.get(roundId);
+    if (!round) {
+      round = new Map();
+      this.countCache.set(roundId, round);
+    }
+    const cached = round.get(participantId);
+    if (cached?.shapeKey === shapeKey) return cached;
+    let done = 0;
+    let orphaned = 0;
+    for (const [k, score] of own) {
+      if (!cells.has(k)) orphaned++;
+      else if (!score.carried) done++;
+    }
+    const counts = { shapeKey, done, orphaned };
+    round.set(participantId, counts);
     return counts;
   }
 
@@ -294,38 +336,55 @@ export class BoardSession {
   sharedRoundViews(shape: BoardShape): Omit<RoundView, 'mine'>[] {
     const voters = this.voters();
     const votersKey = voters.map((p) => p.id).join(',');
-    const shapeKey = `${shape.criterionIds.join(',')}|${shape.optionIds.join(',')}`;
-    return this.rounds.map((round) => this.sharedRoundView(round, shape, shapeKey, voters, votersKey));
+    return this.rounds.map((round) => this.sharedRoundView(round, shape, voters, votersKey));
   }
 
   private readonly roundCache = new Map<string, { key: string; view: Omit<RoundView, 'mine'> }>();
+  /** Per round, each person's progress entry as last sent: an unchanged one keeps its identity. */
+  private readonly progressEntries = new Map<string, Map<string, ProgressEntry>>();
   private sharedRoundView(
     round: RoundRow,
     shape: BoardShape,
-    shapeKey: string,
     voters: ParticipantRow[],
     votersKey: string,
   ): Omit<RoundView, 'mine'> {
+    const { cells, key: shapeKey } = this.cellsOf(shape);
     const key = `${this.roundVersions.get(round.id) ?? 0}|${round.revealedAt}|${round.mode}|${round.anonymous}|${shapeKey}|${votersKey}`;
     const cached = this.roundCache.get(round.id);
     if (cached?.key === key) return cached.view;
-    const cells = cellsOf(shape);
     const total = cells.size;
     const visible = round.revealedAt !== null || round.mode === 'open';
     // Everyone's scores are read only when they are shown.
     const scores = visible ? this.roundScores(round.id) : [];
+    const byParticipant = this.byRound.get(round.id);
     // Scores whose criterion or option is gone (carried ones included: they are not done, but
     // they are not orphaned either).
     let orphaned = 0;
-    for (const own of this.byRound.get(round.id)?.values() ?? []) {
-      for (const k of own.keys()) if (!cells.has(k)) orphaned++;
+    for (const [participantId, own] of byParticipant ?? []) {
+      orphaned += this.countsOf(round.id, participantId, own, cells, shapeKey).orphaned;
     }
-    const counts = this.progress(round.id, shape);
-    const progress: ProgressEntry[] = voters.map((p) => {
-      const scored = counts.get(p.id) ?? 0;
-      return { participantId: p.id, done: total > 0 && scored >= total, scored, total };
-    });
-    const finished = progress.filter((p) => p.done).length;
+    const prevEntries = this.progressEntries.get(round.id);
+    const entries = new Map<string, ProgressEntry>();
+    let finished = 0;
+    // Anonymous rounds say only who is done (never how many cells), and nothing per person
+    // once the scores are visible.
+    const progress: ProgressEntry[] = [];
+    for (const p of voters) {
+      const own = byParticipant?.get(p.id);
+      const scored = own ? this.countsOf(round.id, p.id, own, cells, shapeKey).done : 0;
+      const done = total > 0 && scored >= total;
+      if (done) finished++;
+      if (round.anonymous && visible) continue;
+      const shownScored = round.anonymous ? null : scored;
+      const old = prevEntries?.get(p.id);
+      const entry =
+        old && old.done === done && old.scored === shownScored && old.total === total
+          ? old
+          : { participantId: p.id, done, scored: shownScored, total };
+      entries.set(p.id, entry);
+      progress.push(entry);
+    }
+    this.progressEntries.set(round.id, entries);
     const names =
       visible && round.anonymous
         ? this.pseudonymsOf(
@@ -352,10 +411,7 @@ export class BoardSession {
       anonymous: round.anonymous,
       startedAt: round.startedAt,
       revealedAt: round.revealedAt,
-      progress: reuseEntries(
-        cached?.view.progress,
-        !round.anonymous ? progress : visible ? [] : progress.map((p) => ({ ...p, scored: null })),
-      ),
+      progress,
       voters: voters.length,
       finished,
       scores: shown,
@@ -399,20 +455,6 @@ export class BoardSession {
 }
 
 const NO_SCORES: ScoreView[] = [];
-
-/**
- * `next`, with each entry equal to the previous rendering's entry for the same person replaced
- * by that very object: what did not change keeps its identity, so a patch sends only the
- * entries that changed (lib/session-patch.ts compares items by identity first).
- */
-function reuseEntries(prev: ProgressEntry[] | undefined, next: ProgressEntry[]): ProgressEntry[] {
-  if (!prev || prev.length === 0) return next;
-  const byId = new Map(prev.map((p) => [p.participantId, p]));
-  return next.map((p) => {
-    const old = byId.get(p.participantId);
-    return old && old.done === p.done && old.scored === p.scored && old.total === p.total ? old : p;
-  });
-}
 
 function cellsOf(shape: BoardShape): Set<string> {
   const cells = new Set<string>();

@@ -47,12 +47,15 @@ export const SAVED_NOTICE_DELAY_MS = 25;
 export const BROADCAST_DELAY_MS = 25;
 /**
  * A board's broadcast waits this much longer per connection on it, up to
- * MAX_BROADCAST_DELAY_MS: a broadcast costs a write per connection, so a crowded board's
- * ballots are sent in fewer, fuller patches (100 people: every 200 ms), and one ballot does
- * not cost a hundred writes. What each person sees of others' progress lags by that much.
+ * MAX_BROADCAST_DELAY_MS: a broadcast costs a write per connection (on loopback, most of the
+ * server's CPU per ballot at 100 people), so a crowded board's ballots are sent in fewer,
+ * fuller patches (100 people: every 400 ms, about 8 writes per ballot at 30 ballots/s), and one
+ * ballot does not cost a hundred writes. What each person sees of others' progress lags by
+ * that much; their own ballot, and what the facilitator does (a round starts, the reveal),
+ * are not delayed.
  */
-export const BROADCAST_DELAY_PER_SOCKET_MS = 2;
-export const MAX_BROADCAST_DELAY_MS = 250;
+export const BROADCAST_DELAY_PER_SOCKET_MS = 4;
+export const MAX_BROADCAST_DELAY_MS = 500;
 /** Board sessions kept in memory; beyond this the least recently used idle ones are dropped. */
 export const MAX_CACHED_SESSIONS = 1000;
 /**
@@ -943,6 +946,7 @@ export class SessionServer {
     let viewers = 0;
     for (const data of this.presentData(boardId)) if (data.role === 'viewer') viewers++;
     this.lastShape.set(boardId, shapeKey(shape));
+    const roster = session.roster(online);
     return {
       boardId,
       session,
@@ -950,7 +954,8 @@ export class SessionServer {
       shape,
       viewers,
       viewerKey: session.viewerKey,
-      roster: session.roster(online),
+      roster,
+      you: youOf(roster),
       settings: session.settingsView(),
       rounds: session.sharedRoundViews(shape),
       serverNow: this.now().toISOString(),
@@ -963,7 +968,7 @@ export class SessionServer {
    * client is decided here from its role and participant id.
    */
   private stateFor(data: SocketData, ctx: RenderContext): SessionState {
-    const me = ctx.roster.find((e) => e.id === data.participantId);
+    const me = data.participantId ? ctx.you.get(data.participantId) : undefined;
     const isViewer = data.role === 'viewer';
     return {
       protocolVersion: PROTOCOL_VERSION,
@@ -973,7 +978,7 @@ export class SessionServer {
       docRoom: isViewer ? ctx.viewerKey : ctx.boardId,
       viewerKey: ctx.viewerKey,
       role: data.role ?? 'viewer',
-      you: me ? { participantId: me.id, name: me.name } : null,
+      you: me ?? null,
       roster: ctx.roster,
       viewersOnline: ctx.viewers,
       settings: ctx.settings,
@@ -1061,10 +1066,27 @@ interface RenderContext {
   viewers: number;
   viewerKey: string;
   roster: RosterEntry[];
+  /** Each roster entry's `you`, by participant id: the same object while the entry is. */
+  you: Map<string, { participantId: string; name: string }>;
   settings: BoardSettingsView;
   /** The rounds as everyone sees them; `stateFor` adds each client's own scores. */
   rounds: Omit<RoundView, 'mine'>[];
   serverNow: string;
+}
+
+/**
+ * `you` for each person on a roster, made once per roster array: the roster keeps its identity
+ * while nobody joins, leaves or is renamed, so an unchanged `you` is the same object and a
+ * patch compares it without looking inside.
+ */
+const youCache = new WeakMap<RosterEntry[], Map<string, { participantId: string; name: string }>>();
+function youOf(roster: RosterEntry[]): Map<string, { participantId: string; name: string }> {
+  let map = youCache.get(roster);
+  if (!map) {
+    map = new Map(roster.map((e) => [e.id, { participantId: e.id, name: e.name }]));
+    youCache.set(roster, map);
+  }
+  return map;
 }
 
 /** Identity of each part of a patch: equal keys mean the same message, encoded once. */

@@ -13,7 +13,7 @@ import {
   type ScoreView,
   type SummonTarget,
 } from '@/lib/protocol';
-import type { BoardSettings, ParticipantRow, RoundRow, ScoreRow } from './storage/types';
+import type { BoardSettings, ParticipantRow, RoundRow, ScoreRow, SessionChanges } from './storage/types';
 
 /** A refused command: becomes `{ ok: false, error }` in the acknowledgement. */
 export class CommandError extends Error {
@@ -136,6 +136,19 @@ export class BoardSession {
     let n = 0;
     for (const p of this.participants) if (!p.removed) n++;
     return n;
+  }
+
+  /**
+   * Brings this session up to date with what another process wrote (`sessionChangesSince`):
+   * settings, participants and rounds replaced, then the deleted scores removed and the set
+   * ones put, in that order (a score deleted and set again since is in both; it stays set).
+   */
+  catchUp(changes: SessionChanges): void {
+    this.settings = changes.settings;
+    this.participants = changes.participants;
+    this.rounds = changes.rounds;
+    for (const key of changes.deleted) this.deleteScore(key);
+    for (const score of changes.upserted) this.putScore(score);
   }
 
   /** Every score of every round (for the decision record). */

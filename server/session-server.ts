@@ -294,7 +294,24 @@ export class SessionServer {
   private async refreshSession(boardId: string): Promise<BoardSession> {
     const current = await this.session(boardId);
     const stored = await this.store.sessionVersion(boardId);
-    if (this.versions.get(boardId) === stored && this.loaded.get(boardId) === current) return current;
+    const known = this.versions.get(boardId);
+    if (known === stored && this.loaded.get(boardId) === current) return current;
+    // Behind: read only what changed since (the scores set or deleted meanwhile; a board's
+    // 2,400 scores are not read again for each command another process ran).
+    if (known !== undefined && known < stored && this.loaded.get(boardId) === current) {
+      const changes = await this.store.sessionChangesSince(boardId, known);
+      // Re-checked after the await: the cache may have dropped or replaced the session.
+      if (changes && this.loaded.get(boardId) === current && this.versions.get(boardId) === known) {
+        const removedBefore = new Set(current.participants.filter((p) => p.removed).map((p) => p.id));
+        current.catchUp(changes);
+        this.versions.set(boardId, changes.version);
+        this.writable.set(boardId, current.settings.status === 'open');
+        for (const p of current.participants) {
+          if (p.removed && !removedBefore.has(p.id)) await this.disconnectParticipant(boardId, p.id);
+        }
+        return current;
+      }
+    }
     const { session, version } = await this.readSession(boardId);
     session.timer = current.timer;
     session.summon = current.summon;

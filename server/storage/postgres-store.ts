@@ -13,6 +13,7 @@ import {
   type ParticipantRow,
   type RoundRow,
   type ScoreRow,
+  type SessionChanges,
   type StoredDocument,
   type StoredRecord,
 } from './types';
@@ -167,13 +168,16 @@ export class PostgresStore implements BoardStore {
     }
   }
 
-  /** A session write: `fn`, plus the board's session version bumped, in one transaction. */
-  private sessionWrite(boardId: string, fn: (c: pg.PoolClient) => Promise<unknown>): Promise<void> {
+  /**
+   * A session write: the board's session version bumped, then `fn` with the new version (score
+   * rows and deletions carry it: `sessionChangesSince`), in one transaction.
+   */
+  private sessionWrite(
+    boardId: string,
+    fn: (c: pg.PoolClient, sv: number) => Promise<unknown>,
+  ): Promise<void> {
     return this.transaction(async (c) => {
-      await fn(c);
-      await c.query('UPDATE board_heads SET session_version = session_version + 1 WHERE board_id = $1', [
-        boardId,
-      ]);
+      await fn(c, await bumpSessionVersion(c, boardId));
     });
   }
 
@@ -429,15 +433,7 @@ export class PostgresStore implements BoardStore {
     const r = await this.pool.query<RoundDbRow>('SELECT * FROM rounds WHERE board_id = $1 ORDER BY number', [
       boardId,
     ]);
-    return r.rows.map((x) => ({
-      id: x.id,
-      boardId: x.board_id,
-      number: x.number,
-      mode: x.mode === 'open' ? 'open' : 'blind',
-      startedAt: x.started_at,
-      revealedAt: x.revealed_at,
-      anonymous: x.anonymous,
-    }));
+    return r.rows.map(toRound);
   }
 
   async createRound(r: RoundRow): Promise<void> {
@@ -461,43 +457,93 @@ export class PostgresStore implements BoardStore {
 
   async listScores(boardId: string): Promise<ScoreRow[]> {
     const r = await this.pool.query<ScoreDbRow>('SELECT * FROM scores WHERE board_id = $1', [boardId]);
-    return r.rows.map((x) => ({
-      boardId: x.board_id,
-      roundId: x.round_id,
-      participantId: x.participant_id,
-      criterionId: x.criterion_id,
-      optionId: x.option_id,
-      value: x.value,
-      rationale: x.rationale,
-      updatedAt: x.updated_at,
-      carried: x.carried,
-    }));
+    return r.rows.map(toScore);
   }
 
   async upsertScore(s: ScoreRow): Promise<void> {
-    await this.sessionWrite(s.boardId, (c) => writeScore(c, s));
+    await this.sessionWrite(s.boardId, (c, sv) => writeScore(c, s, sv));
   }
 
   async upsertScores(scores: ScoreRow[]): Promise<void> {
     await this.transaction(async (c) => {
-      for (const s of scores) await writeScore(c, s);
+      const versions = new Map<string, number>();
       for (const boardId of new Set(scores.map((s) => s.boardId))) {
-        await c.query('UPDATE board_heads SET session_version = session_version + 1 WHERE board_id = $1', [
-          boardId,
-        ]);
+        versions.set(boardId, await bumpSessionVersion(c, boardId));
       }
+      for (const s of scores) await writeScore(c, s, versions.get(s.boardId)!);
     });
   }
 
   async deleteScore(
     k: Pick<ScoreRow, 'boardId' | 'roundId' | 'participantId' | 'criterionId' | 'optionId'>,
   ): Promise<void> {
-    await this.sessionWrite(k.boardId, (c) =>
-      c.query(
+    await this.sessionWrite(k.boardId, async (c, sv) => {
+      const key = [k.boardId, k.roundId, k.participantId, k.criterionId, k.optionId];
+      await c.query(
         'DELETE FROM scores WHERE board_id = $1 AND round_id = $2 AND participant_id = $3 AND criterion_id = $4 AND option_id = $5',
-        [k.boardId, k.roundId, k.participantId, k.criterionId, k.optionId],
-      ),
-    );
+        key,
+      );
+      // Other processes learn of the deletion from here (sessionChangesSince).
+      await c.query(
+        `INSERT INTO score_deletions (board_id, round_id, participant_id, criterion_id, option_id, sv)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (board_id, round_id, participant_id, criterion_id, option_id) DO UPDATE SET sv = excluded.sv`,
+        [...key, sv],
+      );
+    });
+  }
+
+  async sessionChangesSince(boardId: string, sinceVersion: number): Promise<SessionChanges | null> {
+    // One snapshot: the version and the rows agree (a write committing meanwhile is in neither).
+    return this.transaction(async (c) => {
+      const head = await c.query<{ session_version: string }>(
+        'SELECT session_version FROM board_heads WHERE board_id = $1',
+        [boardId],
+      );
+      if (head.rows.length === 0) return null;
+      const settings = await c.query<{ data: Partial<BoardSettings> }>(
+        'SELECT data FROM board_settings WHERE board_id = $1',
+        [boardId],
+      );
+      const participants = await c.query(
+        'SELECT * FROM participants WHERE board_id = $1 ORDER BY created_at, id',
+        [boardId],
+      );
+      const rounds = await c.query<RoundDbRow>('SELECT * FROM rounds WHERE board_id = $1 ORDER BY number', [
+        boardId,
+      ]);
+      const upserted = await c.query<ScoreDbRow>('SELECT * FROM scores WHERE board_id = $1 AND sv > $2', [
+        boardId,
+        sinceVersion,
+      ]);
+      const deleted = await c.query<{
+        round_id: string;
+        participant_id: string;
+        criterion_id: string;
+        option_id: string;
+      }>(
+        `SELECT d.round_id, d.participant_id, d.criterion_id, d.option_id FROM score_deletions d
+         WHERE d.board_id = $1 AND d.sv > $2 AND NOT EXISTS (
+           SELECT 1 FROM scores s WHERE s.board_id = d.board_id AND s.round_id = d.round_id
+             AND s.participant_id = d.participant_id AND s.criterion_id = d.criterion_id
+             AND s.option_id = d.option_id)`,
+        [boardId, sinceVersion],
+      );
+      return {
+        version: num(head.rows[0]?.session_version),
+        settings: { ...DEFAULT_SETTINGS, ...(settings.rows[0]?.data ?? {}) },
+        participants: participants.rows.map((row) => toParticipant(row)!),
+        rounds: rounds.rows.map(toRound),
+        upserted: upserted.rows.map(toScore),
+        deleted: deleted.rows.map((d) => ({
+          boardId,
+          roundId: d.round_id,
+          participantId: d.participant_id,
+          criterionId: d.criterion_id,
+          optionId: d.option_id,
+        })),
+      };
+    }, 'repeatable read');
   }
 
   async putRecord(boardId: string, record: StoredRecord | null): Promise<void> {
@@ -549,13 +595,49 @@ export class PostgresStore implements BoardStore {
   }
 }
 
-function writeScore(c: Queryable, s: ScoreRow): Promise<unknown> {
+/** Bumps a board's session version; resolves with the new one. */
+async function bumpSessionVersion(c: Queryable, boardId: string): Promise<number> {
+  const r = await c.query<{ session_version: string }>(
+    'UPDATE board_heads SET session_version = session_version + 1 WHERE board_id = $1 RETURNING session_version',
+    [boardId],
+  );
+  return num(r.rows[0]?.session_version);
+}
+
+function toRound(x: RoundDbRow): RoundRow {
+  return {
+    id: x.id,
+    boardId: x.board_id,
+    number: x.number,
+    mode: x.mode === 'open' ? 'open' : 'blind',
+    startedAt: x.started_at,
+    revealedAt: x.revealed_at,
+    anonymous: x.anonymous,
+  };
+}
+
+function toScore(x: ScoreDbRow): ScoreRow {
+  return {
+    boardId: x.board_id,
+    roundId: x.round_id,
+    participantId: x.participant_id,
+    criterionId: x.criterion_id,
+    optionId: x.option_id,
+    value: x.value,
+    rationale: x.rationale,
+    updatedAt: x.updated_at,
+    carried: x.carried,
+  };
+}
+
+/** Writes a score as set by the session write of version `sv`. */
+function writeScore(c: Queryable, s: ScoreRow, sv: number): Promise<unknown> {
   return c.query(
-    `INSERT INTO scores (board_id, round_id, participant_id, criterion_id, option_id, value, rationale, updated_at, carried)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+    `INSERT INTO scores (board_id, round_id, participant_id, criterion_id, option_id, value, rationale, updated_at, carried, sv)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
      ON CONFLICT (board_id, round_id, participant_id, criterion_id, option_id)
      DO UPDATE SET value = excluded.value, rationale = excluded.rationale, updated_at = excluded.updated_at,
-       carried = excluded.carried`,
+       carried = excluded.carried, sv = excluded.sv`,
     [
       s.boardId,
       s.roundId,
@@ -566,6 +648,7 @@ function writeScore(c: Queryable, s: ScoreRow): Promise<unknown> {
       s.rationale,
       s.updatedAt,
       s.carried,
+      sv,
     ],
   );
 }

@@ -13,6 +13,7 @@ import {
   type ParticipantRow,
   type RoundRow,
   type ScoreRow,
+  type SessionChanges,
   type StoredDocument,
   type StoredRecord,
 } from './types';
@@ -266,6 +267,11 @@ export class SqliteStore implements BoardStore {
 
   async sessionVersion(boardId: string): Promise<number> {
     return this.sessionVersions.get(boardId) ?? 0;
+  }
+
+  /** One process per store: its session is never behind, so there is nothing to catch up. */
+  async sessionChangesSince(_boardId: string, _sinceVersion: number): Promise<SessionChanges | null> {
+    return null;
   }
 
   /** Counts a session write of the board (see sessionVersion). */

@@ -114,6 +114,18 @@ export interface StoredRecord {
   createdAt: string;
 }
 
+/** See `BoardStore.sessionChangesSince`. */
+export interface SessionChanges {
+  version: number;
+  settings: BoardSettings;
+  participants: ParticipantRow[];
+  rounds: RoundRow[];
+  /** Scores set after the version asked about (their current values). */
+  upserted: ScoreRow[];
+  /** Scores deleted after it and not set again since. */
+  deleted: Pick<ScoreRow, 'boardId' | 'roundId' | 'participantId' | 'criterionId' | 'optionId'>[];
+}
+
 export interface BoardStore {
   /** Creates the board and its first document state atomically. */
   createBoard(board: BoardRow, initialUpdate: Uint8Array): Promise<void>;
@@ -168,6 +180,13 @@ export interface BoardStore {
    * version reloads it before running a command (several processes on one store).
    */
   sessionVersion(boardId: string): Promise<number>;
+  /**
+   * What a process whose session of the board was read at `sinceVersion` needs to be current,
+   * read in one snapshot: the version it is current at, the settings, participants and rounds
+   * whole, and only the scores set or deleted after `sinceVersion`. Null when this store cannot
+   * tell (one process per store: it never needs to): the caller reloads the session whole.
+   */
+  sessionChangesSince(boardId: string, sinceVersion: number): Promise<SessionChanges | null>;
   /**
    * Runs `fn` while holding the board's command lock: the session commands of one board run
    * one at a time across every process on this store (in one process, the caller's own queue

@@ -38,7 +38,7 @@ describe.skipIf(skip)('PostgresStore: several processes on one database', () => 
 
   it('processes starting at the same moment apply each migration once and share one installation secret', async () => {
     const stores = await Promise.all([store(), store(), store()]);
-    for (const s of stores) expect(await s.appliedMigrations()).toEqual([1]);
+    for (const s of stores) expect(await s.appliedMigrations()).toEqual([1, 2]);
     const secrets = await Promise.all(stores.map((s) => s.serverSecret()));
     expect(secrets[0]).toHaveLength(32);
     for (const s of secrets) expect(s).toEqual(secrets[0]);
@@ -145,5 +145,89 @@ describe.skipIf(skip)('PostgresStore: several processes on one database', () => 
     for (let i = 0; i < b1.length; i += 2) {
       expect(b1[i]!.replace('enter', 'exit')).toBe(b1[i + 1]);
     }
+  });
+
+  it('[S5] a process behind reads only the scores set or deleted since its version, in one snapshot with the version, and the rest whole', async () => {
+    const [a, b] = [await store(), await store()];
+    await a.createBoard(board('b1'), Uint8Array.of(0));
+    const participant = (id: string) => ({
+      id,
+      boardId: 'b1',
+      name: id,
+      tokenHash: `t-${id}`,
+      createdAt: `2026-11-29T10:00:0${id.length}.000Z`,
+      spectator: false,
+      removed: false,
+    });
+    await a.addParticipant(participant('p1'));
+    await a.addParticipant(participant('p22'));
+    await a.createRound({
+      id: 'r1',
+      boardId: 'b1',
+      number: 1,
+      mode: 'blind',
+      startedAt: '2026-11-29T10:01:00.000Z',
+      revealedAt: null,
+      anonymous: false,
+    });
+    const score = (participantId: string, criterionId: string, value: number | null) => ({
+      boardId: 'b1',
+      roundId: 'r1',
+      participantId,
+      criterionId,
+      optionId: 'o1',
+      value,
+      rationale: '',
+      updatedAt: '2026-11-29T10:02:00.000Z',
+      carried: false,
+    });
+    const key = (participantId: string, criterionId: string) => ({
+      boardId: 'b1',
+      roundId: 'r1',
+      participantId,
+      criterionId,
+      optionId: 'o1',
+    });
+    await a.upsertScores([score('p1', 'c1', 1), score('p1', 'c2', 2), score('p22', 'c1', 3)]);
+    await a.upsertScore(score('p1', 'c3', 4));
+    // Process b read the session here.
+    const seen = await b.sessionVersion('b1');
+    const nothing = await b.sessionChangesSince('b1', seen);
+    expect(nothing).toMatchObject({ version: seen, upserted: [], deleted: [] });
+    expect(nothing!.participants.map((p) => p.id)).toEqual(['p1', 'p22']);
+
+    // Then process a: a changed score, a deleted one, one deleted and set again, a removal, a reveal.
+    await a.upsertScore(score('p1', 'c1', 5));
+    await a.deleteScore(key('p1', 'c2'));
+    await a.deleteScore(key('p22', 'c1'));
+    await a.upsertScore(score('p22', 'c1', 6));
+    await a.removeParticipant('b1', 'p22');
+    await a.revealRound('b1', 'r1', '2026-11-29T10:03:00.000Z');
+    await a.updateSettings('b1', { scaleMax: 7 });
+
+    const changes = await b.sessionChangesSince('b1', seen);
+    expect(changes!.version).toBe(await b.sessionVersion('b1'));
+    expect(changes!.version).toBe(seen + 7);
+    const values = (rows: { participantId: string; criterionId: string; value: number | null }[]) =>
+      rows.map((r) => `${r.participantId}/${r.criterionId}=${r.value}`).sort();
+    // Only what changed: c3 (set before) is not read again; c1 of p22 is set, not deleted.
+    expect(values(changes!.upserted)).toEqual(['p1/c1=5', 'p22/c1=6']);
+    expect(changes!.deleted).toEqual([key('p1', 'c2')]);
+    expect(changes!.participants.find((p) => p.id === 'p22')?.removed).toBe(true);
+    expect(changes!.rounds[0]?.revealedAt).toBe('2026-11-29T10:03:00.000Z');
+    expect(changes!.settings.scaleMax).toBe(7);
+
+    // Applied to what b had read, it is exactly what a whole reload reads.
+    const had = new Map<string, number | null>([
+      ['p1/c1', 1],
+      ['p1/c2', 2],
+      ['p22/c1', 3],
+      ['p1/c3', 4],
+    ]);
+    for (const d of changes!.deleted) had.delete(`${d.participantId}/${d.criterionId}`);
+    for (const u of changes!.upserted) had.set(`${u.participantId}/${u.criterionId}`, u.value);
+    const whole = await b.listScores('b1');
+    expect([...had].map(([k, v]) => `${k}=${v}`).sort()).toEqual(values(whole));
+    expect(await b.sessionChangesSince('nope', 0)).toBeNull();
   });
 });

@@ -149,6 +149,45 @@ describe.skipIf(skip)('several server processes on one database and Redis', () =
     for (const a of answers.filter((x) => !x.r.ok)) expect(a.r.ok ? '' : a.r.error.code).toBe('round_closed');
   }, 120_000);
 
+  it('[S5] ballots changed and cleared on one process reach the other’s copy of the session: what each process reveals is exactly what is stored', async () => {
+    cluster = await Cluster.start(2);
+    const [p1, p2] = cluster.nodes as [Node, Node];
+    const { created, fac, members } = await board({ Alice: p1, Bob: p2 });
+    const [alice, bob] = [members.Alice!, members.Bob!];
+    const roundId = await startRound(fac);
+    await until(bob, (s) => s.rounds.at(-1)?.status === 'open', 'the round reaches process 2');
+    const cast = (m: Member, i: number, value: number | null) =>
+      m.send(EVENTS.ballotCast, { roundId, ...CELLS[i]!, value });
+
+    // Turns between the processes: each command on one finds the other's writes since its own.
+    for (let i = 0; i < 4; i++) expectOk(await cast(alice, i, 1));
+    expectOk(await cast(bob, 0, 2));
+    expectOk(await cast(alice, 1, null)); // cleared
+    expectOk(await cast(alice, 2, 5)); // changed
+    expectOk(await cast(bob, 1, 3));
+    expectOk(await cast(bob, 1, null)); // Bob's own, cleared on process 2
+    expectOk(await cast(alice, 3, null));
+    expectOk(await cast(alice, 3, 4)); // cleared, then set again
+    expectOk(await cast(bob, 2, 2));
+
+    expectOk(await fac.send(EVENTS.roundReveal, { roundId }));
+    const store = await cluster.store();
+    const stored = (await store.listScores(created.id))
+      .filter((s) => s.roundId === roundId)
+      .map((s) => `${s.participantId}/${s.criterionId}/${s.optionId}=${s.value}`)
+      .sort();
+    expect(stored).toHaveLength(5);
+    // Alice's copy (process 1) and Bob's (process 2) reveal the same scores: what is stored.
+    for (const m of [alice, bob]) {
+      const s = await until(m, (x) => x.rounds.at(-1)?.status === 'revealed', 'the reveal reaches everyone');
+      const shown = s.rounds
+        .at(-1)!
+        .scores!.map((x) => `${x.participantId}/${x.criterionId}/${x.optionId}=${x.value}`)
+        .sort();
+      expect(shown).toEqual(stored);
+    }
+  }, 120_000);
+
   it('[D16] kill -9 of the process a voter is on: every acknowledged ballot is there when read through the other process, and its people leave the roster', async () => {
     cluster = await Cluster.start(2);
     const [, p2] = cluster.nodes as [Node, Node];

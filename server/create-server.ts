@@ -9,6 +9,7 @@ import type { DocPolicy } from './board-room';
 import { BoardSnapshots } from './board-snapshots';
 import { clientAddress } from './client-address';
 import { DocBus } from './cluster/doc-bus';
+import { SharedTokenBuckets } from './cluster/shared-rate-limit';
 import type { ServerConfig } from './config';
 import { DocSeal } from './doc-seal';
 import {
@@ -82,6 +83,7 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
   let store: BoardStore | null = null;
   let seal: DocSeal;
   let fanOut: FanOut | null = null;
+  let sharedLimits: SharedTokenBuckets | null = null;
   try {
     store =
       deps.store ??
@@ -89,13 +91,18 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
         ? await PostgresStore.open({ connectionString: config.databaseUrl })
         : new SqliteStore(file, { synchronous: config.sqliteSynchronous }));
     seal = new DocSeal(await store.serverSecret());
-    if (config.redisUrl) fanOut = await connectFanOut(config.redisUrl, config.redisPrefix, log);
-    else if (usePostgres) {
+    if (config.redisUrl) {
+      fanOut = await connectFanOut(config.redisUrl, config.redisPrefix, log);
+      // Per-board command limits hold across processes (SPEC S9).
+      sharedLimits = await SharedTokenBuckets.connect(config.redisUrl, config.redisPrefix, log);
+    } else if (usePostgres) {
       log.info(
         'DATABASE_URL without REDIS_URL: run one process only (nothing tells other processes of changes)',
       );
     }
   } catch (err) {
+    await fanOut?.close();
+    await sharedLimits?.close();
     await store?.close().catch(() => {});
     dirLock?.release();
     const message = redactSecrets(err instanceof Error ? err.message : String(err));
@@ -117,6 +124,7 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
       bus = await DocBus.connect(config.redisUrl, config.redisPrefix, log);
     } catch (err) {
       await fanOut?.close();
+      await sharedLimits?.close();
       await store.close().catch(() => {});
       throw new Error(`cannot use Redis: ${redactSecrets(err instanceof Error ? err.message : String(err))}`);
     }
@@ -155,6 +163,7 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
     allowRequest: socketIoAllowRequest(config),
     ...(fanOut ? { adapter: fanOut.adapter } : {}),
     ...(deps.sessionAddressLimits ? { addressLimits: deps.sessionAddressLimits } : {}),
+    ...(sharedLimits ? { sharedLimits } : {}),
   });
   const yjs = new YjsServer(
     store,
@@ -254,6 +263,7 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
         httpServer.closeAllConnections();
         await sessionClosed;
         await fanOut?.close();
+        await sharedLimits?.close();
         await store.close();
         dirLock?.release();
       })();

@@ -9,7 +9,7 @@ import type { DocPolicy } from './board-room';
 import { BoardSnapshots } from './board-snapshots';
 import { clientAddress } from './client-address';
 import { DocBus } from './cluster/doc-bus';
-import { SharedTokenBuckets } from './cluster/shared-rate-limit';
+import { SharedTokenBuckets, type SharedTokenBucketsOptions } from './cluster/shared-rate-limit';
 import type { ServerConfig } from './config';
 import { DocSeal } from './doc-seal';
 import {
@@ -55,6 +55,8 @@ export interface ServerDeps {
   sessionAddressLimits?: SessionServerOptions['addressLimits'];
   /** New document connections per address; defaults from LIMITS (the bench lifts it). */
   yjsConnectsPerAddress?: YjsServerOptions['connectsPerAddress'];
+  /** With REDIS_URL: how long the shared rate limits wait for Redis; defaults in SHARED_LIMITS. */
+  sharedLimitTimings?: Omit<SharedTokenBucketsOptions, 'close'>;
 }
 
 /** The document policy of a board whose session is not loaded: read-only, structure frozen. */
@@ -94,7 +96,12 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
     if (config.redisUrl) {
       fanOut = await connectFanOut(config.redisUrl, config.redisPrefix, log);
       // Per-board command limits hold across processes (SPEC S9).
-      sharedLimits = await SharedTokenBuckets.connect(config.redisUrl, config.redisPrefix, log);
+      sharedLimits = await SharedTokenBuckets.connect(
+        config.redisUrl,
+        config.redisPrefix,
+        log,
+        deps.sharedLimitTimings,
+      );
     } else if (usePostgres) {
       log.info(
         'DATABASE_URL without REDIS_URL: run one process only (nothing tells other processes of changes)',

@@ -1,12 +1,15 @@
 import { performance } from 'node:perf_hooks';
 import { createClient } from 'redis';
 import { afterEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { addEvidence, getCriteria } from '@/lib/board-schema';
 import { LIMITS } from '@/lib/limits';
 import { EVENTS, type JoinResult, type Result } from '@/lib/protocol';
+import { docFromStored } from '@/server/storage/stored-doc';
 import { Cluster, type Node } from '../helpers/cluster';
-import { ownRedis } from '../helpers/doc-cluster';
+import { docClient, ownRedis } from '../helpers/doc-cluster';
 import { explainSkip } from '../helpers/postgres';
-import { command, TestEnv, type TestSocket } from '../helpers/server';
+import { command, TestEnv, type TestSocket, waitFor } from '../helpers/server';
 import { expectOk, joinBoard, type Member } from '../helpers/session';
 
 /**
@@ -199,4 +202,62 @@ describe.skipIf(skip)('rate limits across server processes', () => {
     const me = (await env.server.store.listParticipants(board.id)).find((p) => p.id === alice.id);
     expect(me?.spectator).toBe(false);
   }, 60_000);
+
+  it('[S9] [L4] the evidence cap of a board holds across processes, also for evidence the stream never brought', async () => {
+    const redis = await ownRedis();
+    after.push(() => redis.kill());
+    cluster = await Cluster.start(2, { redisUrl: redis.url });
+    const [p1, p2] = cluster.nodes as [Node, Node];
+    const board = await p1.createBoard();
+    const [alice, bob] = [await joinBoard(p1, board.id, 'Alice'), await joinBoard(p2, board.id, 'Bob')];
+    // Both processes keep the board loaded: each has a document connection open, as a page does
+    // (without one a room is unloaded after each command and reloaded from the store).
+    const docs = [
+      docClient(p1.url, board.id, { participantId: alice.id, token: alice.token }),
+      docClient(p2.url, board.id, { participantId: bob.id, token: bob.token }),
+    ];
+    after.unshift(async () => {
+      for (const d of docs) d.destroy();
+    });
+    await waitFor(() => docs.every((d) => d.provider.synced), 'both documents synced');
+    expectOk(await alice.send(EVENTS.evidenceAdd, { criterionId: 'cost', optionId: null, text: 'From one' }));
+    expectOk(await bob.send(EVENTS.evidenceAdd, { criterionId: 'cost', optionId: null, text: 'From two' }));
+
+    // Evidence committed that no process hears of (as another process's commit whose stream
+    // entry is late): the board is one item short of the cap, in the store only.
+    const store = await cluster.store();
+    const count = (doc: Y.Doc) =>
+      getCriteria(doc)
+        .toArray()
+        .reduce((n, c) => n + ((c.get('evidence') as Y.Array<unknown> | undefined)?.length ?? 0), 0);
+    const doc = docFromStored(await store.loadDocument(board.id));
+    const before = Y.encodeStateVector(doc);
+    const missing = LIMITS.MAX_EVIDENCE_PER_BOARD - 1 - count(doc);
+    doc.transact(() => {
+      for (let i = 0; i < missing; i++) {
+        addEvidence(doc, 'performance', {
+          id: `filler-${i}`,
+          optionId: null,
+          text: `filler ${i}`,
+          origin: { type: 'participant', authorName: 'Filler' },
+        });
+      }
+    });
+    expect(count(doc)).toBe(LIMITS.MAX_EVIDENCE_PER_BOARD - 1);
+    await store.appendUpdates(board.id, [Y.encodeStateAsUpdate(doc, before)]);
+    doc.destroy();
+    // And the stream goes: nothing tells process 2 of process 1's next commit either.
+    await redis.kill();
+
+    // Process 1 takes the last place; process 2 is refused.
+    expectOk(
+      await alice.send(EVENTS.evidenceAdd, { criterionId: 'cost', optionId: null, text: 'The last one' }),
+    );
+    expect(
+      await bob.send(EVENTS.evidenceAdd, { criterionId: 'cost', optionId: null, text: 'One too many' }),
+    ).toMatchObject({ ok: false, error: { code: 'limit_reached' } });
+    const stored = docFromStored(await store.loadDocument(board.id));
+    expect(count(stored)).toBe(LIMITS.MAX_EVIDENCE_PER_BOARD);
+    stored.destroy();
+  }, 120_000);
 });

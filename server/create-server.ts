@@ -163,7 +163,7 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
     requestTimeout: timeouts.requestTimeoutMs,
     connectionsCheckingInterval: timeouts.timeoutCheckIntervalMs,
   });
-  const rateLimits = new HttpRateLimits(deps.httpRateLimits);
+  const rateLimits = new HttpRateLimits(deps.httpRateLimits, sharedLimits);
   const session = new SessionServer(httpServer, store, directory, log, now, {
     publicUrl: config.publicUrl,
     clientAddress: (req) => clientAddress(req, config),

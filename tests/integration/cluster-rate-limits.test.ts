@@ -1,9 +1,10 @@
+import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { createClient } from 'redis';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { addEvidence, getCriteria } from '@/lib/board-schema';
-import { LIMITS } from '@/lib/limits';
+import { HTTP_LIMITS, LIMITS } from '@/lib/limits';
 import { EVENTS, type JoinResult, type Result } from '@/lib/protocol';
 import { docFromStored } from '@/server/storage/stored-doc';
 import { Cluster, type Node } from '../helpers/cluster';
@@ -259,5 +260,53 @@ describe.skipIf(skip)('rate limits across server processes', () => {
     const stored = docFromStored(await store.loadDocument(board.id));
     expect(count(stored)).toBe(LIMITS.MAX_EVIDENCE_PER_BOARD);
     stored.destroy();
+  }, 120_000);
+
+  it('[S9] the limit on board creation for everyone together holds across processes', async () => {
+    cluster = await Cluster.start(2);
+    const [p1, p2] = cluster.nodes as [Node, Node];
+    /** POST /api/boards to `url` from the client address `from`: the status. */
+    const create = (url: string, from: string) =>
+      new Promise<number>((resolve, reject) => {
+        const body = JSON.stringify({ template: 'django-vs-node' });
+        const req = http.request(
+          `${url}/api/boards`,
+          {
+            method: 'POST',
+            localAddress: from,
+            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+    // Four addresses, each within its own limit on each process; each process alone would
+    // create more than the limit for everyone.
+    const addresses = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'];
+    const perAddress = 8;
+    expect(perAddress).toBeLessThan(HTTP_LIMITS.BOARD_CREATE_BURST_PER_ADDRESS);
+    expect(addresses.length * perAddress).toBeGreaterThan(HTTP_LIMITS.BOARD_CREATE_BURST_GLOBAL);
+    const started = performance.now();
+    const statuses = await Promise.all(
+      [p1, p2].map((node) =>
+        Promise.all(
+          addresses.flatMap((from) => Array.from({ length: perAddress }, () => create(node.url, from))),
+        ),
+      ),
+    );
+    const elapsedMs = performance.now() - started;
+    const all = statuses.flat();
+    expect(all.filter((s) => s !== 201 && s !== 429)).toEqual([]);
+    const created = all.filter((s) => s === 201).length;
+    expect(created).toBeLessThanOrEqual(
+      HTTP_LIMITS.BOARD_CREATE_BURST_GLOBAL +
+        Math.ceil((HTTP_LIMITS.BOARD_CREATE_REFILL_GLOBAL_PER_HOUR * elapsedMs) / 3_600_000),
+    );
+    expect(created).toBeGreaterThanOrEqual(HTTP_LIMITS.BOARD_CREATE_BURST_GLOBAL);
+    for (const side of statuses) expect(side).toContain(429);
   }, 120_000);
 });

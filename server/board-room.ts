@@ -616,7 +616,13 @@ export class BoardRoom implements BusMember {
    * Redis was away, or when an entry could not be read. One at a time; a request during a
    * run runs once more after it. A store failure fails the room (clients resync).
    */
-  catchUp(): Promise<void> {
+  catchUp(): void {
+    // caughtUp() never rejects (a failure fails the room); the handler only says so.
+    this.caughtUp().catch(() => {});
+  }
+
+  /** `catchUp()`, resolved once what was committed before the call is in the doc (or the room failed). */
+  caughtUp(): Promise<void> {
     if (this.catchingUp) {
       this.catchUpAgain = true;
       return this.catchingUp;

@@ -334,7 +334,7 @@ export class YjsServer {
       // the stream has not brought (yet, or at all while Redis is away). A count `fn` checks in
       // the board's lock then sees every commit before it (the evidence and restored-criteria
       // caps hold across processes).
-      if (options.current && this.bus && !room.destroyed && !room.isFailed) await room.catchUp();
+      if (options.current && this.bus && !room.destroyed && !room.isFailed) await room.caughtUp();
       if (room.destroyed || room.isFailed) throw new RoomFailedError();
       const result = fn(room);
       await room.flushed();

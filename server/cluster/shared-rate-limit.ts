@@ -6,7 +6,7 @@ import type { RateLimit } from '../rate-limit';
 
 /**
  * Bounds of the token buckets shared by every server process through Redis
- * (docs/ARCHITECTURE.md, "Limits across processes").
+ * (docs/ARCHITECTURE.md, "Several processes: limits").
  */
 export const SHARED_LIMITS = {
   /**
@@ -186,27 +186,31 @@ export class SharedTokenBuckets {
    */
   async take(buckets: SharedBucket[], cost = 1, nowMs?: number): Promise<SharedTake | null> {
     if (this.closed || buckets.length === 0) return null;
-    if (this.failedAt !== null) {
-      if (this.probing || performance.now() - this.failedAt < this.retryAfterFailureMs) return null;
-      this.probing = true;
-    }
     const args = [nowMs === undefined ? '' : String(nowMs), String(cost)];
     for (const b of buckets) {
-      if (!(b.limit.capacity > 0 && b.limit.refillPerSecond > 0))
+      if (!(b.limit.capacity > 0 && b.limit.refillPerSecond > 0)) {
         throw new Error('a bucket needs capacity and refill');
+      }
       args.push(String(b.limit.capacity), String(b.limit.refillPerSecond / 1000));
+    }
+    // While failing, one take at a time asks Redis again (a probe); only a probe's answer ends
+    // the outage, so takes sent before it failed and answered late do not make it flap.
+    const probe = this.failedAt !== null;
+    if (probe) {
+      if (this.probing || performance.now() - (this.failedAt ?? 0) < this.retryAfterFailureMs) return null;
+      this.probing = true;
     }
     const keys = buckets.map((b) => b.key);
     try {
       const reply = await withTimeout(this.run(keys, args), this.timeoutMs);
-      this.recovered();
       const [refusedBy, retryAfterMs] = parseReply(reply, buckets.length);
+      if (probe) this.recovered();
       return refusedBy === 0 ? { ok: true } : { ok: false, retryAfterMs, refusedBy: refusedBy - 1 };
     } catch (err) {
       this.failed(err);
       return null;
     } finally {
-      this.probing = false;
+      if (probe) this.probing = false;
     }
   }
 

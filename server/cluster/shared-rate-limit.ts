@@ -253,12 +253,18 @@ export class SharedTokenBuckets {
 /**
  * `work`, or a rejection after `ms`. Our own timer: node-redis's command timeout does not cover
  * a command already written to a Redis that stopped answering. A late reply is dropped (the
- * token it took, if any, is spent: the late direction is the safe one).
+ * token it took, if any, is spent: the late direction is the safe one). When the timer fires,
+ * the rejection waits for the event loop's next check phase: after a stall of our own event
+ * loop, a reply already waiting in the socket is read first, so a busy process does not take
+ * its own slowness for Redis's and fall back to its local buckets.
  */
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms);
+    timer = setTimeout(
+      () => setImmediate(() => reject(new Error(`no answer from Redis within ${ms} ms`))),
+      ms,
+    );
   });
   work.catch(() => {});
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));

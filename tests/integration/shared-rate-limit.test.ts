@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { createClient } from 'redis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SharedTokenBuckets } from '@/server/cluster/shared-rate-limit';
@@ -207,5 +208,26 @@ describe.skipIf(skip)('when Redis cannot decide', () => {
     expect(await Promise.all([shared.take(b, 1, 0), shared.take(b, 1, 0)])).toEqual([null, null]);
     expect(lines.filter((l) => l.level === 'warn')).toHaveLength(1);
     expect(lines[0]?.message).toMatch(/shared rate limits unavailable/);
+  });
+
+  it('[S9] a process whose own event loop stalled past the timeout still reads the answer Redis sent meanwhile', async () => {
+    const { log, lines } = recordingLog();
+    const prefix = `test-limit-${randomBytes(6).toString('hex')}`;
+    cleanups.push(() => dropKeys(prefix));
+    const shared = await SharedTokenBuckets.connect(TEST_REDIS_URL, prefix, log, { timeoutMs: 100 });
+    cleanups.push(() => shared.close());
+    const b = [{ key: shared.key('board-i'), limit: LIMIT }];
+    const taking = shared.take(b, 1, 0);
+    // The request is written in this check phase; then the process is busy for three timeouts,
+    // while Redis answers into the socket.
+    setImmediate(() => {
+      const until = performance.now() + 300;
+      while (performance.now() < until) {
+        // busy
+      }
+    });
+    expect(await taking).toEqual({ ok: true });
+    expect(shared.failing).toBe(false);
+    expect(lines).toEqual([]);
   });
 });

@@ -144,7 +144,8 @@ export class BoardRoom implements BusMember {
   /** The highest sequence number known to be committed (own, read or announced). */
   private knownSeq = 0;
   private gapTimer: NodeJS.Timeout | null = null;
-  private catchingUp = false;
+  /** The catch-up under way (it runs once more for requests made while it runs). */
+  private catchingUp: Promise<void> | null = null;
   private compactQueued = false;
   /** The stored state is applied (set before `ready` resolves, unlike `loaded`). */
   private applied = false;
@@ -616,26 +617,34 @@ export class BoardRoom implements BusMember {
    * run runs once more after it. A store failure fails the room (clients resync).
    */
   catchUp(): void {
+    // caughtUp() never rejects (a failure fails the room); the handler only says so.
+    this.caughtUp().catch(() => {});
+  }
+
+  /** `catchUp()`, resolved once what was committed before the call is in the doc (or the room failed). */
+  caughtUp(): Promise<void> {
     if (this.catchingUp) {
       this.catchUpAgain = true;
-      return;
+      return this.catchingUp;
     }
-    this.catchingUp = true;
     const run = async () => {
-      try {
-        await this.ready;
-        do {
-          this.catchUpAgain = false;
-          if (this.destroyed || this.failed) return;
-          await this.catchUpOnce();
-        } while (this.catchUpAgain);
-      } finally {
-        this.catchingUp = false;
-      }
+      await this.ready;
+      do {
+        this.catchUpAgain = false;
+        if (this.destroyed || this.failed) return;
+        await this.catchUpOnce();
+      } while (this.catchUpAgain);
     };
-    run().catch((err: unknown) => {
-      if (!this.destroyed) this.failStorage(err);
-    });
+    // Never rejects: a failure fails the room, which its callers check.
+    const running = run()
+      .catch((err: unknown) => {
+        if (!this.destroyed) this.failStorage(err);
+      })
+      .finally(() => {
+        if (this.catchingUp === running) this.catchingUp = null;
+      });
+    this.catchingUp = running;
+    return running;
   }
 
   private async catchUpOnce(): Promise<void> {

@@ -9,6 +9,7 @@ import type { DocPolicy } from './board-room';
 import { BoardSnapshots } from './board-snapshots';
 import { clientAddress } from './client-address';
 import { DocBus } from './cluster/doc-bus';
+import { SharedTokenBuckets, type SharedTokenBucketsOptions } from './cluster/shared-rate-limit';
 import type { ServerConfig } from './config';
 import { DocSeal } from './doc-seal';
 import {
@@ -54,6 +55,8 @@ export interface ServerDeps {
   sessionAddressLimits?: SessionServerOptions['addressLimits'];
   /** New document connections per address; defaults from LIMITS (the bench lifts it). */
   yjsConnectsPerAddress?: YjsServerOptions['connectsPerAddress'];
+  /** With REDIS_URL: how long the shared rate limits wait for Redis; defaults in SHARED_LIMITS. */
+  sharedLimitTimings?: Omit<SharedTokenBucketsOptions, 'close'>;
 }
 
 /** The document policy of a board whose session is not loaded: read-only, structure frozen. */
@@ -82,6 +85,7 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
   let store: BoardStore | null = null;
   let seal: DocSeal;
   let fanOut: FanOut | null = null;
+  let sharedLimits: SharedTokenBuckets | null = null;
   try {
     store =
       deps.store ??
@@ -89,13 +93,23 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
         ? await PostgresStore.open({ connectionString: config.databaseUrl })
         : new SqliteStore(file, { synchronous: config.sqliteSynchronous }));
     seal = new DocSeal(await store.serverSecret());
-    if (config.redisUrl) fanOut = await connectFanOut(config.redisUrl, config.redisPrefix, log);
-    else if (usePostgres) {
+    if (config.redisUrl) {
+      fanOut = await connectFanOut(config.redisUrl, config.redisPrefix, log);
+      // Per-board command limits hold across processes (SPEC S9).
+      sharedLimits = await SharedTokenBuckets.connect(
+        config.redisUrl,
+        config.redisPrefix,
+        log,
+        deps.sharedLimitTimings,
+      );
+    } else if (usePostgres) {
       log.info(
         'DATABASE_URL without REDIS_URL: run one process only (nothing tells other processes of changes)',
       );
     }
   } catch (err) {
+    await fanOut?.close();
+    await sharedLimits?.close();
     await store?.close().catch(() => {});
     dirLock?.release();
     const message = redactSecrets(err instanceof Error ? err.message : String(err));
@@ -117,6 +131,7 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
       bus = await DocBus.connect(config.redisUrl, config.redisPrefix, log);
     } catch (err) {
       await fanOut?.close();
+      await sharedLimits?.close();
       await store.close().catch(() => {});
       throw new Error(`cannot use Redis: ${redactSecrets(err instanceof Error ? err.message : String(err))}`);
     }
@@ -148,13 +163,14 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
     requestTimeout: timeouts.requestTimeoutMs,
     connectionsCheckingInterval: timeouts.timeoutCheckIntervalMs,
   });
-  const rateLimits = new HttpRateLimits(deps.httpRateLimits);
+  const rateLimits = new HttpRateLimits(deps.httpRateLimits, sharedLimits);
   const session = new SessionServer(httpServer, store, directory, log, now, {
     publicUrl: config.publicUrl,
     clientAddress: (req) => clientAddress(req, config),
     allowRequest: socketIoAllowRequest(config),
     ...(fanOut ? { adapter: fanOut.adapter } : {}),
     ...(deps.sessionAddressLimits ? { addressLimits: deps.sessionAddressLimits } : {}),
+    ...(sharedLimits ? { sharedLimits } : {}),
   });
   const yjs = new YjsServer(
     store,
@@ -254,6 +270,7 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
         httpServer.closeAllConnections();
         await sessionClosed;
         await fanOut?.close();
+        await sharedLimits?.close();
         await store.close();
         dirLock?.release();
       })();

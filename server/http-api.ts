@@ -174,7 +174,7 @@ async function route(req: IncomingMessage, res: ServerResponse, path: string, de
     const parsed = createBoardBodySchema.safeParse(body);
     if (!parsed.success) throw new HttpError(400, ERROR_CODES.BAD_REQUEST, describeZodError(parsed.error));
     allowOrThrow(
-      deps.rateLimits.boardCreateGlobal(deps.now().getTime()),
+      await deps.rateLimits.boardCreateGlobal(deps.now().getTime()),
       'this server is creating too many boards right now',
     );
     try {

@@ -1,5 +1,6 @@
 import { HTTP_LIMITS } from '@/lib/limits';
 import { rateLimitKey } from './client-address';
+import type { SharedTokenBuckets } from './cluster/shared-rate-limit';
 import { KeyedRateLimiter, type RateLimit, type Take } from './rate-limit';
 
 const perHour = (n: number) => n / 3600;
@@ -35,8 +36,19 @@ export class HttpRateLimits {
   private readonly createsGlobal: KeyedRateLimiter;
   private readonly readsByAddress: KeyedRateLimiter;
 
-  constructor(settings: Partial<HttpRateLimitSettings> = {}) {
+  private readonly globalLimit: RateLimit;
+
+  /**
+   * `shared` (several processes, REDIS_URL): the limit for everyone together is counted across
+   * every process, as its name says; when Redis cannot decide, by this process alone. The
+   * per-address limits stay per process (docs/ARCHITECTURE.md, "Several processes: limits").
+   */
+  constructor(
+    settings: Partial<HttpRateLimitSettings> = {},
+    private readonly shared: SharedTokenBuckets | null = null,
+  ) {
     const limits = { ...DEFAULT_HTTP_RATE_LIMITS, ...settings };
+    this.globalLimit = limits.boardCreateGlobal;
     const maxKeys = HTTP_LIMITS.RATE_LIMIT_MAX_ADDRESSES;
     this.createsByAddress = new KeyedRateLimiter(limits.boardCreatePerAddress, maxKeys);
     this.createsGlobal = new KeyedRateLimiter(limits.boardCreateGlobal, 1);
@@ -49,7 +61,13 @@ export class HttpRateLimits {
   }
 
   /** One board creation by anyone, taken only for a valid request (garbage cannot drain it). */
-  boardCreateGlobal(nowMs: number): Take {
+  async boardCreateGlobal(nowMs: number): Promise<Take> {
+    if (this.shared) {
+      const take = await this.shared
+        .take([{ key: this.shared.key('board-creation'), limit: this.globalLimit }])
+        .catch(() => null);
+      if (take) return take.ok ? take : { ok: false, retryAfterMs: take.retryAfterMs };
+    }
     return this.createsGlobal.take('*', nowMs);
   }
 

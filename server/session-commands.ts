@@ -149,28 +149,33 @@ export class SessionCommands {
   async addEvidence({ boardId, me, session }: CommandContext, payload: unknown): Promise<void> {
     const e = parse(evidencePayloadSchema, payload);
     ensure(session.settings.status === 'open', ERROR_CODES.BOARD_LOCKED, 'the board is locked');
-    const added = await this.deps.yjs.withDoc(boardId, (room) => {
-      // Counted on the raw arrays: entries a reader would skip still take room.
-      if (evidenceCount(room.doc) >= LIMITS.MAX_EVIDENCE_PER_BOARD) return 'full';
-      const board = readBoard(room.doc);
-      if (!board.criteria.some((c) => c.id === e.criterionId)) return 'no such criterion';
-      if (e.optionId !== null && !board.options.some((o) => o.id === e.optionId)) return 'no such option';
-      let done = false;
-      room.applyServerChange((doc) => {
-        done = addEvidence(
-          doc,
-          e.criterionId,
-          {
-            id: newSecret(),
-            optionId: e.optionId,
-            text: e.text,
-            origin: { type: 'participant', authorName: me.name, ...(e.url ? { url: e.url } : {}) },
-          },
-          room.sealer,
-        );
-      });
-      return done ? null : 'no such criterion';
-    });
+    const added = await this.deps.yjs.withDoc(
+      boardId,
+      (room) => {
+        // Counted on the raw arrays: entries a reader would skip still take room.
+        if (evidenceCount(room.doc) >= LIMITS.MAX_EVIDENCE_PER_BOARD) return 'full';
+        const board = readBoard(room.doc);
+        if (!board.criteria.some((c) => c.id === e.criterionId)) return 'no such criterion';
+        if (e.optionId !== null && !board.options.some((o) => o.id === e.optionId)) return 'no such option';
+        let done = false;
+        room.applyServerChange((doc) => {
+          done = addEvidence(
+            doc,
+            e.criterionId,
+            {
+              id: newSecret(),
+              optionId: e.optionId,
+              text: e.text,
+              origin: { type: 'participant', authorName: me.name, ...(e.url ? { url: e.url } : {}) },
+            },
+            room.sealer,
+          );
+        });
+        return done ? null : 'no such criterion';
+      },
+      // Every other process's evidence in the count (the command holds the board's lock).
+      { current: true },
+    );
     ensure(
       added !== 'full',
       ERROR_CODES.LIMIT_REACHED,
@@ -192,21 +197,25 @@ export class SessionCommands {
       ERROR_CODES.ROUND_IN_PROGRESS,
       'criteria cannot change while a round is open: reveal it first',
     );
-    const outcome = await this.deps.yjs.withDoc(boardId, (room) => {
-      const entry = readRemovedCriteria(room.doc).find((r) => r.criterion.id === criterionId);
-      if (!entry) return 'gone';
-      if (getCriteria(room.doc).length >= LIMITS.MAX_CRITERIA) return 'full';
-      room.applyServerChange((doc) => {
-        insertCriterion(doc, entry.criterion, entry.index);
-        recordChanges(
-          doc,
-          [{ kind: 'criterion-restored', targetId: criterionId, name: entry.criterion.name }],
-          { by: me.id, who: me.name, at: this.deps.now() },
-          new Map(),
-        );
-      });
-      return null;
-    });
+    const outcome = await this.deps.yjs.withDoc(
+      boardId,
+      (room) => {
+        const entry = readRemovedCriteria(room.doc).find((r) => r.criterion.id === criterionId);
+        if (!entry) return 'gone';
+        if (getCriteria(room.doc).length >= LIMITS.MAX_CRITERIA) return 'full';
+        room.applyServerChange((doc) => {
+          insertCriterion(doc, entry.criterion, entry.index);
+          recordChanges(
+            doc,
+            [{ kind: 'criterion-restored', targetId: criterionId, name: entry.criterion.name }],
+            { by: me.id, who: me.name, at: this.deps.now() },
+            new Map(),
+          );
+        });
+        return null;
+      },
+      { current: true },
+    );
     ensure(
       outcome !== 'full',
       ERROR_CODES.LIMIT_REACHED,

@@ -27,6 +27,7 @@ import { diffSessionState, packPatch, type SessionPatch } from '@/lib/session-pa
 import type { BoardDirectory } from './board-directory';
 import type { DocPolicy } from './board-room';
 import { BoardSession, type BoardShape, CommandError, ensure, parse, shapeOfDoc } from './board-session';
+import type { SharedTokenBuckets } from './cluster/shared-rate-limit';
 import { fireAndForget } from './fire-and-forget';
 import { boardTag, type Logger } from './logger';
 import { KeyedRateLimiter, type RateLimit, type Take, TokenBucket } from './rate-limit';
@@ -90,6 +91,12 @@ export interface SessionServerOptions {
    * address). Per connection, participant and board limits are not configurable.
    */
   addressLimits?: { commands?: RateLimit; newParticipants?: RateLimit };
+  /**
+   * Several processes (REDIS_URL): the per-participant and per-board command buckets are
+   * shared by every process through Redis (SPEC S9); when Redis cannot decide, this process's
+   * own buckets do. Without it, this process's buckets alone.
+   */
+  sharedLimits?: SharedTokenBuckets;
 }
 
 const perSecond = (capacity: number, refillPerSecond: number): RateLimit => ({ capacity, refillPerSecond });
@@ -97,6 +104,11 @@ const CONNECTION_LIMIT = perSecond(
   LIMITS.COMMAND_BURST_PER_CONNECTION,
   LIMITS.COMMANDS_PER_SECOND_PER_CONNECTION,
 );
+const PARTICIPANT_LIMIT = perSecond(
+  LIMITS.COMMAND_BURST_PER_PARTICIPANT,
+  LIMITS.COMMANDS_PER_SECOND_PER_PARTICIPANT,
+);
+const BOARD_LIMIT = perSecond(LIMITS.COMMAND_BURST_PER_BOARD, LIMITS.COMMANDS_PER_SECOND_PER_BOARD);
 
 /** `Host` as sent when the socket connected, if it looks like a host (for links only). */
 function handshakeBaseUrl(socket: IoSocket): string | null {
@@ -153,14 +165,11 @@ export class SessionServer {
   private peerCount = 1;
   private closing = false;
 
-  // Rate limits beyond one connection's (each connection has its own bucket).
+  // Rate limits beyond one connection's (each connection has its own bucket). With shared
+  // limits (REDIS_URL), the participant and board buckets here decide only while Redis cannot.
   private readonly addressLimit: KeyedRateLimiter;
-  private readonly participantLimit = new KeyedRateLimiter(
-    perSecond(LIMITS.COMMAND_BURST_PER_PARTICIPANT, LIMITS.COMMANDS_PER_SECOND_PER_PARTICIPANT),
-  );
-  private readonly boardLimit = new KeyedRateLimiter(
-    perSecond(LIMITS.COMMAND_BURST_PER_BOARD, LIMITS.COMMANDS_PER_SECOND_PER_BOARD),
-  );
+  private readonly participantLimit = new KeyedRateLimiter(PARTICIPANT_LIMIT);
+  private readonly boardLimit = new KeyedRateLimiter(BOARD_LIMIT);
   private readonly newParticipantLimit: KeyedRateLimiter;
 
   constructor(
@@ -596,6 +605,8 @@ export class SessionServer {
     const address = this.options.clientAddress?.(socket.request) ?? socket.handshake.address;
     const connectionLimit = new TokenBucket(CONNECTION_LIMIT, this.nowMs());
     const joining: JoinPhase = { phase: 'free' };
+    /** Settles once this connection's latest command has entered its board's queue (shared limits). */
+    let entered: Promise<void> = Promise.resolve();
     const handle =
       <T>(handler: (payload: unknown) => Promise<Result<T>>, afterReply?: (r: Result<T>) => void) =>
       (payload: unknown, ack: unknown) => {
@@ -637,25 +648,43 @@ export class SessionServer {
         if (access === 'facilitator' && role !== 'facilitator') {
           return Promise.resolve(fail(ERROR_CODES.NOT_FACILITATOR, 'only the facilitator can do that'));
         }
+        const baseUrl = this.options.publicUrl ?? handshakeBaseUrl(socket);
+        // Everything the command reads is re-read in the board lock (the session, whether
+        // `me` was removed meanwhile); the board and role are fixed at join.
+        const runLocked = () =>
+          this.inBoardLock(boardId, async () => {
+            const session = await this.session(boardId);
+            const me = session.participant(participantId);
+            ensure(me && !me.removed, ERROR_CODES.REMOVED, 'you were removed from this board');
+            await run({ session, boardId, me, baseUrl }, payload);
+            this.broadcastState(boardId, access === 'facilitator');
+            await this.maybeAutoReveal(boardId);
+            // Its own changes first, then the ack: the client sees them when told "done".
+            await this.sendPatch(socket);
+            return ok(null);
+          });
         // A person across all their tabs, and a whole board, are limited too: many sockets
         // must not add up to more than one person's or one board's share of the server.
-        const now = this.nowMs();
-        const limited =
-          refusal(this.participantLimit.take(participantId, now), 'you') ??
-          refusal(this.boardLimit.take(boardId, now), 'this board');
-        if (limited) return Promise.resolve(limited);
-        const baseUrl = this.options.publicUrl ?? handshakeBaseUrl(socket);
-        return this.inBoardLock(boardId, async () => {
-          const session = await this.session(boardId);
-          const me = session.participant(participantId);
-          ensure(me && !me.removed, ERROR_CODES.REMOVED, 'you were removed from this board');
-          await run({ session, boardId, me, baseUrl }, payload);
-          this.broadcastState(boardId, access === 'facilitator');
-          await this.maybeAutoReveal(boardId);
-          // Its own changes first, then the ack: the client sees them when told "done".
-          await this.sendPatch(socket);
-          return ok(null);
+        const shared = this.options.sharedLimits;
+        if (!shared) {
+          const limited = this.takeLocalCommandTokens(boardId, participantId);
+          return limited ? Promise.resolve(limited) : runLocked();
+        }
+        // Across processes the tokens come from Redis, an await. The commands of one
+        // connection still enter the board's queue in the order they were sent (a ballot and
+        // its correction), whatever order their token requests settle in: each waits for the
+        // previous one to have entered. A refused command enters nothing and changes nothing.
+        const tokens = this.takeSharedCommandTokens(shared, boardId, participantId);
+        const turn = entered.then(async (): Promise<{ reply: Promise<Result<null>> }> => {
+          const limited = await tokens;
+          // Wrapped: `turn` settles once the command is queued, not once it has run.
+          return { reply: limited ? Promise.resolve(limited) : runLocked() };
         });
+        entered = turn.then(
+          () => {},
+          () => {},
+        );
+        return turn.then((t) => t.reply);
       };
 
     socket.on(
@@ -727,6 +756,35 @@ export class SessionServer {
         'after disconnect',
       );
     });
+  }
+
+  /** This process's own participant and board buckets: a refusal, or null when both allowed. */
+  private takeLocalCommandTokens(boardId: string, participantId: string): Result<never> | null {
+    const now = this.nowMs();
+    return (
+      refusal(this.participantLimit.take(participantId, now), 'you') ??
+      refusal(this.boardLimit.take(boardId, now), 'this board')
+    );
+  }
+
+  /**
+   * The participant's and the board's buckets shared by every process (SPEC S9), both or
+   * neither taken. When Redis cannot decide in time, this process's own buckets do: a Redis
+   * outage relaxes the limit to one process's, and never refuses or holds every command.
+   */
+  private async takeSharedCommandTokens(
+    shared: SharedTokenBuckets,
+    boardId: string,
+    participantId: string,
+  ): Promise<Result<never> | null> {
+    const take = await shared
+      .take([
+        { key: shared.key(boardId, participantId), limit: PARTICIPANT_LIMIT },
+        { key: shared.key(boardId), limit: BOARD_LIMIT },
+      ])
+      .catch(() => null);
+    if (!take) return this.takeLocalCommandTokens(boardId, participantId);
+    return take.ok ? null : refusal(take, take.refusedBy === 0 ? 'you' : 'this board');
   }
 
   /**

@@ -316,7 +316,11 @@ export class YjsServer {
    * resolves once any change it made is committed (and relayed). Rejects with
    * RoomFailedError when storage failed: then nothing `fn` changed was kept.
    */
-  async withDoc<T>(boardId: string, fn: (room: BoardRoom) => T): Promise<T> {
+  async withDoc<T>(
+    boardId: string,
+    fn: (room: BoardRoom) => T,
+    options: { current?: boolean } = {},
+  ): Promise<T> {
     const room = this.getRoom(boardId);
     room.pins++;
     try {
@@ -326,6 +330,11 @@ export class YjsServer {
         this.drop(room);
         throw err;
       }
+      // `current`, with other processes: first read from the store what they committed and
+      // the stream has not brought (yet, or at all while Redis is away). A count `fn` checks in
+      // the board's lock then sees every commit before it (the evidence and restored-criteria
+      // caps hold across processes).
+      if (options.current && this.bus && !room.destroyed && !room.isFailed) await room.caughtUp();
       if (room.destroyed || room.isFailed) throw new RoomFailedError();
       const result = fn(room);
       await room.flushed();

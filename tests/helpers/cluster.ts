@@ -34,7 +34,8 @@ export class Cluster {
     readonly redisPrefix: string,
   ) {}
 
-  static async start(count: number): Promise<Cluster> {
+  /** `redisUrl`: a Redis of the test's own (e.g. `ownRedis()`, to kill it); default TEST_REDIS_URL. */
+  static async start(count: number, options: { redisUrl?: string } = {}): Promise<Cluster> {
     const cluster = new Cluster(await freshSchema(), `test-${randomBytes(6).toString('hex')}`);
     try {
       const started = await Promise.all(
@@ -46,7 +47,7 @@ export class Cluster {
             ui: false,
             env: {
               DATABASE_URL: databaseUrlFor(cluster.schema.name),
-              REDIS_URL: TEST_REDIS_URL,
+              REDIS_URL: options.redisUrl ?? TEST_REDIS_URL,
               REDIS_PREFIX: cluster.redisPrefix,
               // CLUSTER_LOG=info shows what the processes log (a failing test prints it).
               LOG_LEVEL: process.env.CLUSTER_LOG === 'info' ? 'info' : 'silent',

@@ -97,7 +97,8 @@ export async function ownRedis(): Promise<{
     start,
     async kill() {
       const c = child;
-      if (!c || c.exitCode !== null) return;
+      // Killed already (a process ended by a signal has no exit code, only a signal code).
+      if (!c || c.exitCode !== null || c.signalCode !== null) return;
       const exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
       c.kill('SIGKILL');
       await exited;

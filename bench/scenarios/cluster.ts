@@ -21,7 +21,7 @@ import { io as ioClient } from 'socket.io-client';
 import { WebSocket } from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
-import { getCriteria } from '@/lib/board-schema';
+import { getCriteria, getDescription } from '@/lib/board-schema';
 import { type CreateBoardResponse, EVENTS, type JoinResult, type Result } from '@/lib/protocol';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -273,7 +273,13 @@ async function runWindow(
         win.sent.set(id, now());
         win.expected += receiversPerBoard;
       }
-      w.doc.transact(() => criterion.set('description', `bench ${id}`));
+      // Descriptions are shared text (SPEC D13): replaced whole, so the update carries `bench <id>`.
+      const text = getDescription(criterion);
+      if (!text) throw new Error('the bench board has a description that is not shared text');
+      w.doc.transact(() => {
+        text.delete(0, text.length);
+        text.insert(0, `bench ${id}`);
+      });
     }
     await sleep(Math.max(0, Math.min(...next) - now()));
   }
@@ -281,6 +287,10 @@ async function runWindow(
   const drainUntil = now() + 1500;
   while (now() < drainUntil && win.latencies.length < win.expected) await sleep(20);
   win.collecting = false;
+  // Nothing at all arrived: the server refused the edits (a schema change the bench missed),
+  // not a slow machine. Say so rather than report empty figures.
+  if (win.expected > 0 && win.latencies.length === 0)
+    throw new Error('no edit reached any receiver: were the writers refused or disconnected?');
   return { stats: stats(win, measureMs), latencies: win.latencies };
 }
 

@@ -1,0 +1,234 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { BoardSession, type BoardShape } from '@/server/board-session';
+import {
+  type BoardSettings,
+  DEFAULT_SETTINGS,
+  type ParticipantRow,
+  type RoundRow,
+  type ScoreRow,
+} from '@/server/storage/types';
+
+/**
+ * The in-memory session of one board (server/board-session.ts): what each client's rounds say
+ * (the projection the session server sends), rendered from per-person counts that a ballot
+ * updates for one person only, and brought up to date from another process's writes.
+ */
+
+const SHAPE: BoardShape = { criterionIds: ['c1', 'c2'], optionIds: ['o1', 'o2'] };
+const CELLS = SHAPE.criterionIds.flatMap((criterionId) =>
+  SHAPE.optionIds.map((optionId) => ({ criterionId, optionId })),
+);
+const SECRET = new Uint8Array(32).fill(7);
+
+const person = (id: string, extra: Partial<ParticipantRow> = {}): ParticipantRow => ({
+  id,
+  boardId: 'b1',
+  name: id.toUpperCase(),
+  tokenHash: `t-${id}`,
+  createdAt: '2026-11-29T10:00:00.000Z',
+  spectator: false,
+  removed: false,
+  ...extra,
+});
+const round = (id: string, number: number, extra: Partial<RoundRow> = {}): RoundRow => ({
+  id,
+  boardId: 'b1',
+  number,
+  mode: 'blind',
+  startedAt: '2026-11-29T10:01:00.000Z',
+  revealedAt: null,
+  anonymous: false,
+  ...extra,
+});
+const score = (
+  roundId: string,
+  participantId: string,
+  cell: { criterionId: string; optionId: string },
+  value: number | null,
+  extra: Partial<ScoreRow> = {},
+): ScoreRow => ({
+  boardId: 'b1',
+  roundId,
+  participantId,
+  ...cell,
+  value,
+  rationale: `${participantId} says ${value}`,
+  updatedAt: '2026-11-29T10:02:00.000Z',
+  carried: false,
+  ...extra,
+});
+
+function session(
+  opts: {
+    rounds?: RoundRow[];
+    people?: ParticipantRow[];
+    scores?: ScoreRow[];
+    settings?: Partial<BoardSettings>;
+  } = {},
+) {
+  return new BoardSession(
+    'b1',
+    { ...DEFAULT_SETTINGS, ...opts.settings },
+    opts.people ?? [person('ann'), person('bob'), person('cy', { spectator: true })],
+    opts.rounds ?? [round('r1', 1)],
+    opts.scores ?? [],
+    'viewer-key',
+    SECRET,
+  );
+}
+
+const progressOf = (s: BoardSession, viewer: string | null = null, shape = SHAPE) =>
+  s.roundViews(viewer, shape).at(-1)!.progress;
+
+describe('BoardSession: what a round says', () => {
+  let s: BoardSession;
+  beforeEach(() => {
+    s = session();
+  });
+
+  it('[P1] until the reveal a blind round shows nobody’s scores; each person’s own are in `mine` only', () => {
+    for (const cell of CELLS) s.putScore(score('r1', 'ann', cell, 2));
+    s.putScore(score('r1', 'bob', CELLS[0]!, 4));
+    const forBob = s.roundViews('bob', SHAPE)[0]!;
+    expect(forBob.scores).toBeNull();
+    expect(forBob.mine).toEqual([{ participantId: 'bob', ...CELLS[0]!, value: 4, rationale: 'bob says 4' }]);
+    expect(s.roundViews(null, SHAPE)[0]!.mine).toEqual([]);
+    s.rounds[0] = { ...s.rounds[0]!, revealedAt: '2026-11-29T10:05:00.000Z' };
+    const revealed = s.roundViews('bob', SHAPE)[0]!;
+    expect(revealed.status).toBe('revealed');
+    expect(revealed.scores).toHaveLength(5);
+    expect(revealed.scores!.filter((x) => x.participantId === 'ann').map((x) => x.value)).toEqual([
+      2, 2, 2, 2,
+    ]);
+  });
+
+  it('progress counts each voter’s cells of the current shape: spectators and removed people are not voters, carried cells are not done until changed', () => {
+    s.putScore(score('r1', 'ann', CELLS[0]!, 1));
+    s.putScore(score('r1', 'ann', CELLS[1]!, null)); // an abstention counts
+    s.putScore(score('r1', 'bob', CELLS[0]!, 3, { carried: true }));
+    s.putScore(score('r1', 'cy', CELLS[0]!, 3)); // a spectator's score (from before) is no progress
+    expect(progressOf(s)).toEqual([
+      { participantId: 'ann', done: false, scored: 2, total: 4 },
+      { participantId: 'bob', done: false, scored: 0, total: 4 },
+    ]);
+    const view = s.roundViews(null, SHAPE)[0]!;
+    expect(view.voters).toBe(2);
+    expect(view.finished).toBe(0);
+    // Bob changes his carried score, Ann finishes: both recounted.
+    s.putScore(score('r1', 'bob', CELLS[0]!, 5));
+    s.putScore(score('r1', 'ann', CELLS[2]!, 1));
+    s.putScore(score('r1', 'ann', CELLS[3]!, 1));
+    expect(progressOf(s)).toEqual([
+      { participantId: 'ann', done: true, scored: 4, total: 4 },
+      { participantId: 'bob', done: false, scored: 1, total: 4 },
+    ]);
+    expect(s.roundViews(null, SHAPE)[0]!.finished).toBe(1);
+    // A cleared score is recounted too.
+    s.deleteScore({ roundId: 'r1', participantId: 'ann', ...CELLS[3]! });
+    expect(progressOf(s)[0]).toEqual({ participantId: 'ann', done: false, scored: 3, total: 4 });
+    s.participants = s.participants.map((p) => (p.id === 'bob' ? { ...p, removed: true } : p));
+    expect(progressOf(s).map((p) => p.participantId)).toEqual(['ann']);
+  });
+
+  it('a person whose count did not change keeps the same progress entry (patches compare it by identity)', () => {
+    s.putScore(score('r1', 'ann', CELLS[0]!, 1));
+    const before = progressOf(s);
+    s.putScore(score('r1', 'bob', CELLS[0]!, 2));
+    const after = progressOf(s);
+    expect(after[0]).toBe(before[0]);
+    expect(after[1]).not.toBe(before[1]);
+    // Nothing changed: the same round view, whole.
+    expect(s.sharedRoundViews(SHAPE)[0]).toBe(s.sharedRoundViews(SHAPE)[0]);
+  });
+
+  it('scores on cells that are gone are counted as left out, not as progress; the counts follow a new shape', () => {
+    for (const cell of CELLS) s.putScore(score('r1', 'ann', cell, 3));
+    const smaller: BoardShape = { criterionIds: ['c1'], optionIds: ['o1', 'o2'] };
+    const view = s.roundViews(null, smaller)[0]!;
+    expect(view.orphanedScores).toBe(2);
+    expect(view.progress[0]).toEqual({ participantId: 'ann', done: true, scored: 2, total: 2 });
+    const bigger: BoardShape = { criterionIds: ['c1', 'c2', 'c3'], optionIds: ['o1', 'o2'] };
+    expect(s.roundViews(null, bigger)[0]!.progress[0]).toEqual({
+      participantId: 'ann',
+      done: false,
+      scored: 4,
+      total: 6,
+    });
+    expect(s.roundViews(null, bigger)[0]!.orphanedScores).toBe(0);
+    expect(s.progress('r1', SHAPE).get('ann')).toBe(4);
+  });
+
+  it('[P3] an anonymous round says who is done but never how far, and nothing per person once its scores show', () => {
+    const anon = session({ rounds: [round('r1', 1, { anonymous: true })] });
+    anon.putScore(score('r1', 'ann', CELLS[0]!, 1));
+    for (const cell of CELLS) anon.putScore(score('r1', 'bob', cell, 2));
+    expect(progressOf(anon)).toEqual([
+      { participantId: 'ann', done: false, scored: null, total: 4 },
+      { participantId: 'bob', done: true, scored: null, total: 4 },
+    ]);
+    expect(anon.roundViews(null, SHAPE)[0]!.finished).toBe(1);
+    anon.rounds[0] = { ...anon.rounds[0]!, revealedAt: '2026-11-29T10:05:00.000Z' };
+    const revealed = anon.roundViews('ann', SHAPE)[0]!;
+    expect(revealed.progress).toEqual([]);
+    expect(revealed.finished).toBe(1);
+    const names = new Set(revealed.scores!.map((x) => x.participantId));
+    expect([...names].sort()).toEqual(['anon-1', 'anon-2']);
+    // Her own scores keep her id in `mine`.
+    expect(revealed.mine.map((x) => x.participantId)).toEqual(['ann']);
+  });
+
+  it('auto-reveal is due only when it is on, a round is open and every present voter is done', () => {
+    const auto = session({ settings: { autoReveal: true } });
+    const online = new Set(['ann', 'bob']);
+    expect(auto.autoRevealDue(online, SHAPE)).toBe(false);
+    for (const cell of CELLS) auto.putScore(score('r1', 'ann', cell, 1));
+    expect(auto.autoRevealDue(online, SHAPE)).toBe(false);
+    expect(auto.autoRevealDue(new Set(['ann']), SHAPE)).toBe(true);
+    expect(auto.autoRevealDue(new Set(), SHAPE)).toBe(false);
+    for (const cell of CELLS) auto.putScore(score('r1', 'bob', cell, 1, { carried: true }));
+    expect(auto.autoRevealDue(online, SHAPE)).toBe(false);
+    for (const cell of CELLS) auto.putScore(score('r1', 'bob', cell, 2));
+    expect(auto.autoRevealDue(online, SHAPE)).toBe(true);
+    expect(session({ settings: { autoReveal: false } }).autoRevealDue(new Set(), SHAPE)).toBe(false);
+  });
+});
+
+describe('BoardSession.catchUp: another process’s writes', () => {
+  it('[S5] applied to a copy read earlier, the changes since give exactly the session a whole reload builds', () => {
+    const people = [person('ann'), person('bob')];
+    const rounds = [round('r1', 1)];
+    const early = [
+      score('r1', 'ann', CELLS[0]!, 1),
+      score('r1', 'ann', CELLS[1]!, 2),
+      score('r1', 'bob', CELLS[0]!, 3),
+      score('r1', 'bob', CELLS[1]!, 4),
+    ];
+    const copy = session({ people, rounds, scores: early });
+    // Rendered once, so its caches hold the old counts.
+    expect(progressOf(copy).map((p) => p.scored)).toEqual([2, 2]);
+
+    // Since: Ann changed one and cleared one, Bob's first was cleared then set again, Bob was
+    // removed, the round revealed, the scale changed.
+    const later = {
+      version: 9,
+      settings: { ...DEFAULT_SETTINGS, scaleMax: 7 },
+      participants: [people[0]!, { ...people[1]!, removed: true }],
+      rounds: [{ ...rounds[0]!, revealedAt: '2026-11-29T10:05:00.000Z' }],
+      upserted: [score('r1', 'ann', CELLS[0]!, 5), score('r1', 'bob', CELLS[0]!, 6)],
+      deleted: [{ boardId: 'b1', roundId: 'r1', participantId: 'ann', ...CELLS[1]! }],
+    };
+    copy.catchUp(later);
+    const reloaded = session({
+      people: later.participants,
+      rounds: later.rounds,
+      scores: [score('r1', 'ann', CELLS[0]!, 5), score('r1', 'bob', CELLS[0]!, 6), early[3]!],
+      settings: later.settings,
+    });
+    for (const viewer of ['ann', 'bob', null]) {
+      expect(copy.roundViews(viewer, SHAPE)).toEqual(reloaded.roundViews(viewer, SHAPE));
+    }
+    expect(copy.settingsView()).toEqual(reloaded.settingsView());
+    expect(copy.roster(new Map())).toEqual(reloaded.roster(new Map()));
+    expect(copy.allScores().length).toBe(3);
+  });
+});

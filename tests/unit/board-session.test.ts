@@ -1,5 +1,18 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { BoardSession, type BoardShape } from '@/server/board-session';
+import * as Y from 'yjs';
+import { z } from 'zod';
+import { addCriterion, addOption, getOptions } from '@/lib/board-schema';
+import {
+  BoardSession,
+  type BoardShape,
+  byPseudonymThenCell,
+  CommandError,
+  ensure,
+  parse,
+  pseudonymNumber,
+  roundPseudonyms,
+  shapeOfDoc,
+} from '@/server/board-session';
 import {
   type BoardSettings,
   DEFAULT_SETTINGS,
@@ -230,5 +243,98 @@ describe('BoardSession.catchUp: another process’s writes', () => {
     expect(copy.settingsView()).toEqual(reloaded.settingsView());
     expect(copy.roster(new Map())).toEqual(reloaded.roster(new Map()));
     expect(copy.allScores().length).toBe(3);
+  });
+});
+
+describe('board-session helpers', () => {
+  it('[P3] pseudonyms number every scorer once, from 1, in an order drawn per round and board with the secret', () => {
+    const ids = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7', 'p8'];
+    const names = roundPseudonyms(SECRET, 'b1', 'r1', [...ids, 'p1']);
+    expect([...names.values()].sort()).toEqual(ids.map((_, i) => `anon-${i + 1}`).sort());
+    expect(names.size).toBe(ids.length);
+    // The same inputs, the same names; the order does not follow the input order.
+    expect(roundPseudonyms(SECRET, 'b1', 'r1', [...ids].reverse())).toEqual(names);
+    const order = (m: Map<string, string>) => ids.map((id) => m.get(id)).join(',');
+    expect(order(names)).not.toBe(ids.map((_, i) => `anon-${i + 1}`).join(','));
+    // Drawn again for another round, another board, another installation.
+    expect(order(roundPseudonyms(SECRET, 'b1', 'r2', ids))).not.toBe(order(names));
+    expect(order(roundPseudonyms(SECRET, 'b2', 'r1', ids))).not.toBe(order(names));
+    expect(order(roundPseudonyms(new Uint8Array(32).fill(8), 'b1', 'r1', ids))).not.toBe(order(names));
+  });
+
+  it('[P3] anonymous scores sort by pseudonym number (anon-2 before anon-10), then criterion, then option', () => {
+    expect(pseudonymNumber('anon-12')).toBe(12);
+    expect(pseudonymNumber('anon-x')).toBe(Number.MAX_SAFE_INTEGER);
+    expect(pseudonymNumber('xanon-1')).toBe(Number.MAX_SAFE_INTEGER);
+    expect(pseudonymNumber('anon-1234567')).toBe(Number.MAX_SAFE_INTEGER);
+    const rows = [
+      { participantId: 'anon-10', criterionId: 'a', optionId: 'a' },
+      { participantId: 'anon-2', criterionId: 'b', optionId: 'a' },
+      { participantId: 'anon-2', criterionId: 'a', optionId: 'b' },
+      { participantId: 'anon-2', criterionId: 'a', optionId: 'a' },
+      { participantId: 'zed', criterionId: 'a', optionId: 'a' },
+    ];
+    expect(
+      [...rows].sort(byPseudonymThenCell).map((r) => `${r.participantId}/${r.criterionId}/${r.optionId}`),
+    ).toEqual(['anon-2/a/a', 'anon-2/a/b', 'anon-2/b/a', 'anon-10/a/a', 'zed/a/a']);
+    expect(byPseudonymThenCell(rows[3]!, { ...rows[3]! })).toBe(0);
+  });
+
+  it('the shape of a document is the ids of its criteria and options, in order, skipping entries without an id', () => {
+    const doc = new Y.Doc();
+    addCriterion(doc, { id: 'c1', name: 'One', description: '', weight: 3 });
+    addCriterion(doc, { id: 'c2', name: 'Two', description: '', weight: 3 });
+    addOption(doc, { id: 'o1', name: 'Django', description: '' });
+    getOptions(doc).push([new Y.Map()]);
+    expect(shapeOfDoc(doc)).toEqual({ criterionIds: ['c1', 'c2'], optionIds: ['o1'] });
+  });
+
+  it('a refused command is a typed error naming the problem; a bad payload is bad_request', () => {
+    expect(() => ensure(false, 'round_closed', 'this round was revealed')).toThrow(
+      expect.objectContaining({ code: 'round_closed', message: 'this round was revealed' }),
+    );
+    expect(() => ensure(1, 'round_closed', 'x')).not.toThrow();
+    const schema = z.object({ value: z.number() });
+    expect(parse(schema, { value: 3 })).toEqual({ value: 3 });
+    expect(() => parse(schema, undefined)).toThrow(CommandError);
+    expect(() => parse(schema, { value: 'x' })).toThrow(expect.objectContaining({ code: 'bad_request' }));
+  });
+
+  it('seats, voters, the roster and the settings as clients see them (the same objects while unchanged)', () => {
+    const s = session({
+      people: [person('ann'), person('bob', { removed: true }), person('cy', { spectator: true })],
+    });
+    expect(s.seatsTaken).toBe(2);
+    expect(s.voters().map((p) => p.id)).toEqual(['ann']);
+    expect(s.participant('bob')?.removed).toBe(true);
+    expect(s.hasAnyScore).toBe(false);
+    s.putScore(score('r1', 'ann', CELLS[0]!, 1));
+    expect(s.hasAnyScore).toBe(true);
+    expect(s.currentRound?.id).toBe('r1');
+    expect(s.openRound?.id).toBe('r1');
+    const online = new Map<string, 'facilitator' | 'participant'>([['ann', 'facilitator']]);
+    const roster = s.roster(online);
+    expect(roster).toEqual([
+      { id: 'ann', name: 'ANN', role: 'facilitator', online: true, spectator: false },
+      { id: 'cy', name: 'CY', role: 'participant', online: false, spectator: true },
+    ]);
+    expect(s.roster(new Map(online))).toBe(roster);
+    expect(s.roster(new Map([['ann', 'participant']]))).not.toBe(roster);
+    s.participants = s.participants.map((p) => (p.id === 'cy' ? { ...p, name: 'Cyd' } : p));
+    expect(s.roster(new Map(online))[1]?.name).toBe('Cyd');
+    const settings = s.settingsView();
+    expect(settings).toMatchObject({
+      scale: { min: 1, max: 5 },
+      autoReveal: false,
+      status: 'open',
+      timer: null,
+    });
+    expect(s.settingsView()).toBe(settings);
+    s.settings = { ...s.settings, scaleMax: 7 };
+    expect(s.settingsView().scale.max).toBe(7);
+    s.rounds[0] = { ...s.rounds[0]!, revealedAt: '2026-11-29T10:05:00.000Z' };
+    expect(s.openRound).toBeNull();
+    expect(s.roundScores('r1')).toHaveLength(1);
+    expect(s.allScores()).toHaveLength(1);
   });
 });

@@ -51,6 +51,9 @@ export class SqliteStore implements BoardStore {
   private checkpointTimer: NodeJS.Timeout | null = null;
   private readonly db: Database.Database;
   private readonly stmts;
+  /** One transaction function for every append (better-sqlite3 builds one per `transaction` call). */
+  private readonly appendTx: (boardId: string, updates: Uint8Array[], owners: DocClientOwner[]) => number;
+  private readonly checkpointStmt: Database.Statement;
   /** The file's identity when opened: a write to a deleted or replaced file would be lost. */
   private readonly fileId: { dev: number; ino: number };
   private secret: Uint8Array | null = null;
@@ -144,6 +147,16 @@ export class SqliteStore implements BoardStore {
         'DELETE FROM scores WHERE board_id = ? AND round_id = ? AND participant_id = ? AND criterion_id = ? AND option_id = ?',
       ),
     };
+    const { insertUpdate, insertOwner } = this.stmts;
+    this.appendTx = this.db.transaction(
+      (boardId: string, updates: Uint8Array[], owners: DocClientOwner[]): number => {
+        let seq = 0;
+        for (const u of updates) seq = Number(insertUpdate.run(boardId, u).lastInsertRowid);
+        for (const o of owners) insertOwner.run(boardId, o.clientId, o.owner);
+        return seq;
+      },
+    );
+    this.checkpointStmt = this.db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
   }
 
   /**
@@ -235,12 +248,7 @@ export class SqliteStore implements BoardStore {
     owners: DocClientOwner[] = [],
   ): Promise<number> {
     this.assertIntact();
-    return this.db.transaction(() => {
-      let seq = 0;
-      for (const u of updates) seq = Number(this.stmts.insertUpdate.run(boardId, u).lastInsertRowid);
-      for (const o of owners) this.stmts.insertOwner.run(boardId, o.clientId, o.owner);
-      return seq;
-    })();
+    return this.appendTx(boardId, updates, owners);
   }
 
   async compact(boardId: string, snapshot: Uint8Array, uptoSeq: number): Promise<void> {
@@ -524,7 +532,7 @@ export class SqliteStore implements BoardStore {
     if (this.writesSinceCheckpoint === 0 || !this.db.open) return;
     this.writesSinceCheckpoint = 0;
     try {
-      this.db.pragma('wal_checkpoint(PASSIVE)');
+      this.checkpointStmt.run();
     } catch {
       // Retried after the next writes.
     }

@@ -511,8 +511,10 @@ export class BoardRoom implements BusMember {
   }
 
   private async commitBatch(): Promise<void> {
-    // Let the rest of this turn's messages (other sockets included) join the batch.
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    // Let the rest of this turn's messages (other sockets included) join the batch. Every room
+    // of the process waits for the same turn, so their appends are made together (the SQLite
+    // store commits them in one transaction).
+    await nextTurn();
     this.batchScheduled = false;
     const batch = this.pending;
     const claims = this.pendingClaims;
@@ -915,6 +917,19 @@ export class BoardRoom implements BusMember {
     this.awareness.destroy();
     this.doc.destroy();
   }
+}
+
+let turn: Promise<void> | null = null;
+
+/** Resolves in the next check phase of the event loop: one setImmediate for every room waiting. */
+function nextTurn(): Promise<void> {
+  turn ??= new Promise<void>((resolve) =>
+    setImmediate(() => {
+      turn = null;
+      resolve();
+    }),
+  );
+  return turn;
 }
 
 /** Whether a finished transaction changed the document (as Yjs decides whether to emit 'update'). */

@@ -68,8 +68,12 @@ export interface DocPolicy {
 }
 
 export interface RoomHooks {
-  /** After updates were committed: the new clocks of the Yjs client ids they touched. */
-  onCommitted(boardId: string, clocks: [client: number, clock: number][]): void;
+  /**
+   * After updates were committed: the new clocks of the Yjs client ids they touched, and
+   * whether they may have changed the structure (criteria, options, names, weights): false
+   * only when the document guard saw that none of them did.
+   */
+  onCommitted(boardId: string, clocks: [client: number, clock: number][], structure: boolean): void;
   /** The board's current policy; available once `prepare` resolved. */
   policy(boardId: string): DocPolicy;
   /** Loads what `policy` needs; awaited before the room answers anything. */
@@ -131,6 +135,8 @@ export class BoardRoom implements BusMember {
   private pending: PendingUpdate[] = [];
   private pendingClaims: DocClientOwner[] = [];
   private pendingTouched = new Set<number>();
+  /** An update of the pending batch may change the structure (see RoomHooks.onCommitted). */
+  private pendingStructure = false;
   private batchScheduled = false;
   /**
    * The sequence number up to which every committed update is in `doc` (with a cluster:
@@ -365,14 +371,24 @@ export class BoardRoom implements BusMember {
         return null;
       }
       case syncProtocol.messageYjsSyncStep2:
+        return this.receiveUpdate(conn, decoding.readVarUint8Array(decoder), false);
       case syncProtocol.messageYjsUpdate:
-        return this.receiveUpdate(conn, decoding.readVarUint8Array(decoder));
+        return this.receiveUpdate(conn, decoding.readVarUint8Array(decoder), true);
       default:
         return { code: YJS_CLOSE.BAD_MESSAGE, reason: 'unknown sync message' };
     }
   }
 
-  private receiveUpdate(conn: Connection, update: Uint8Array): { code: number; reason: string } | null {
+  /**
+   * Guards, applies and queues an update from a connection. `incremental`: an update message
+   * (one transaction of the sender), not a sync step 2 (everything the server lacked, with
+   * the sender's whole delete set).
+   */
+  private receiveUpdate(
+    conn: Connection,
+    update: Uint8Array,
+    incremental: boolean,
+  ): { code: number; reason: string } | null {
     const access = conn.access;
     const policy = this.hooks.policy(this.boardId);
     if (access.role === 'viewer' || !policy.writable) {
@@ -394,7 +410,7 @@ export class BoardRoom implements BusMember {
       writer: access.participantId,
       owners: this.owners,
       structureFrozen,
-      verifySealed: (scope, value) => this.seal.verify(this.boardId, scope, value),
+      verifySealed: this.verifySealed,
     });
     if (!verdict.ok) {
       this.log.warn('yjs: update refused', {
@@ -409,12 +425,44 @@ export class BoardRoom implements BusMember {
       this.pendingClaims.push({ clientId: client, owner: access.participantId });
     }
     for (const client of verdict.touched) this.pendingTouched.add(client);
+    if (verdict.structure) this.pendingStructure = true;
     // The structure before, whole (a removed criterion is kept to be restored), when the
     // update may change it: the history says who changed what, from the sender's connection.
     const before = verdict.structure ? structureShape(this.doc, true) : null;
-    Y.applyUpdate(this.doc, update, conn);
+    if (incremental) this.applyAsReceived(conn, update);
+    else Y.applyUpdate(this.doc, update, conn);
     if (before) this.recordHistory(before, access.participantId, policy);
     return null;
+  }
+
+  private applyIn(tr: Y.Transaction, update: Uint8Array, conn: Connection): Y.Transaction {
+    Y.applyUpdate(this.doc, update, conn);
+    return tr;
+  }
+
+  private readonly verifySealed = (scope: string, value: unknown): boolean =>
+    this.seal.verify(this.boardId, scope, value);
+
+  /**
+   * Applies an accepted update message and queues it for commit and relay as it came, encoded
+   * once. Through the 'update' event, Yjs would encode what the transaction changed all over
+   * again; the sender's transaction is that already. The guard refused anything Yjs would
+   * keep pending (gaps), so all of it is applied; a message with nothing new (all known, or
+   * deleting what was deleted) changes nothing and, as with the event, is neither stored nor
+   * relayed. Parts the document already had may be stored and relayed with the new ones:
+   * applying them again changes nothing. Sync step 2 keeps the event (it carries the sender's
+   * whole delete set: only what is new is worth storing).
+   */
+  private applyAsReceived(conn: Connection, update: Uint8Array): void {
+    // Nothing on the server observes the document, so no other transaction runs meanwhile.
+    this.doc.off('update', this.docUpdateListener);
+    let applied: Y.Transaction;
+    try {
+      applied = Y.transact(this.doc, (tr) => this.applyIn(tr, update, conn), conn, false);
+    } finally {
+      this.doc.on('update', this.docUpdateListener);
+    }
+    if (changedAnything(applied)) this.onDocUpdate(update, conn);
   }
 
   /** Writes what an accepted update changed in the structure into the board's history. */
@@ -438,7 +486,7 @@ export class BoardRoom implements BusMember {
       const encoder = encoding.createEncoder();
       encoding.writeVarUint(encoder, MESSAGE.sync);
       syncProtocol.writeUpdate(encoder, update);
-      const message = encoding.toUint8Array(encoder);
+      const message = sendable(encoding.toUint8Array(encoder));
       for (const conn of this.connections.values()) this.send(conn, message);
       return;
     }
@@ -451,11 +499,12 @@ export class BoardRoom implements BusMember {
         this.pendingClaims.push({ clientId: own, owner: SERVER_OWNER });
       }
       this.pendingTouched.add(own);
+      this.pendingStructure = true;
     }
     const encoder = encoding.createEncoder();
     encoding.writeVarUint(encoder, MESSAGE.sync);
     syncProtocol.writeUpdate(encoder, update);
-    this.pending.push({ update, message: encoding.toUint8Array(encoder), origin: conn });
+    this.pending.push({ update, message: sendable(encoding.toUint8Array(encoder)), origin: conn });
     if (!this.batchScheduled) {
       this.batchScheduled = true;
       this.enqueue(() => this.commitBatch());
@@ -463,15 +512,19 @@ export class BoardRoom implements BusMember {
   }
 
   private async commitBatch(): Promise<void> {
-    // Let the rest of this turn's messages (other sockets included) join the batch.
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    // Let the rest of this turn's messages (other sockets included) join the batch. Every room
+    // of the process waits for the same turn, so their appends are made together (the SQLite
+    // store commits them in one transaction).
+    await nextTurn();
     this.batchScheduled = false;
     const batch = this.pending;
     const claims = this.pendingClaims;
     const touched = this.pendingTouched;
+    const structure = this.pendingStructure;
     this.pending = [];
     this.pendingClaims = [];
     this.pendingTouched = new Set();
+    this.pendingStructure = false;
     if (batch.length === 0) return;
     // Clocks as of now: the doc holds exactly what this batch commits (later updates wait).
     const clocks: [number, number][] = [...touched].map((c) => [c, Y.getState(this.doc.store, c)]);
@@ -495,7 +548,7 @@ export class BoardRoom implements BusMember {
         if (conn !== p.origin) this.send(conn, p.message);
       }
     }
-    this.hooks.onCommitted(this.boardId, clocks);
+    this.hooks.onCommitted(this.boardId, clocks, structure);
     if (this.updatesSinceSnapshot >= COMPACT_AFTER_UPDATES) await this.compact();
   }
 
@@ -596,8 +649,9 @@ export class BoardRoom implements BusMember {
       }
     }
     this.version = Math.max(this.version, this.lastSeq);
-    // No clocks: the process that committed reports them; this refreshes what depends on the doc.
-    this.hooks.onCommitted(this.boardId, []);
+    // No clocks: the process that committed reports them; this refreshes what depends on the
+    // doc. Not guarded here: it may have changed anything.
+    this.hooks.onCommitted(this.boardId, [], true);
     if (this.updatesSinceSnapshot >= COMPACT_AFTER_UPDATES && !this.compactQueued) {
       // One queued compaction at a time: entries keep coming while it waits.
       this.compactQueued = true;
@@ -874,6 +928,26 @@ export class BoardRoom implements BusMember {
   }
 }
 
+let turn: Promise<void> | null = null;
+
+/** Resolves in the next check phase of the event loop: one setImmediate for every room waiting. */
+function nextTurn(): Promise<void> {
+  turn ??= new Promise<void>((resolve) =>
+    setImmediate(() => {
+      turn = null;
+      resolve();
+    }),
+  );
+  return turn;
+}
+
+/** Whether a finished transaction changed the document (as Yjs decides whether to emit 'update'). */
+function changedAnything(tr: Y.Transaction): boolean {
+  if (tr.deleteSet.clients.size > 0) return true;
+  for (const [client, clock] of tr.afterState) if (tr.beforeState.get(client) !== clock) return true;
+  return false;
+}
+
 function sameParticipant(a: Connection, b: Connection): boolean {
   return (
     a.access.role === 'participant' &&
@@ -886,5 +960,13 @@ function encodeAwareness(awareness: awarenessProtocol.Awareness, clients: number
   const encoder = encoding.createEncoder();
   encoding.writeVarUint(encoder, MESSAGE.awareness);
   encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(awareness, clients));
-  return encoding.toUint8Array(encoder);
+  return sendable(encoding.toUint8Array(encoder));
+}
+
+/**
+ * A message sent to many connections, as a Buffer over the same bytes (no copy): ws sends a
+ * Buffer as it is, and wraps anything else in a new Buffer on every send.
+ */
+function sendable(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -177,7 +177,7 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
     directory,
     seal,
     {
-      onCommitted: (boardId, clocks) => session.noticeCommitted(boardId, clocks),
+      onCommitted: (boardId, clocks, structure) => session.noticeCommitted(boardId, clocks, structure),
       // Not loaded (cannot happen after `prepare`): nothing may be written.
       policy: (boardId) => session.docPolicy(boardId) ?? CLOSED_POLICY,
       prepare: (boardId) => session.prepareBoard(boardId),

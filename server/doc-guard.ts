@@ -173,6 +173,8 @@ function findIn(structs: Struct[], clock: number): Struct | null {
  */
 function normalizeDeleteSet(ds: DeleteSet): void {
   for (const [client, ranges] of ds.clients) {
+    // One range (an ordinary edit deletes one run per client): already in order.
+    if (ranges.length < 2) continue;
     ranges.sort((a, b) => a.clock - b.clock);
     const merged: typeof ranges = [];
     for (const r of ranges) {

@@ -140,12 +140,20 @@ export class SessionServer {
   private readonly savedTimers = new Map<string, NodeJS.Timeout>();
   /** Committed clocks not yet reported in a `doc:saved`, per board. */
   private readonly savedClocks = new Map<string, Map<number, number>>();
+  /** Boards whose `doc:saved` goes out at the end of this turn (see noticeCommitted). */
+  private readonly savedSoon = new Set<string>();
+  /** When each board's last `doc:saved` was sent (performance.now()). */
+  private readonly lastSavedAt = new Map<string, number>();
   /** The cells each board was last rendered with, to notice criteria/option changes. */
   private readonly lastShape = new Map<string, string>();
+  /** Boards with commits since the last save notice that may have changed criteria or options. */
+  private readonly shapeMayHaveChanged = new Set<string>();
   /** Serializes the commands of one board so read-check-write sequences do not interleave. */
   private readonly queues = new Map<string, Promise<unknown>>();
   /** Sessions whose load finished: what `docPolicy` reads without waiting. */
   private readonly loaded = new Map<string, BoardSession>();
+  /** The document policy of each loaded session (see `docPolicy`). */
+  private readonly policies = new WeakMap<BoardSession, DocPolicy>();
   private secret: Promise<Uint8Array> | null = null;
   /** Per joined connection: the state it has (join state plus every patch sent since). */
   private readonly sent = new Map<string, SessionState>();
@@ -516,6 +524,7 @@ export class SessionServer {
         this.idleShapes.delete(id);
         this.writable.delete(id);
         this.versions.delete(id);
+        this.lastSavedAt.delete(id);
       }
     }
   }
@@ -540,10 +549,28 @@ export class SessionServer {
   docPolicy(boardId: string): DocPolicy | null {
     const session = this.loaded.get(boardId);
     if (!session) return null;
+    // Read on every document update: one object per loaded session, whose fields read the
+    // live state when asked (nothing is copied, so nothing can be stale).
+    let policy = this.policies.get(session);
+    if (!policy) {
+      policy = this.livePolicy(boardId, session);
+      this.policies.set(session, policy);
+    }
+    return policy;
+  }
+
+  private livePolicy(boardId: string, session: BoardSession): DocPolicy {
+    const server = this;
     return {
-      writable: this.isWritable(boardId),
-      roundOpen: session.openRound !== null,
-      structureEditors: session.settings.structureEditors,
+      get writable() {
+        return server.isWritable(boardId);
+      },
+      get roundOpen() {
+        return session.openRound !== null;
+      },
+      get structureEditors() {
+        return session.settings.structureEditors;
+      },
       isFacilitator: (participantId) => this.hasFacilitatorSocket(boardId, participantId),
       nameOf: (participantId) => session.participant(participantId)?.name,
     };
@@ -1066,20 +1093,34 @@ export class SessionServer {
 
   /**
    * Called by the document endpoint after it committed updates to a board, with the new
-   * committed clocks of the Yjs client ids they touched. Coalesced per board.
+   * committed clocks of the Yjs client ids they touched, and whether they may have changed
+   * the board's criteria or options (false only when the document guard saw every one of them
+   * leave the structure alone). Coalesced per board.
    */
-  noticeCommitted(boardId: string, clocks: [client: number, clock: number][]): void {
+  noticeCommitted(boardId: string, clocks: [client: number, clock: number][], structure = true): void {
     this.idleShapes.delete(boardId);
+    if (structure) this.shapeMayHaveChanged.add(boardId);
     let pending = this.savedClocks.get(boardId);
     if (!pending) {
       pending = new Map();
       this.savedClocks.set(boardId, pending);
     }
     for (const [client, clock] of clocks) pending.set(client, Math.max(clock, pending.get(client) ?? 0));
-    if (this.savedTimers.has(boardId)) return;
+    if (this.savedTimers.has(boardId) || this.savedSoon.has(boardId)) return;
+    // The first commit after a quiet spell is reported at once (after this turn: the room is
+    // still in its commit); the next ones within SAVED_NOTICE_DELAY_MS of a notice are
+    // coalesced into one, when that delay is over. A lone commit then costs no timer.
+    const since = performance.now() - (this.lastSavedAt.get(boardId) ?? Number.NEGATIVE_INFINITY);
+    if (since >= SAVED_NOTICE_DELAY_MS) {
+      this.savedSoon.add(boardId);
+      process.nextTick(() => {
+        if (this.savedSoon.delete(boardId)) this.flushSaved(boardId);
+      });
+      return;
+    }
     this.savedTimers.set(
       boardId,
-      setTimeout(() => this.flushSaved(boardId), SAVED_NOTICE_DELAY_MS),
+      setTimeout(() => this.flushSaved(boardId), SAVED_NOTICE_DELAY_MS - since),
     );
   }
 
@@ -1088,13 +1129,17 @@ export class SessionServer {
     const timer = this.savedTimers.get(boardId);
     if (timer) clearTimeout(timer);
     this.savedTimers.delete(boardId);
+    this.savedSoon.delete(boardId);
+    this.lastSavedAt.set(boardId, performance.now());
     const delta = this.savedClocks.get(boardId);
     this.savedClocks.delete(boardId);
-    if (delta && delta.size > 0) {
+    // Nobody of this process on the session channel of the board: nothing to encode.
+    if (delta && delta.size > 0 && this.localCount(boardId) > 0) {
       this.io.local.to(roomOf(boardId)).emit(EVENTS.docSaved, { stateVector: Object.fromEntries(delta) });
     }
     // The cells of a round are the document's criteria × options: when those change,
-    // progress changes for everyone.
+    // progress changes for everyone. Read again only when a commit may have changed them.
+    if (!this.shapeMayHaveChanged.delete(boardId)) return;
     const room = this.yjs.loadedRoom(boardId);
     if (!room) return;
     const rendered = this.lastShape.get(boardId);
@@ -1125,6 +1170,7 @@ export class SessionServer {
     this.broadcastTimers.clear();
     for (const t of this.savedTimers.values()) clearTimeout(t);
     this.savedTimers.clear();
+    this.savedSoon.clear();
     this.savedClocks.clear();
     await new Promise<void>((resolve) => {
       // io.close() also returns a promise; the callback is the one that waits for the HTTP server.

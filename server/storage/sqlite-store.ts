@@ -28,8 +28,10 @@ export const STORAGE_FAILURE_MEMORY_MS = 60_000;
 
 /**
  * The embedded store: one SQLite file in WAL mode. better-sqlite3 is synchronous, so every
- * method has committed by the time it returns; the Promise wrapper keeps the port uniform
- * with networked stores.
+ * method has committed by the time it returns, except appends: those made in the same
+ * microtask drain (rooms committing in one event-loop turn) share one transaction, committed
+ * at the end of it or before any other call, and each resolves once it is committed. The
+ * Promise wrapper keeps the port uniform with networked stores.
  *
  * synchronous=NORMAL in WAL mode survives a killed process (kill -9): a committed
  * transaction is in the WAL file before the call returns. It may lose the last
@@ -52,6 +54,10 @@ export class SqliteStore implements BoardStore {
   private checkpointTimer: NodeJS.Timeout | null = null;
   private readonly db: Database.Database;
   private readonly stmts;
+  /** Transaction functions for appends, built once (better-sqlite3 builds one per `transaction` call). */
+  private readonly appendTx: (boardId: string, updates: Uint8Array[], owners: DocClientOwner[]) => number;
+  private readonly appendAllTx: (queued: QueuedAppend[]) => number[];
+  private readonly checkpointStmt: Database.Statement;
   /** The file's identity when opened: a write to a deleted or replaced file would be lost. */
   private readonly fileId: { dev: number; ino: number };
   private secret: Uint8Array | null = null;
@@ -145,6 +151,18 @@ export class SqliteStore implements BoardStore {
         'DELETE FROM scores WHERE board_id = ? AND round_id = ? AND participant_id = ? AND criterion_id = ? AND option_id = ?',
       ),
     };
+    const { insertUpdate, insertOwner } = this.stmts;
+    const append = (boardId: string, updates: Uint8Array[], owners: DocClientOwner[]): number => {
+      let seq = 0;
+      for (const u of updates) seq = Number(insertUpdate.run(boardId, u).lastInsertRowid);
+      for (const o of owners) insertOwner.run(boardId, o.clientId, o.owner);
+      return seq;
+    };
+    this.appendTx = this.db.transaction(append);
+    this.appendAllTx = this.db.transaction((queued: QueuedAppend[]) =>
+      queued.map((a) => append(a.boardId, a.updates, a.owners)),
+    );
+    this.checkpointStmt = this.db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
   }
 
   /**
@@ -230,19 +248,49 @@ export class SqliteStore implements BoardStore {
     return this.appendUpdates(boardId, [update]);
   }
 
+  /**
+   * Queued, and committed at the end of the current microtask drain together with every other
+   * board's append made in it: one transaction (one WAL write) for all the rooms that commit
+   * in the same event-loop turn (they await the same turn: see board-room.ts). Each caller is
+   * answered once that transaction committed; when it fails, nothing of it is stored, and each
+   * append is tried again alone, so that one board's failure is not the others'.
+   */
   async appendUpdates(
     boardId: string,
     updates: Uint8Array[],
     owners: DocClientOwner[] = [],
   ): Promise<number> {
-    this.assertIntact();
-    return this.db.transaction(() => {
-      let seq = 0;
-      for (const u of updates) seq = Number(this.stmts.insertUpdate.run(boardId, u).lastInsertRowid);
-      for (const o of owners) this.stmts.insertOwner.run(boardId, o.clientId, o.owner);
-      return seq;
-    })();
+    return new Promise<number>((resolve, reject) => {
+      this.appendQueue.push({ boardId, updates, owners, resolve, reject });
+      if (this.appendQueue.length === 1) queueMicrotask(this.flushAppends);
+    });
   }
+
+  private appendQueue: QueuedAppend[] = [];
+
+  private readonly flushAppends = (): void => {
+    const queued = this.appendQueue;
+    if (queued.length === 0) return;
+    this.appendQueue = [];
+    try {
+      this.assertIntact();
+      const seqs = this.appendAllTx(queued);
+      for (let i = 0; i < queued.length; i++) queued[i]!.resolve(seqs[i]!);
+      return;
+    } catch (err) {
+      if (queued.length === 1 || err instanceof StorageLostError) {
+        for (const a of queued) a.reject(err);
+        return;
+      }
+    }
+    for (const a of queued) {
+      try {
+        a.resolve(this.appendTx(a.boardId, a.updates, a.owners));
+      } catch (err) {
+        a.reject(err);
+      }
+    }
+  };
 
   async compact(boardId: string, snapshot: Uint8Array, uptoSeq: number): Promise<void> {
     this.assertIntact();
@@ -336,7 +384,11 @@ export class SqliteStore implements BoardStore {
     }
   }
 
-  /** Wraps every port method so a failure that shows broken storage is remembered. */
+  /**
+   * Wraps every port method so a failure that shows broken storage is remembered, and so that
+   * every call but an append first commits the appends queued before it: the store behaves
+   * as if each call ran when it was made (see appendUpdates).
+   */
   private watchFailures(): void {
     const proto = SqliteStore.prototype as unknown as Record<string, unknown>;
     for (const name of Object.getOwnPropertyNames(SqliteStore.prototype)) {
@@ -351,8 +403,11 @@ export class SqliteStore implements BoardStore {
       )
         continue;
       const self = this as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+      const queues = name === 'appendUpdates' || name === 'appendUpdate';
+      const internal = name === 'noteWrite' || name === 'checkpoint';
       self[name] = async (...args: unknown[]) => {
         try {
+          if (!queues && !internal && this.appendQueue.length > 0) this.flushAppends();
           return await (method as (...a: unknown[]) => Promise<unknown>).apply(this, args);
         } catch (err) {
           const code = (err as { code?: unknown }).code;
@@ -530,7 +585,7 @@ export class SqliteStore implements BoardStore {
     if (this.writesSinceCheckpoint === 0 || !this.db.open) return;
     this.writesSinceCheckpoint = 0;
     try {
-      this.db.pragma('wal_checkpoint(PASSIVE)');
+      this.checkpointStmt.run();
     } catch {
       // Retried after the next writes.
     }
@@ -541,6 +596,15 @@ export class SqliteStore implements BoardStore {
     this.checkpointTimer = null;
     if (this.db.open) this.db.close();
   }
+}
+
+/** An append waiting for the end of the microtask drain (see SqliteStore.appendUpdates). */
+interface QueuedAppend {
+  boardId: string;
+  updates: Uint8Array[];
+  owners: DocClientOwner[];
+  resolve(seq: number): void;
+  reject(err: unknown): void;
 }
 
 interface RoundDbRow {

@@ -61,6 +61,8 @@ let rooms: BoardRoom[];
 let clients: Client[];
 let policy: DocPolicy & { facilitator: string | null };
 let committed: [number, number][][];
+/** What each commit said about the structure (RoomHooks.onCommitted). */
+let structures: boolean[];
 let failed: BoardRoom[];
 let connected: string[];
 let limits: Limits;
@@ -88,6 +90,7 @@ beforeEach(async () => {
   rooms = [];
   clients = [];
   committed = [];
+  structures = [];
   failed = [];
   connected = [];
   limits = { messages: UNLIMITED, bytes: UNLIMITED, syncRequests: UNLIMITED };
@@ -142,7 +145,10 @@ async function openRoom(options: { maxBufferedBytes?: number } = {}): Promise<Bo
     held.store,
     seal,
     {
-      onCommitted: (_board, clocks) => committed.push(clocks),
+      onCommitted: (_board, clocks, structure) => {
+        committed.push(clocks);
+        structures.push(structure);
+      },
       policy: () => policy,
       prepare: async () => {},
       onConnected: (_board, participantId) => connected.push(participantId),
@@ -316,6 +322,119 @@ describe('[D1][D4] group commit: what arrives together is stored together, then 
     expect(b.received.some((m) => m[0] === 0 && m[1] === 1)).toBe(false);
     held.release('appendUpdates');
     expect(readBoard(applyRelayed(b.doc, await reply)).title).toBe('pending');
+  });
+});
+
+describe('[L2][D1] an update message is applied as Yjs applies it, then stored and relayed as it came', () => {
+  /** A copy of the room's document as it is now. */
+  const copyOf = (room: BoardRoom) => {
+    const d = new Y.Doc();
+    Y.applyUpdate(d, Y.encodeStateAsUpdate(room.doc));
+    return d;
+  };
+  /** The same content: state vector and delete set (what Yjs compares snapshots by). */
+  const sameAs = (a: Y.Doc, b: Y.Doc) => Y.equalSnapshots(Y.snapshot(a), Y.snapshot(b));
+
+  it('[L2] an accepted update changes the room as Y.applyUpdate changes a copy; what is stored and what others receive rebuild the same document', async () => {
+    const room = await openRoom();
+    const a = await connect('alice');
+    const b = await connect('bob');
+    const copy = copyOf(room);
+    const rowsBefore = await storedRows();
+    // Insertions and deletions: text replaced in the notes, a value set twice.
+    getNotes(a.doc).insert(0, 'first words');
+    getNotes(a.doc).delete(0, 6);
+    setMetaText(a.doc, 'title', 'one');
+    setMetaText(a.doc, 'title', 'two');
+    const update = diffOf(a.doc);
+    const relayed = b.next((m) => m[0] === 0 && m[1] === 2);
+    a.send(updateMessage(update));
+    await a.roundTrip();
+    await room.flushed();
+    Y.applyUpdate(copy, update);
+    expect(sameAs(room.doc, copy)).toBe(true);
+    expect(Y.encodeStateAsUpdate(room.doc)).toEqual(Y.encodeStateAsUpdate(copy));
+    expect(getNotes(room.doc).toString()).toBe(getNotes(copy).toString());
+    expect(await storedRows()).toBe(rowsBefore + 1);
+    expect(sameAs(docFromStored(await held.real.loadDocument(BOARD)), copy)).toBe(true);
+    expect(sameAs(applyRelayed(b.doc, await relayed), copy)).toBe(true);
+  });
+
+  it('[L2] an update with nothing new is neither stored nor relayed; one partly known rebuilds the same document', async () => {
+    const room = await openRoom();
+    const a = await connect('alice');
+    const b = await connect('bob');
+    const base = Y.encodeStateVector(room.doc);
+    setMetaText(a.doc, 'title', 'known');
+    const first = diffOf(a.doc);
+    a.send(updateMessage(first));
+    await a.roundTrip();
+    await room.flushed();
+    await b.roundTrip();
+    const rows = await storedRows();
+    const relayed = b.updates.length;
+    // The same update again: Yjs changes nothing, so nothing is stored or relayed.
+    a.send(updateMessage(first));
+    await a.roundTrip();
+    await room.flushed();
+    await b.roundTrip();
+    expect(await storedRows()).toBe(rows);
+    expect(b.updates).toHaveLength(relayed);
+    expect(room.hasPending).toBe(false);
+    // The known part and a new one in one message.
+    const copy = copyOf(room);
+    setMetaText(a.doc, 'title', 'new');
+    const both = Y.encodeStateAsUpdate(a.doc, base);
+    const next = b.next((m) => m[0] === 0 && m[1] === 2);
+    a.send(updateMessage(both));
+    await a.roundTrip();
+    await room.flushed();
+    Y.applyUpdate(copy, both);
+    expect(readBoard(room.doc).title).toBe('new');
+    expect(sameAs(room.doc, copy)).toBe(true);
+    expect(await storedRows()).toBe(rows + 1);
+    expect(sameAs(docFromStored(await held.real.loadDocument(BOARD)), copy)).toBe(true);
+    expect(sameAs(applyRelayed(b.doc, await next), copy)).toBe(true);
+  });
+
+  it('[L2] a refused update changes nothing: not the document, not what is stored, not what others receive', async () => {
+    const room = await openRoom();
+    const a = await connect('alice');
+    const b = await connect('bob');
+    const before = Y.encodeStateAsUpdate(room.doc);
+    const rows = await storedRows();
+    // A valid edit and a server-only key in one transaction: refused whole.
+    a.doc.transact(() => {
+      setMetaText(a.doc, 'title', 'half of it');
+      getMeta(a.doc).set('status', 'finalized');
+    });
+    a.send(updateMessage(diffOf(a.doc)));
+    expect((await a.closed).code).toBe(YJS_CLOSE.UPDATE_REFUSED);
+    await room.flushed();
+    await b.roundTrip();
+    expect(Y.encodeStateAsUpdate(room.doc)).toEqual(before);
+    expect(await storedRows()).toBe(rows);
+    expect(b.updates).toHaveLength(0);
+    expect(room.hasPending).toBe(false);
+  });
+
+  it('[D1] the commit says whether the structure may have changed: not for text or a title, yes for an option or a server change', async () => {
+    const room = await openRoom();
+    const a = await connect('alice');
+    getNotes(a.doc).insert(0, 'notes');
+    setMetaText(a.doc, 'title', 'a title');
+    a.sendDiff(room);
+    await a.roundTrip();
+    await room.flushed();
+    expect(structures.at(-1)).toBe(false);
+    addOption(a.doc, { id: 'third', name: 'Third', description: '' });
+    a.sendDiff(room);
+    await a.roundTrip();
+    await room.flushed();
+    expect(structures.at(-1)).toBe(true);
+    room.applyServerChange((d) => setMetaText(d, 'title', 'by the server'));
+    await room.flushed();
+    expect(structures.at(-1)).toBe(true);
   });
 });
 

@@ -298,6 +298,23 @@ describe('blind rounds and the reveal', () => {
     expect((await env.server.store.listScores(board.id)).length).toBe(2);
   });
 
+  it("[S1] a criterion removed through the document alone (no command) reaches everyone as the round's new totals", async () => {
+    const { board, fac, alice } = await boardWithThree(env);
+    const roundId = await startRound(fac);
+    expectOk(
+      await alice.send(EVENTS.ballotCast, { roundId, criterionId: 'cost', optionId: 'node', value: 4 }),
+    );
+    expectOk(await fac.send(EVENTS.roundReveal, { roundId }));
+    await until(alice, (st) => st.rounds.at(-1)?.revealedAt != null, 'revealed');
+    const writer = await env.provider(board.id);
+    removeCriterion(writer.doc, 'cost');
+    const s = await until(alice, (st) => st.rounds.at(-1)?.orphanedScores === 1, 'orphaned count');
+    expect(s.rounds.at(-1)!.progress.find((p) => p.participantId === alice.id)).toMatchObject({
+      scored: 0,
+      total: 22,
+    });
+  });
+
   it('[D7] a restart mid-round loses no acknowledged ballot, and a reconnecting client gets the round state', async () => {
     const { board, fac, alice } = await boardWithThree(env);
     const roundId = await startRound(fac);

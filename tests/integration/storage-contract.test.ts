@@ -845,6 +845,64 @@ describe('SqliteStore file', () => {
     await expect(store.upsertScore(scoreRow('board-a'))).rejects.toThrow(/missing/);
   });
 
+  it('[D1] appends of several boards made in one turn are committed together: each answered once stored, numbered in order', async () => {
+    const store = new SqliteStore(file);
+    open.push(store);
+    for (const id of ['board-a', 'board-b', 'board-c']) await store.createBoard(boardRow(id), bytes(1));
+    // One turn: no await between the calls (rooms committing in the same event-loop turn).
+    const calls = [
+      store.appendUpdates('board-a', [bytes(2)], [{ clientId: 7, owner: 'p-1' }]),
+      store.appendUpdates('board-b', [bytes(3), bytes(4)]),
+      store.appendUpdates('board-a', [bytes(5)]),
+      store.appendUpdates('board-c', [bytes(6)]),
+    ];
+    const seqs = await Promise.all(calls);
+    expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+    expect(new Set(seqs).size).toBe(4);
+    await store.close();
+    const reopened = new SqliteStore(file);
+    open.push(reopened);
+    expect((await reopened.loadDocument('board-a')).updates).toEqual([bytes(1), bytes(2), bytes(5)]);
+    expect((await reopened.loadDocument('board-a')).lastSeq).toBe(seqs[2]);
+    expect((await reopened.loadDocument('board-b')).updates).toEqual([bytes(1), bytes(3), bytes(4)]);
+    expect((await reopened.loadDocument('board-b')).lastSeq).toBe(seqs[1]);
+    expect((await reopened.loadDocument('board-c')).updates).toEqual([bytes(1), bytes(6)]);
+    expect(await reopened.listDocClients('board-a')).toEqual([{ clientId: 7, owner: 'p-1' }]);
+  });
+
+  it('[D4] when one append of a turn fails, only that one fails: the others of the turn are stored', async () => {
+    const store = new SqliteStore(file);
+    open.push(store);
+    await store.createBoard(boardRow('board-a'), bytes(1));
+    await store.createBoard(boardRow('board-b'), bytes(1));
+    const results = await Promise.allSettled([
+      store.appendUpdates('board-a', [bytes(2)]),
+      // No such board: the foreign key refuses it.
+      store.appendUpdates('board-missing', [bytes(3)]),
+      store.appendUpdates('board-b', [bytes(4)]),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((await store.loadDocument('board-a')).updates).toEqual([bytes(1), bytes(2)]);
+    expect((await store.loadDocument('board-b')).updates).toEqual([bytes(1), bytes(4)]);
+    expect((await store.loadDocument('board-missing')).updates).toEqual([]);
+    // Not broken storage: the health check still passes.
+    await store.checkHealth();
+  });
+
+  it('[D11] with its file deleted under it, every append of the turn is refused', async () => {
+    const store = new SqliteStore(file);
+    open.push(store);
+    await store.createBoard(boardRow('board-a'), bytes(1));
+    await store.createBoard(boardRow('board-b'), bytes(1));
+    for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
+    const results = await Promise.allSettled([
+      store.appendUpdates('board-a', [bytes(2)]),
+      store.appendUpdates('board-b', [bytes(3)]),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    await expect(store.checkHealth()).rejects.toThrow(/missing/);
+  });
+
   it('[D11] with its file replaced under it, the store refuses every write and fails its health check', async () => {
     const store = new SqliteStore(file);
     open.push(store);

@@ -338,3 +338,96 @@ describe('board-session helpers', () => {
     expect(s.allScores()).toHaveLength(1);
   });
 });
+
+describe('BoardSession: edges mutation testing found unguarded', () => {
+  it('a round nobody scored yet: no progress, nothing left out, nobody counted; clearing a score nobody cast is harmless', () => {
+    const s = session();
+    const view = s.roundViews('ann', SHAPE)[0]!;
+    expect(view.orphanedScores).toBe(0);
+    expect(view.finished).toBe(0);
+    expect(view.progress.map((p) => p.scored)).toEqual([0, 0]);
+    expect([...s.progress('r1', SHAPE)]).toEqual([]);
+    s.deleteScore({ roundId: 'r1', participantId: 'ann', ...CELLS[0]! });
+    s.deleteScore({ roundId: 'r9', participantId: 'ann', ...CELLS[0]! });
+    expect(s.roundViews('ann', SHAPE)[0]!.mine).toEqual([]);
+    // Only people with cells done are in the counts (carried ones are not done).
+    s.putScore(score('r1', 'bob', CELLS[0]!, 3, { carried: true }));
+    s.putScore(score('r1', 'ann', CELLS[0]!, 3));
+    expect([...s.progress('r1', SHAPE)]).toEqual([['ann', 1]]);
+  });
+
+  it('a board without cells: nobody is done and nothing is due', () => {
+    const s = session({ settings: { autoReveal: true } });
+    const empty: BoardShape = { criterionIds: [], optionIds: ['o1'] };
+    expect(s.roundViews(null, empty)[0]!.progress.every((p) => !p.done)).toBe(true);
+    expect(s.autoRevealDue(new Set(['ann', 'bob']), empty)).toBe(false);
+  });
+
+  it('auto-reveal: off, or no open round, is never due; one cell of four is not done', () => {
+    const done = (s: BoardSession) => {
+      for (const cell of CELLS) for (const who of ['ann', 'bob']) s.putScore(score('r1', who, cell, 2));
+    };
+    const off = session({ settings: { autoReveal: false } });
+    done(off);
+    expect(off.autoRevealDue(new Set(['ann', 'bob']), SHAPE)).toBe(false);
+    const revealed = session({
+      settings: { autoReveal: true },
+      rounds: [round('r1', 1, { revealedAt: '2026-11-29T10:05:00.000Z' })],
+    });
+    done(revealed);
+    expect(revealed.autoRevealDue(new Set(['ann', 'bob']), SHAPE)).toBe(false);
+    const one = session({ settings: { autoReveal: true } });
+    one.putScore(score('r1', 'ann', CELLS[0]!, 2));
+    expect(one.autoRevealDue(new Set(['ann']), SHAPE)).toBe(false);
+  });
+
+  it('shapes whose ids run together are still told apart (the cells are recounted)', () => {
+    const s = session();
+    for (const cell of [
+      { criterionId: 'a', optionId: 'b' },
+      { criterionId: 'a', optionId: 'c' },
+    ])
+      s.putScore(score('r1', 'ann', cell, 2));
+    const one: BoardShape = { criterionIds: ['a'], optionIds: ['b', 'c'] };
+    const other: BoardShape = { criterionIds: ['a', 'b'], optionIds: ['c'] };
+    expect(s.roundViews(null, one)[0]!.progress[0]!.scored).toBe(2);
+    expect(s.roundViews(null, other)[0]!.progress[0]!.scored).toBe(1);
+    expect(s.roundViews(null, other)[0]!.orphanedScores).toBe(1);
+  });
+
+  it('a new shape with the same count done gives a new entry with the new total', () => {
+    const s = session();
+    s.putScore(score('r1', 'ann', CELLS[0]!, 2));
+    expect(progressOf(s)[0]).toEqual({ participantId: 'ann', done: false, scored: 1, total: 4 });
+    const wider: BoardShape = { criterionIds: ['c1', 'c2', 'c3'], optionIds: ['o1', 'o2'] };
+    expect(progressOf(s, null, wider)[0]).toEqual({ participantId: 'ann', done: false, scored: 1, total: 6 });
+  });
+
+  it('voters swapped at the same count (one starts spectating, another stops) are shown as they are now', () => {
+    const s = session();
+    expect(progressOf(s).map((p) => p.participantId)).toEqual(['ann', 'bob']);
+    s.participants = s.participants.map((p) =>
+      p.id === 'bob' ? { ...p, spectator: true } : p.id === 'cy' ? { ...p, spectator: false } : p,
+    );
+    expect(progressOf(s).map((p) => p.participantId)).toEqual(['ann', 'cy']);
+  });
+
+  it('`mine` is the same object while the person’s scores are unchanged, and new when they change', () => {
+    const s = session();
+    s.putScore(score('r1', 'ann', CELLS[0]!, 2));
+    const mine = s.roundViews('ann', SHAPE)[0]!.mine;
+    s.putScore(score('r1', 'bob', CELLS[0]!, 4));
+    expect(s.roundViews('ann', SHAPE)[0]!.mine).toBe(mine);
+    s.putScore(score('r1', 'ann', CELLS[1]!, 3));
+    expect(s.roundViews('ann', SHAPE)[0]!.mine).toHaveLength(2);
+  });
+
+  it('[P3] an open-mode anonymous round shows scores live: someone who scores later gets a pseudonym too', () => {
+    const s = session({ rounds: [round('r1', 1, { mode: 'open', anonymous: true })] });
+    s.putScore(score('r1', 'ann', CELLS[0]!, 2));
+    expect(s.roundViews(null, SHAPE)[0]!.scores!.map((x) => x.participantId)).toEqual(['anon-1']);
+    s.putScore(score('r1', 'bob', CELLS[0]!, 4));
+    const names = s.roundViews(null, SHAPE)[0]!.scores!.map((x) => x.participantId);
+    expect([...names].sort()).toEqual(['anon-1', 'anon-2']);
+  });
+});

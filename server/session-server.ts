@@ -238,7 +238,7 @@ export class SessionServer {
       store: this.store,
       yjs,
       now: this.now,
-      shape: (boardId) => this.shape(boardId),
+      shape: (boardId, options) => this.shape(boardId, options),
       setWritable: (boardId, writable) => this.writable.set(boardId, writable),
       disconnectParticipant: (boardId, participantId) => this.disconnectParticipant(boardId, participantId),
     });
@@ -656,12 +656,14 @@ export class SessionServer {
    * document changes only through commits, and every commit drops the entry (noticeCommitted).
    */
   private readonly idleShapes = new Map<string, BoardShape>();
-  private async shape(boardId: string): Promise<BoardShape> {
-    const room = this.yjs.loadedRoom(boardId);
-    if (room?.loaded && !room.destroyed && !room.isFailed) return shapeOfDoc(room.doc);
-    const idle = this.idleShapes.get(boardId);
-    if (idle) return idle;
-    const shape = await this.yjs.withDoc(boardId, (r) => shapeOfDoc(r.doc));
+  private async shape(boardId: string, options: { current?: boolean } = {}): Promise<BoardShape> {
+    if (!options.current) {
+      const room = this.yjs.loadedRoom(boardId);
+      if (room?.loaded && !room.destroyed && !room.isFailed) return shapeOfDoc(room.doc);
+      const idle = this.idleShapes.get(boardId);
+      if (idle) return idle;
+    }
+    const shape = await this.yjs.withDoc(boardId, (r) => shapeOfDoc(r.doc), options);
     this.idleShapes.set(boardId, shape);
     return shape;
   }

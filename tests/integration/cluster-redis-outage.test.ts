@@ -2,6 +2,7 @@ import { createClient } from 'redis';
 import { Server } from 'socket.io';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EVENTS, type JoinResult, type Result, type SessionState } from '@/lib/protocol';
+import { type BusMember, DocBus } from '@/server/cluster/doc-bus';
 import { connectFanOut } from '@/server/create-server';
 import { createLogger } from '@/server/logger';
 import { Cluster, type Node } from '../helpers/cluster';
@@ -112,6 +113,51 @@ describe.skipIf(skip)('the session channel across processes while Redis is away'
       'notices cross again',
       ACROSS_MS,
     );
+  }, 60_000);
+
+  it('[S8] [L1] a board loaded and unloaded on the document channel while Redis is away is heard once per awareness message when Redis is back, not once per load', async () => {
+    const redis = await ownRedis();
+    after.push(() => redis.kill());
+    const log = createLogger('silent');
+    const [a, b] = [await DocBus.connect(redis.url, 'bus', log), await DocBus.connect(redis.url, 'bus', log)];
+    after.unshift(async () => {
+      await a.close();
+      await b.close();
+    });
+    const heard: number[] = [];
+    const member = (): BusMember => ({
+      boardId: 'board',
+      receiveEntry() {},
+      catchUp() {},
+      receiveAwareness: (_processId, update) => heard.push(update[0] ?? -1),
+      dropProcessAwareness() {},
+      localAwareness: () => null,
+    });
+    const first = member();
+    await b.join(first);
+
+    await redis.kill();
+    b.leave(first);
+    let last = first;
+    // A page opens and closes the board over and over while Redis is away.
+    for (let i = 0; i < 5; i++) {
+      if (i > 0) b.leave(last);
+      last = member();
+      await b.join(last);
+    }
+
+    await redis.start();
+    let sent = 0;
+    await waitFor(
+      () => {
+        if (sent < 250) a.publishAwareness('board', new Uint8Array([sent++]));
+        return heard.length > 0;
+      },
+      'awareness crosses again',
+      ACROSS_MS,
+    );
+    // Each message once (one listener per board, however often it was loaded meanwhile).
+    expect(heard.length).toBe(new Set(heard).size);
   }, 60_000);
 
   it('[S7] [S5] with Redis gone each process serves its clients and keeps none of the notices it cannot send; when Redis is back clients on both processes converge on a fresh join', async () => {

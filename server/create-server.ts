@@ -331,7 +331,9 @@ export async function connectFanOut(url: string, prefix: string, log: Logger): P
   // is away (without it a read refused at once would be retried at once, starving the process).
   const all: { isReady: boolean; on(event: 'ready', fn: () => void): unknown }[] = [client];
   const returned: (() => void)[] = [];
-  let down = false;
+  // Down until every connection is ready: the adapter connects its readers after this returns,
+  // and a notice dropped before then is sent once they are.
+  let down = true;
   const onReady = () => {
     if (down && all.every((c) => c.isReady)) {
       down = false;

@@ -390,18 +390,20 @@ export class SessionServer {
   }
 
   /**
-   * Tells the other processes that the board's session may have changed; with the timer and the
-   * summon as this process has them, unless `withMemory` is false (only a notice sent again
-   * after a Redis outage: another process may have changed them meanwhile).
+   * Tells the other processes that the board's session may have changed, with the timer and the
+   * summon as this process has them. `memoryChanged`: whether the change touched those; a notice
+   * sent again after a Redis outage carries them only then (another process may have changed
+   * them meanwhile, and this one's would undo that).
    */
-  private announceSessionChange(boardId: string, withMemory: boolean): void {
+  private announceSessionChange(boardId: string, memoryChanged: boolean, again = false): void {
     if (!this.clustered || this.closing) return;
     if (!this.fanOutUp()) {
       // Sent again when Redis is back (the others also catch up from the store then).
       if (this.unannounced.size < MAX_CACHED_SESSIONS || this.unannounced.has(boardId))
-        this.unannounced.set(boardId, withMemory || (this.unannounced.get(boardId) ?? false));
+        this.unannounced.set(boardId, memoryChanged || (this.unannounced.get(boardId) ?? false));
       return;
     }
+    const withMemory = !again || memoryChanged;
     const session = this.loaded.get(boardId);
     const notice: SessionChangedNotice = withMemory
       ? { boardId, timer: session?.timer ?? null, summon: session?.summon ?? null }
@@ -427,7 +429,7 @@ export class SessionServer {
     if (!this.fanOutUp()) return;
     const boards = [...this.unannounced];
     this.unannounced.clear();
-    for (const [boardId, withMemory] of boards) this.announceSessionChange(boardId, withMemory);
+    for (const [boardId, memoryChanged] of boards) this.announceSessionChange(boardId, memoryChanged, true);
   }
 
   /** Whether the adapter's Redis is reachable (always, without a fan-out link). */

@@ -356,8 +356,12 @@ export interface ClientToServerEvents {
  */
 export interface SessionChangedNotice {
   boardId: string;
-  timer: { endsAt: string; seconds: number } | null;
-  summon: { target: SummonTarget; seq: number } | null;
+  /**
+   * Absent (both) only in a notice sent again after a Redis outage by a process that did not
+   * change them meanwhile: keep your own.
+   */
+  timer?: { endsAt: string; seconds: number } | null;
+  summon?: { target: SummonTarget; seq: number } | null;
 }
 export interface InterServerEvents {
   'session:changed': (notice: SessionChangedNotice) => void;

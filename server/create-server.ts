@@ -168,7 +168,7 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
     publicUrl: config.publicUrl,
     clientAddress: (req) => clientAddress(req, config),
     allowRequest: socketIoAllowRequest(config),
-    ...(fanOut ? { adapter: fanOut.adapter } : {}),
+    ...(fanOut ? { adapter: fanOut.adapter, fanOut: fanOut.link } : {}),
     ...(deps.sessionAddressLimits ? { addressLimits: deps.sessionAddressLimits } : {}),
     ...(sharedLimits ? { sharedLimits } : {}),
   });
@@ -280,23 +280,31 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
 }
 
 /** Redis for the session channel between processes: Socket.IO's Redis Streams adapter. */
-interface FanOut {
+export interface FanOut {
   adapter: NonNullable<SessionServerOptions['adapter']>;
+  /** The channel's state as the session server needs it (see SessionServerOptions.fanOut). */
+  link: NonNullable<SessionServerOptions['fanOut']>;
   close(): Promise<void>;
 }
 
 /** Attempts to reach Redis at start-up before the server gives up and says why. */
 export const REDIS_START_ATTEMPTS = 10;
 
-async function connectFanOut(url: string, prefix: string, log: Logger): Promise<FanOut> {
+export async function connectFanOut(url: string, prefix: string, log: Logger): Promise<FanOut> {
   let connectedOnce = false;
+  const reconnectStrategy = (retries: number, cause: Error) =>
+    !connectedOnce && retries >= REDIS_START_ATTEMPTS ? cause : Math.min(100 * 2 ** retries, 2000);
   const client = createClient({
     url,
+    // While Redis is away a publish (a notice to the other processes) fails at once instead of
+    // waiting in node-redis's offline queue, which has no bound. Nothing correct depends on
+    // those notices: the session server re-announces what it could not send and catches up
+    // from the store when Redis is back (SessionServer.fanOutReturned).
+    disableOfflineQueue: true,
     socket: {
       // At start-up, fail (and stop the server with the reason) rather than wait forever; once
       // up, keep reconnecting: Postgres holds everything, Redis only carries the notices.
-      reconnectStrategy: (retries: number, cause: Error) =>
-        !connectedOnce && retries >= REDIS_START_ATTEMPTS ? cause : Math.min(100 * 2 ** retries, 2000),
+      reconnectStrategy,
     },
   });
   // node-redis reconnects by itself; an error event without a listener would crash the process.
@@ -310,13 +318,55 @@ async function connectFanOut(url: string, prefix: string, log: Logger): Promise<
     connectedOnce = true;
     lastError = '';
   });
+  // The adapter publishes with `publish` and drops the promise: a publish refused while Redis
+  // is away would otherwise surface as an unhandled rejection. Those notices are re-sent.
+  const publish = client.publish.bind(client);
+  (client as { publish: typeof publish }).publish = (...args: Parameters<typeof publish>) => {
+    const sent = publish(...args);
+    sent.catch(() => {});
+    return sent;
+  };
+  // The adapter reads with duplicates of this client: one blocking XREAD at a time and one
+  // subscription. They keep the offline queue, which holds at most that one read while Redis
+  // is away (without it a read refused at once would be retried at once, starving the process).
+  const all: { isReady: boolean; on(event: 'ready', fn: () => void): unknown }[] = [client];
+  const returned: (() => void)[] = [];
+  // Down until every connection is ready: the adapter connects its readers after this returns,
+  // and a notice dropped before then is sent once they are.
+  let down = true;
+  const onReady = () => {
+    if (down && all.every((c) => c.isReady)) {
+      down = false;
+      for (const fn of returned) fn();
+    }
+  };
+  const markDown = () => {
+    down = true;
+  };
+  const watch = (c: { on(event: 'ready' | 'error' | 'reconnecting', fn: () => void): unknown }) => {
+    c.on('error', markDown);
+    c.on('reconnecting', markDown);
+    c.on('ready', onReady);
+  };
+  const duplicate = client.duplicate.bind(client);
+  client.duplicate = ((overrides?: Parameters<typeof duplicate>[0]) => {
+    const copy = duplicate({ ...overrides, disableOfflineQueue: false });
+    all.push(copy);
+    watch(copy);
+    return copy;
+  }) as typeof client.duplicate;
   await client.connect();
+  watch(client);
   return {
     adapter: createAdapter(client, {
       streamName: `${prefix}:socket.io`,
       channelPrefix: `${prefix}:socket.io`,
       sessionKeyPrefix: `${prefix}:socket.io:session:`,
     }),
+    link: {
+      isUp: () => !down && all.every((c) => c.isReady),
+      onReturn: (fn) => returned.push(fn),
+    },
     async close() {
       await client.close().catch(() => {});
     },

@@ -43,8 +43,11 @@ export interface CommandDeps {
   store: BoardStore;
   yjs: YjsServer;
   now: () => Date;
-  /** The board's cells: its current criteria × options. */
-  shape(boardId: string): Promise<BoardShape>;
+  /**
+   * The board's cells: its current criteria × options. `current`: first read from the store
+   * what other processes committed (called in the board's lock, so nothing is missed).
+   */
+  shape(boardId: string, options?: { current?: boolean }): Promise<BoardShape>;
   /** Tells the document endpoint whether the board accepts edits. */
   setWritable(boardId: string, writable: boolean): void;
   /** Tells a removed participant's sockets and disconnects them. */
@@ -87,7 +90,12 @@ export class SessionCommands {
     const round = session.rounds.find((r) => r.id === b.roundId);
     ensure(round, ERROR_CODES.NO_OPEN_ROUND, 'no such round');
     ensure(round.revealedAt === null, ERROR_CODES.ROUND_CLOSED, 'this round was revealed; scores are final');
-    const shape = await this.deps.shape(boardId);
+    let shape = await this.deps.shape(boardId);
+    // A cell this copy does not know may be another process's commit the stream has not
+    // brought (yet, or at all while Redis is away): read the store before refusing.
+    if (!shape.criterionIds.includes(b.criterionId) || !shape.optionIds.includes(b.optionId)) {
+      shape = await this.deps.shape(boardId, { current: true });
+    }
     ensure(
       shape.criterionIds.includes(b.criterionId),
       ERROR_CODES.UNKNOWN_CELL,
@@ -248,7 +256,8 @@ export class SessionCommands {
     if (carryOver === false || !previous) return;
     // Every voter starts from their own last word — scores, abstentions and rationales — on
     // the cells still on the board. Carried on the server so every device of theirs shows it.
-    const shape = await this.deps.shape(boardId);
+    // On the cells as every process committed them (the round freezes them, R7).
+    const shape = await this.deps.shape(boardId, { current: true });
     const criteria = new Set(shape.criterionIds);
     const options = new Set(shape.optionIds);
     const voters = new Set(session.voters().map((p) => p.id));
@@ -351,16 +360,21 @@ export class SessionCommands {
     let mirrored = false;
     let stored = false;
     try {
-      const snapshot = await this.deps.yjs.withDoc(boardId, (room) => {
-        const board = readBoard(room.doc);
-        // Finalizing without a chosen option chooses the matrix leader (the default).
-        const leaderId = board.decision.chosenOptionId ? null : this.leaderOf(session, board);
-        room.applyServerChange((doc) => {
-          doc.getMap('meta').set('status', 'finalized');
-          if (leaderId) getDecision(doc).set('chosenOptionId', leaderId);
-        });
-        return readBoard(room.doc);
-      });
+      const snapshot = await this.deps.yjs.withDoc(
+        boardId,
+        (room) => {
+          const board = readBoard(room.doc);
+          // Finalizing without a chosen option chooses the matrix leader (the default).
+          const leaderId = board.decision.chosenOptionId ? null : this.leaderOf(session, board);
+          room.applyServerChange((doc) => {
+            doc.getMap('meta').set('status', 'finalized');
+            if (leaderId) getDecision(doc).set('chosenOptionId', leaderId);
+          });
+          return readBoard(room.doc);
+        },
+        // Frozen from every process's commits, not only those the stream has brought here.
+        { current: true },
+      );
       mirrored = true;
       const record = renderRecordFile(
         {

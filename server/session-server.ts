@@ -72,6 +72,11 @@ export const PRESENCE_RETRIES = 3;
  * process is gone from the count as soon as Redis sees its connection close.
  */
 export const PEER_CHECK_INTERVAL_MS = 2000;
+/**
+ * After a Redis outage, how many times (every PEER_CHECK_INTERVAL_MS / 8) a process checks that
+ * the processes it knew listen again before it re-sends the notices it could not send.
+ */
+export const PEER_RETURN_CHECKS = 40;
 
 export interface SessionServerOptions {
   /** PUBLIC_URL: the base of the viewer link in a record frozen at finalizing. */
@@ -86,6 +91,13 @@ export interface SessionServerOptions {
    * is asked of every process.
    */
   adapter?: ServerOptions['adapter'];
+  /**
+   * With the adapter: whether its Redis is reachable now, and a hook for when it is back after
+   * an outage. While it is away no notice is sent (none could be, and none waits in a queue);
+   * the boards whose notices were dropped are announced again, and every board with connections
+   * here is caught up from the store, when it is back.
+   */
+  fanOut?: { isUp(): boolean; onReturn(fn: () => void): void };
   /**
    * Per-address limits instead of LIMITS' (the bench lifts them: its thousand people share one
    * address). Per connection, participant and board limits are not configurable.
@@ -169,6 +181,11 @@ export class SessionServer {
   private readonly presenceRequests = new Map<string, { again: boolean }>();
   /** Per board: the latest notice from another process not yet caught up with. */
   private readonly remoteNotices = new Map<string, SessionChangedNotice>();
+  /**
+   * Boards whose change notice could not be sent while Redis was away (bounded), and whether
+   * any of those notices changed the timer or the summon.
+   */
+  private readonly unannounced = new Map<string, boolean>();
   private peerTimer: NodeJS.Timeout | null = null;
   private peerCount = 1;
   private closing = false;
@@ -219,6 +236,7 @@ export class SessionServer {
       });
       this.peerTimer = setInterval(() => this.checkPeers(), PEER_CHECK_INTERVAL_MS);
       this.peerTimer.unref();
+      options.fanOut?.onReturn(() => this.fanOutReturned());
     }
   }
 
@@ -228,7 +246,7 @@ export class SessionServer {
       store: this.store,
       yjs,
       now: this.now,
-      shape: (boardId) => this.shape(boardId),
+      shape: (boardId, options) => this.shape(boardId, options),
       setWritable: (boardId, writable) => this.writable.set(boardId, writable),
       disconnectParticipant: (boardId, participantId) => this.disconnectParticipant(boardId, participantId),
     });
@@ -348,8 +366,10 @@ export class SessionServer {
    */
   private inBoardLock<T>(boardId: string, task: () => Promise<T>): Promise<T> {
     return this.inQueue(boardId, async () => {
-      // Unless shown otherwise, assume the task changed something the others must hear of.
+      // Unless shown otherwise, assume the task changed something the others must hear of,
+      // in the store and in memory (the timer, the summon).
       let changed = true;
+      let memoryChanged = true;
       try {
         return await this.store.withBoardLock(boardId, async () => {
           const before = await this.refreshSession(boardId);
@@ -361,7 +381,8 @@ export class SessionServer {
             const now = this.loaded.get(boardId);
             // Nothing stored and nothing in memory changed (a join of someone known, a
             // disconnect): no notice, so refused or idle commands cost the others nothing.
-            changed = after !== version || now?.timer !== timer || now?.summon !== summon;
+            memoryChanged = now?.timer !== timer || now?.summon !== summon;
+            changed = after !== version || memoryChanged;
             return result;
           } catch (err) {
             // A refusal changed nothing; anything else may have left memory and storage apart.
@@ -371,21 +392,80 @@ export class SessionServer {
           }
         });
       } finally {
-        if (changed) this.announceSessionChange(boardId);
+        if (changed) this.announceSessionChange(boardId, memoryChanged);
       }
     });
   }
 
-  /** Tells the other processes that the board's session may have changed. */
-  private announceSessionChange(boardId: string): void {
+  /**
+   * Tells the other processes that the board's session may have changed, with the timer and the
+   * summon as this process has them. `memoryChanged`: whether the change touched those; a notice
+   * sent again after a Redis outage carries them only then (another process may have changed
+   * them meanwhile, and this one's would undo that).
+   */
+  private announceSessionChange(boardId: string, memoryChanged: boolean, again = false): void {
     if (!this.clustered || this.closing) return;
+    if (!this.fanOutUp()) {
+      // Sent again when Redis is back (the others also catch up from the store then).
+      if (this.unannounced.size < MAX_CACHED_SESSIONS || this.unannounced.has(boardId))
+        this.unannounced.set(boardId, memoryChanged || (this.unannounced.get(boardId) ?? false));
+      return;
+    }
+    const withMemory = !again || memoryChanged;
     const session = this.loaded.get(boardId);
-    const notice: SessionChangedNotice = {
-      boardId,
-      timer: session?.timer ?? null,
-      summon: session?.summon ?? null,
-    };
+    const notice: SessionChangedNotice = withMemory
+      ? { boardId, timer: session?.timer ?? null, summon: session?.summon ?? null }
+      : { boardId };
     this.io.serverSideEmit('session:changed', notice);
+  }
+
+  /**
+   * Announces again the boards whose notices were dropped, once the processes known before the
+   * outage listen again (each resubscribes on its own; a notice before that would be lost too).
+   * Waits at most PEER_RETURN_CHECKS checks: a process that died meanwhile never comes back.
+   */
+  private async announceAgain(): Promise<void> {
+    const expected = this.peerCount;
+    for (let i = 0; i < PEER_RETURN_CHECKS && !this.closing && this.fanOutUp(); i++) {
+      const count = await this.io
+        .of('/')
+        .adapter.serverCount()
+        .catch(() => 0);
+      if (count >= expected) break;
+      await new Promise((resolve) => setTimeout(resolve, PEER_CHECK_INTERVAL_MS / 8));
+    }
+    if (!this.fanOutUp()) return;
+    const boards = [...this.unannounced];
+    this.unannounced.clear();
+    for (const [boardId, memoryChanged] of boards) this.announceSessionChange(boardId, memoryChanged, true);
+  }
+
+  /** Whether the adapter's Redis is reachable (always, without a fan-out link). */
+  private fanOutUp(): boolean {
+    return this.options.fanOut?.isUp() ?? true;
+  }
+
+  /**
+   * Redis is back after an outage: notices sent meanwhile were dropped, not queued. Announce
+   * again the boards whose notices were dropped here (with this process's timer and summon),
+   * catch up every board with connections here from the store (the others' dropped notices),
+   * and ask again who is connected elsewhere.
+   */
+  private fanOutReturned(): void {
+    if (this.closing) return;
+    fireAndForget(this.announceAgain(), this.log, 're-announcing after Redis returned');
+    for (const boardId of this.sessions.keys()) {
+      if (this.localCount(boardId) === 0) continue;
+      fireAndForget(
+        this.inQueue(boardId, () =>
+          this.store.withBoardLock(boardId, () => this.refreshSession(boardId)),
+        ).then(() => this.broadcastState(boardId, true)),
+        this.log,
+        'catching up after Redis returned',
+      );
+      this.io.serverSideEmit('presence:changed', boardId);
+      this.refreshPresence(boardId);
+    }
   }
 
   /**
@@ -397,8 +477,9 @@ export class SessionServer {
     if (!notice || typeof notice.boardId !== 'string') return;
     const { boardId } = notice;
     if (!this.sessions.has(boardId)) return;
-    const waiting = this.remoteNotices.has(boardId);
-    this.remoteNotices.set(boardId, notice);
+    const waiting = this.remoteNotices.get(boardId);
+    // A notice without the timer and summon keeps those of one waiting before it.
+    this.remoteNotices.set(boardId, notice.timer === undefined && waiting ? { ...waiting, boardId } : notice);
     if (waiting) return;
     fireAndForget(
       this.inQueue(boardId, () =>
@@ -406,8 +487,9 @@ export class SessionServer {
           const latest = this.remoteNotices.get(boardId) ?? notice;
           this.remoteNotices.delete(boardId);
           const session = await this.refreshSession(boardId);
-          session.timer = latest.timer ?? null;
-          session.summon = latest.summon ?? null;
+          // Absent: the sender did not change them; this process's own stay.
+          if (latest.timer !== undefined) session.timer = latest.timer;
+          if (latest.summon !== undefined) session.summon = latest.summon;
         }),
       ).then(
         () => this.broadcastState(boardId, true),
@@ -432,6 +514,11 @@ export class SessionServer {
   /** This process's connections to a board changed: the others ask again who is connected. */
   private announcePresence(boardId: string): void {
     if (!this.clustered || this.closing) return;
+    // Without Redis nobody hears it; everyone asks again when it is back (fanOutReturned).
+    if (!this.fanOutUp()) {
+      if (this.localCount(boardId) === 0) this.remotePresence.delete(boardId);
+      return;
+    }
     this.io.serverSideEmit('presence:changed', boardId);
     // The first connection here to this board: learn who is connected elsewhere.
     if (!this.remotePresence.has(boardId) && this.localCount(boardId) > 0) this.refreshPresence(boardId);
@@ -453,7 +540,8 @@ export class SessionServer {
     this.presenceRequests.set(boardId, state);
     const run = async () => {
       let failures = 0;
-      while (state.again && !this.closing) {
+      // Without Redis the others cannot answer: asked again when it is back (fanOutReturned).
+      while (state.again && !this.closing && this.fanOutUp()) {
         state.again = false;
         try {
           const [all, peers] = await Promise.all([
@@ -486,6 +574,7 @@ export class SessionServer {
 
   /** A process left (the adapter stopped hearing from it): its people are no longer here. */
   private checkPeers(): void {
+    if (!this.fanOutUp()) return;
     fireAndForget(
       (async () => {
         const count = await this.io.of('/').adapter.serverCount();
@@ -596,12 +685,14 @@ export class SessionServer {
    * document changes only through commits, and every commit drops the entry (noticeCommitted).
    */
   private readonly idleShapes = new Map<string, BoardShape>();
-  private async shape(boardId: string): Promise<BoardShape> {
-    const room = this.yjs.loadedRoom(boardId);
-    if (room?.loaded && !room.destroyed && !room.isFailed) return shapeOfDoc(room.doc);
-    const idle = this.idleShapes.get(boardId);
-    if (idle) return idle;
-    const shape = await this.yjs.withDoc(boardId, (r) => shapeOfDoc(r.doc));
+  private async shape(boardId: string, options: { current?: boolean } = {}): Promise<BoardShape> {
+    if (!options.current) {
+      const room = this.yjs.loadedRoom(boardId);
+      if (room?.loaded && !room.destroyed && !room.isFailed) return shapeOfDoc(room.doc);
+      const idle = this.idleShapes.get(boardId);
+      if (idle) return idle;
+    }
+    const shape = await this.yjs.withDoc(boardId, (r) => shapeOfDoc(r.doc), options);
     this.idleShapes.set(boardId, shape);
     return shape;
   }

@@ -203,11 +203,10 @@ export class DocBus {
     this.positions.set(boardId, position);
     this.interrupt();
     try {
-      await this.sub.subscribe(
-        this.keys.awareness(boardId),
-        (message) => this.onAwareness(boardId, message),
-        true,
-      );
+      // One listener for every board: subscribing again (a board reloaded while Redis was away,
+      // so its unsubscribe was skipped) adds nothing, where a new closure would be one more call
+      // per message for each load.
+      await this.sub.subscribe(this.keys.awareness(boardId), this.awarenessListener, true);
       // Others answer with the states of their connections, so people show up at once.
       const encoder = encoding.createEncoder();
       encoding.writeVarString(encoder, this.processId);
@@ -372,6 +371,11 @@ export class DocBus {
     );
   }
 
+  private readonly awarenessListener = (message: Buffer, channel: Buffer): void => {
+    const boardId = this.keys.boardOfAwareness(channel.toString());
+    if (boardId !== null) this.onAwareness(boardId, message);
+  };
+
   private onAwareness(boardId: string, message: Buffer): void {
     const member = this.members.get(boardId);
     if (!member || message.byteLength > LIMITS.MAX_AWARENESS_MESSAGE_BYTES + 256) return;
@@ -466,6 +470,11 @@ class Keys {
   }
   awareness(boardId: string): string {
     return `${this.prefix}:awareness:${boardId}`;
+  }
+  /** The board of an awareness channel, or null when it is not one. */
+  boardOfAwareness(channel: string): string | null {
+    const start = `${this.prefix}:awareness:`;
+    return channel.startsWith(start) ? channel.slice(start.length) : null;
   }
 }
 

@@ -30,6 +30,16 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, "_", "." and "-", at most 64')
     .default('decision-board'),
+  /**
+   * Several processes: how long a command waits for Redis to answer its shared rate-limit
+   * token before this process's own buckets decide (ms).
+   */
+  RATE_LIMIT_REDIS_TIMEOUT_MS: z.coerce
+    .number({ error: 'a number of milliseconds' })
+    .int('a whole number of milliseconds')
+    .min(10, 'at least 10 ms')
+    .max(60_000, 'at most 60000 ms')
+    .default(250),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
   LOG_LEVEL: z.enum(['silent', 'info']).default('info'),
   /** 'false' serves only the API and sync endpoints, without the Next.js UI. */
@@ -121,6 +131,8 @@ export interface ServerConfig {
   redisUrl: string | null;
   /** Prefix of this deployment's Redis keys and channels. */
   redisPrefix: string;
+  /** How long a command waits for Redis's shared rate-limit answer before deciding locally. */
+  rateLimitRedisTimeoutMs: number;
   /** 'none' serves only the API and sync endpoints (integration tests). */
   ui: 'production' | 'development' | 'none';
   logLevel: 'silent' | 'info';
@@ -146,6 +158,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
+    rateLimitRedisTimeoutMs: e.RATE_LIMIT_REDIS_TIMEOUT_MS,
     ui: e.SERVE_UI === 'false' ? 'none' : e.NODE_ENV === 'development' ? 'development' : 'production',
     logLevel: e.LOG_LEVEL,
     trustProxyHops: e.TRUST_PROXY,

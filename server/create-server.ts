@@ -96,12 +96,10 @@ export async function createServer(config: ServerConfig, deps: ServerDeps = {}):
     if (config.redisUrl) {
       fanOut = await connectFanOut(config.redisUrl, config.redisPrefix, log);
       // Per-board command limits hold across processes (SPEC S9).
-      sharedLimits = await SharedTokenBuckets.connect(
-        config.redisUrl,
-        config.redisPrefix,
-        log,
-        deps.sharedLimitTimings,
-      );
+      sharedLimits = await SharedTokenBuckets.connect(config.redisUrl, config.redisPrefix, log, {
+        timeoutMs: config.rateLimitRedisTimeoutMs,
+        ...deps.sharedLimitTimings,
+      });
     } else if (usePostgres) {
       log.info(
         'DATABASE_URL without REDIS_URL: run one process only (nothing tells other processes of changes)',

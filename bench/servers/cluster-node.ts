@@ -22,6 +22,7 @@ const server = await createServer(
     redisUrl: BENCH_REDIS_URL,
     // Its own prefix per run: no other Redis traffic on this machine (tests, heartbeats) mixes in.
     redisPrefix: process.env.BENCH_REDIS_PREFIX ?? 'decision-board',
+    rateLimitRedisTimeoutMs: 250,
     ui: 'none',
     logLevel: 'silent',
     trustProxyHops: 0,

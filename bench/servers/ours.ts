@@ -20,6 +20,7 @@ const server = await createServer(
     databaseUrl: null,
     redisUrl: null,
     redisPrefix: 'decision-board',
+    rateLimitRedisTimeoutMs: 250,
     ui: 'none',
     logLevel: 'silent',
     trustProxyHops: 0,

@@ -35,7 +35,10 @@ export class Cluster {
   ) {}
 
   /** `redisUrl`: a Redis of the test's own (e.g. `ownRedis()`, to kill it); default TEST_REDIS_URL. */
-  static async start(count: number, options: { redisUrl?: string } = {}): Promise<Cluster> {
+  static async start(
+    count: number,
+    options: { redisUrl?: string; env?: Record<string, string> } = {},
+  ): Promise<Cluster> {
     const cluster = new Cluster(await freshSchema(), `test-${randomBytes(6).toString('hex')}`);
     try {
       const started = await Promise.all(
@@ -51,6 +54,7 @@ export class Cluster {
               REDIS_PREFIX: cluster.redisPrefix,
               // CLUSTER_LOG=info shows what the processes log (a failing test prints it).
               LOG_LEVEL: process.env.CLUSTER_LOG === 'info' ? 'info' : 'silent',
+              ...options.env,
             },
           });
           fs.rmSync(dataDir, { recursive: true, force: true });

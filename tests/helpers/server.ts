@@ -35,6 +35,7 @@ export function testConfig(dataDir: string, overrides: Partial<ServerConfig> = {
     databaseUrl: null,
     redisUrl: null,
     redisPrefix: 'decision-board',
+    rateLimitRedisTimeoutMs: 250,
     ui: 'none',
     logLevel: 'silent',
     trustProxyHops: 0,

@@ -9,6 +9,8 @@ describe('configFromEnv: proxies and origins', () => {
     const config = configFromEnv({});
     expect(config.trustProxyHops).toBe(0);
     expect(config.allowedOrigins).toEqual([]);
+    expect(config.rateLimitRedisTimeoutMs).toBe(250);
+    expect(configFromEnv({ RATE_LIMIT_REDIS_TIMEOUT_MS: '5000' }).rateLimitRedisTimeoutMs).toBe(5000);
   });
 
   it('reads TRUST_PROXY as a number of hops and ALLOWED_ORIGINS as a list of origins', () => {
@@ -24,6 +26,8 @@ describe('configFromEnv: proxies and origins', () => {
     ['TRUST_PROXY', 'true', /TRUST_PROXY/],
     ['TRUST_PROXY', '-1', /TRUST_PROXY.*0 or more/],
     ['TRUST_PROXY', '1.5', /TRUST_PROXY.*whole number/],
+    ['RATE_LIMIT_REDIS_TIMEOUT_MS', 'soon', /RATE_LIMIT_REDIS_TIMEOUT_MS/],
+    ['RATE_LIMIT_REDIS_TIMEOUT_MS', '0', /RATE_LIMIT_REDIS_TIMEOUT_MS.*at least 10/],
     ['ALLOWED_ORIGINS', 'decide.example.com', /ALLOWED_ORIGINS.*"decide\.example\.com" is not an origin/],
     ['ALLOWED_ORIGINS', 'https://a.example.com/path', /ALLOWED_ORIGINS.*not an origin/],
     ['ALLOWED_ORIGINS', 'ftp://a.example.com', /ALLOWED_ORIGINS.*not an origin/],

@@ -393,6 +393,27 @@ describe('BoardSession: edges mutation testing found unguarded', () => {
     expect(s.roundViews(null, one)[0]!.progress[0]!.scored).toBe(2);
     expect(s.roundViews(null, other)[0]!.progress[0]!.scored).toBe(1);
     expect(s.roundViews(null, other)[0]!.orphanedScores).toBe(1);
+    // Ids that would run together without a separator between them, or between the two lists.
+    const t = session();
+    for (const [criterionId, optionId] of [
+      ['a', 'c'],
+      ['b', 'c'],
+      ['ab', 'c'],
+    ] as const)
+      t.putScore(score('r1', 'ann', { criterionId, optionId }, 2));
+    const split: BoardShape = { criterionIds: ['a', 'b'], optionIds: ['c'] };
+    const joined: BoardShape = { criterionIds: ['ab'], optionIds: ['c'] };
+    expect(t.roundViews(null, split)[0]!.progress[0]!.scored).toBe(2);
+    expect(t.roundViews(null, joined)[0]!.progress[0]!.scored).toBe(1);
+    const across: BoardShape = { criterionIds: ['a'], optionIds: ['bc'] };
+    expect(t.roundViews(null, across)[0]!.progress[0]!.scored).toBe(0);
+    expect(t.roundViews(null, joined)[0]!.progress[0]!.scored).toBe(1);
+    for (const optionId of ['x', 'y', 'xy'])
+      t.putScore(score('r1', 'ann', { criterionId: 'z', optionId }, 2));
+    expect(t.roundViews(null, { criterionIds: ['z'], optionIds: ['x', 'y'] })[0]!.progress[0]!.scored).toBe(
+      2,
+    );
+    expect(t.roundViews(null, { criterionIds: ['z'], optionIds: ['xy'] })[0]!.progress[0]!.scored).toBe(1);
   });
 
   it('a new shape with the same count done gives a new entry with the new total', () => {

@@ -132,11 +132,12 @@ describe.skipIf(skip)('rate limits across server processes', () => {
       budget(LIMITS.COMMAND_BURST_PER_PARTICIPANT, LIMITS.COMMANDS_PER_SECOND_PER_PARTICIPANT, elapsedMs),
     );
     expect(accepted(all)).toBeGreaterThanOrEqual(LIMITS.COMMAND_BURST_PER_PARTICIPANT);
-    for (const side of acks) {
-      const refused = refusedAcks(side);
-      expect(refused.length).toBeGreaterThan(0);
-      expect(!refused[0]!.ok && refused[0]!.error.message).toMatch(/from you/);
-    }
+    // One connection alone may fit in the person's burst (its commands can all be served before
+    // the other's arrive): the refusals can fall on either side, but there are some, and each
+    // names the person's budget.
+    const refused = refusedAcks(all);
+    expect(refused.length).toBeGreaterThan(0);
+    for (const r of refused) expect(!r.ok && r.error.message).toMatch(/from you/);
   }, 120_000);
 
   it('[S9] with Redis gone, commands keep working on every process, each process limiting on its own', async () => {

@@ -57,6 +57,11 @@ export const MUTATION_GROUPS = {
       'tests/integration/session-channel.test.ts',
       'tests/integration/doc-policy.test.ts',
       'tests/integration/evidence.test.ts',
+      'tests/integration/carry-over.test.ts',
+      'tests/integration/summon.test.ts',
+      'tests/integration/history.test.ts',
+      'tests/integration/session-patches.test.ts',
+      'tests/integration/decision-record-export.test.ts',
     ],
   },
 };

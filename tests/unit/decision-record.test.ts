@@ -924,10 +924,14 @@ describe('renderDecisionRecord: hostile text', () => {
   let fields: ReturnType<typeof splitFrontMatter>['fields'];
   let body: string;
   let root: ReturnType<typeof parse>;
+  // Parsing this record takes seconds and the tests only read the tree: the same Markdown is
+  // parsed once (it is still rendered for every test), which makes a mutation run hours shorter.
+  const parsed = new Map<string, ReturnType<typeof parse>>();
   beforeEach(() => {
     markdown = renderDecisionRecord(input);
     ({ fields, body } = splitFrontMatter(markdown));
-    root = parse(body);
+    root = parsed.get(body) ?? parse(body);
+    parsed.set(body, root);
   });
 
   it('keeps the front matter to the five keys, each on one line', () => {

@@ -49,6 +49,7 @@ export const MUTATION_GROUPS = {
   session: {
     mutate: ['server/session-server.ts', 'server/session-commands.ts', 'server/board-session.ts'],
     tests: [
+      'tests/integration/session-commands.test.ts',
       'tests/integration/rounds.test.ts',
       'tests/integration/roles.test.ts',
       'tests/integration/anonymity.test.ts',

@@ -1,5 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readBoard, setDecisionField, setMetaText } from '@/lib/board-schema';
+import { readRemovedCriteria } from '@/lib/board-history';
+import {
+  addCriterion,
+  getCriteria,
+  readBoard,
+  removeCriterion,
+  setDecisionField,
+  setMetaText,
+} from '@/lib/board-schema';
+import { LIMITS } from '@/lib/limits';
 import { ERROR_CODES, EVENTS, type Result, type SessionState } from '@/lib/protocol';
 import { TestEnv, waitFor } from '../helpers/server';
 import { boardWithThree, expectOk, joinBoard, scoreAll, startRound, until } from '../helpers/session';
@@ -226,7 +235,7 @@ describe('session commands: edges', () => {
     expect(await store.getRecord(board.id)).toBeNull();
     expect((await store.getSettings(board.id)).status).toBe('open');
     expect(env.server.session.docPolicy(board.id)?.writable).toBe(true);
-    await waitFor(() => readBoard(doc).status === 'open', 'doc mirrors open');
+    await waitFor(() => doc.getMap('meta').get('status') === 'open', 'doc mirrors open');
     setDecisionField(doc, 'reason', 'reopened and edited');
     await waitFor(
       () => readBoard(env.server.yjs.loadedRoom(board.id)!.doc).decision.reason === 'reopened and edited',
@@ -255,6 +264,8 @@ describe('session commands: edges', () => {
     const record = await env.server.store.getRecord(board.id);
     expect(record?.markdown).toContain('Chosen option: "Node.js"');
     expect(record?.markdown).toMatch(/^status: "?accepted"?$/m);
+    // With the viewer link of the server it was finalized on.
+    expect(record?.markdown).toContain(`${env.url}/v/${board.viewerKey}`);
   });
 
   it('[R6] finalizing without a choice chooses the leader of every voter’s scores in the latest round', async () => {
@@ -271,6 +282,37 @@ describe('session commands: edges', () => {
     const { doc } = await env.provider(board.id);
     await waitFor(() => readBoard(doc).status === 'finalized', 'doc mirrors finalized');
     expect(readBoard(doc).decision.chosenOptionId).toBe('node');
+  });
+});
+
+describe('session commands: restoring a criterion', () => {
+  it(`[R13][L4] a restore that would make more than ${LIMITS.MAX_CRITERIA} criteria is refused with its reason; one short of it goes through`, async () => {
+    const board = await env.createBoard();
+    const fac = await joinBoard(env, board.id, 'Fran', { facilitatorKey: board.facilitatorKey });
+    const { doc } = await env.provider(board.id);
+    removeCriterion(doc, 'security');
+    await waitFor(() => readRemovedCriteria(doc).length === 1, 'the removal is kept');
+    const fill = (count: number) =>
+      env.server.yjs.withDoc(board.id, (room) =>
+        room.applyServerChange((d) => {
+          for (let i = getCriteria(d).length; i < count; i++)
+            addCriterion(d, { id: `filler-${i}`, name: `Filler ${i}`, description: '', weight: 1 });
+        }),
+      );
+    await fill(LIMITS.MAX_CRITERIA);
+    refused(
+      await fac.send(EVENTS.criterionRestore, { criterionId: 'security' }),
+      ERROR_CODES.LIMIT_REACHED,
+      `a board holds at most ${LIMITS.MAX_CRITERIA} criteria`,
+    );
+    await env.server.yjs.withDoc(board.id, (room) =>
+      room.applyServerChange((d) => getCriteria(d).delete(getCriteria(d).length - 1, 1)),
+    );
+    expectOk(await fac.send(EVENTS.criterionRestore, { criterionId: 'security' }));
+    await env.server.yjs.withDoc(board.id, (room) => {
+      expect(getCriteria(room.doc).length).toBe(LIMITS.MAX_CRITERIA);
+      expect(readBoard(room.doc).criteria.some((c) => c.id === 'security')).toBe(true);
+    });
   });
 });
 

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
 import { readRemovedCriteria } from '@/lib/board-history';
 import {
   addCriterion,
@@ -313,6 +314,27 @@ describe('session commands: restoring a criterion', () => {
       expect(getCriteria(room.doc).length).toBe(LIMITS.MAX_CRITERIA);
       expect(readBoard(room.doc).criteria.some((c) => c.id === 'security')).toBe(true);
     });
+  });
+});
+
+describe('session commands: evidence', () => {
+  it('[L4] evidence is counted over criteria that have no evidence list yet too', async () => {
+    const board = await env.createBoard();
+    const alice = await joinBoard(env, board.id, 'Alice');
+    const { doc } = await env.provider(board.id);
+    // A criterion as a browser may write it: no evidence list.
+    doc.transact(() => {
+      const m = new Y.Map<unknown>();
+      m.set('id', 'bare');
+      m.set('name', 'Bare');
+      m.set('weight', 1);
+      getCriteria(doc).push([m as never]);
+    });
+    await waitFor(
+      () => readBoard(env.server.yjs.loadedRoom(board.id)!.doc).criteria.some((c) => c.id === 'bare'),
+      'the bare criterion is stored',
+    );
+    expectOk(await alice.send(EVENTS.evidenceAdd, { criterionId: 'cost', optionId: null, text: 'A fact' }));
   });
 });
 

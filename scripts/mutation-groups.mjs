@@ -15,7 +15,7 @@ export const MUTATION_GROUPS = {
   },
   record: {
     mutate: ['lib/decision-record*.ts'],
-    tests: ['tests/unit/decision-record.test.ts'],
+    tests: ['tests/unit/decision-record.test.ts', 'tests/unit/decision-record-format.test.ts'],
   },
   guard: {
     mutate: ['server/doc-guard.ts'],

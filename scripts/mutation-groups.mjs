@@ -15,7 +15,11 @@ export const MUTATION_GROUPS = {
   },
   record: {
     mutate: ['lib/decision-record*.ts'],
-    tests: ['tests/unit/decision-record.test.ts', 'tests/unit/decision-record-format.test.ts'],
+    tests: [
+      'tests/unit/decision-record.test.ts',
+      'tests/unit/decision-record-format.test.ts',
+      'tests/unit/decision-record-sections.test.ts',
+    ],
   },
   guard: {
     mutate: ['server/doc-guard.ts'],

@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import { EMPTY_DECISION } from '@/lib/board-schema';
+import type { BoardSnapshot, CriterionSnapshot } from '@/lib/board-types';
+import { computeConsensus } from '@/lib/consensus';
+import type { Score } from '@/lib/consensus-types';
+import { type DecisionRecordInput, renderDecisionRecord } from '@/lib/decision-record';
+
+/**
+ * The record's "Pros and Cons of the Options" section, word for word, on a small board built for
+ * its edges (found by mutation testing: the golden record reaches only the common cases). Each
+ * expected text was read by hand against the scores.
+ */
+
+const criterion = (id: string, name: string, extra: Partial<CriterionSnapshot> = {}): CriterionSnapshot => ({
+  id,
+  name,
+  description: '',
+  weight: 1,
+  evidence: [],
+  contested: null,
+  ...extra,
+});
+
+function input(scores: Score[]): DecisionRecordInput {
+  const board: BoardSnapshot = {
+    title: 'Edges',
+    question: '',
+    context: '',
+    createdAt: '',
+    status: 'open',
+    options: [
+      { id: 'a', name: 'Alpha', description: 'First line\n\nSecond paragraph' },
+      { id: 'b', name: '', description: '' },
+    ],
+    criteria: [
+      criterion('c1', 'Speed', {
+        evidence: [
+          {
+            id: 'e1',
+            optionId: 'a',
+            text: 'Alpha is quick',
+            origin: { type: 'participant', authorName: 'Ann' },
+          },
+          { id: 'e2', optionId: 'b', text: '', origin: { type: 'participant', authorName: 'Ann' } },
+          {
+            id: 'e3',
+            optionId: null,
+            text: 'Both are fine',
+            origin: { type: 'participant', authorName: 'Bo' },
+          },
+        ],
+      }),
+      criterion('c2', 'Cost'),
+      criterion('c3', 'Fit'),
+    ],
+    sources: [],
+    notes: '',
+    decision: { ...EMPTY_DECISION },
+  };
+  const participants = [
+    { id: 'p1', name: 'Ann' },
+    { id: 'p2', name: 'Bo' },
+  ];
+  const scale = { min: 0, max: 3 };
+  const consensus = computeConsensus({
+    scale,
+    options: board.options.map((o) => ({ id: o.id, name: o.name })),
+    criteria: board.criteria.map((c) => ({ id: c.id, name: c.name, weight: c.weight })),
+    participants,
+    scores,
+  });
+  return {
+    board,
+    participants,
+    rounds: [{ number: 1, mode: 'blind', revealedAt: null, consensus }],
+    anonymous: false,
+    boardUrl: null,
+    date: '2026-11-30',
+    finalized: false,
+    scale,
+  };
+}
+
+const s = (
+  participantId: string,
+  criterionId: string,
+  optionId: string,
+  value: number,
+  rationale?: string,
+): Score => ({
+  participantId,
+  criterionId,
+  optionId,
+  value,
+  ...(rationale === undefined ? {} : { rationale }),
+});
+
+const prosAndCons = (markdown: string) =>
+  markdown.slice(
+    markdown.indexOf('## Pros and Cons of the Options'),
+    markdown.indexOf('## More Information'),
+  );
+
+describe('decision record: pros and cons, word for word [M1]', () => {
+  it('sorts Good, Neutral, Bad at the thirds of the scale exactly, with one or more scores, rationales, the unscored and the evidence', () => {
+    const markdown = renderDecisionRecord(
+      input([
+        // On 0–3 the upper third starts at 2 and the lower ends at 1, both included.
+        s('p1', 'c1', 'a', 1, 'slowish'),
+        s('p2', 'c1', 'a', 1),
+        s('p1', 'c2', 'a', 2, 'cheap'),
+        s('p1', 'c1', 'b', 1),
+        s('p2', 'c1', 'b', 2, 'ok'),
+        s('p1', 'c3', 'b', 3),
+        s('p2', 'c3', 'b', 3),
+      ]),
+    );
+    expect(prosAndCons(markdown)).toBe(
+      [
+        '## Pros and Cons of the Options',
+        '### Alpha',
+        'First line\n\nSecond paragraph',
+        '* Good, because it rates 2.00 of 3 on Cost (1 score; not enough scores for agreement) — Ann gave 2: "cheap"\n' +
+          '* Bad, because it rates 1.00 of 3 on Speed (median of 2 scores from 1 to 1; very strong agreement, 1.00) — Ann gave 1: "slowish"',
+        'Not scored in round 1 on: Fit.',
+        'Evidence:',
+        '* Speed: Alpha is quick (added by Ann)',
+        '### Option 2',
+        '* Good, because it rates 3.00 of 3 on Fit (median of 2 scores from 3 to 3; very strong agreement, 1.00)\n' +
+          '* Neutral, because it rates 1.50 of 3 on Speed (median of 2 scores from 1 to 2; moderate agreement, 0.60) — Bo gave 2: "ok"',
+        'Not scored in round 1 on: Cost.',
+        '',
+      ].join('\n\n'),
+    );
+  });
+
+  it('says an option is not scored yet without rounds, and that no options were defined on a board without any', () => {
+    const none = input([]);
+    none.rounds = [];
+    expect(prosAndCons(renderDecisionRecord(none))).toContain(
+      '### Alpha\n\nFirst line\n\nSecond paragraph\n\nNot scored yet.\n\nEvidence:',
+    );
+    none.board.options = [];
+    expect(prosAndCons(renderDecisionRecord(none))).toBe(
+      '## Pros and Cons of the Options\n\nNo options were defined.\n\n',
+    );
+  });
+});

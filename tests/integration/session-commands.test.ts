@@ -7,6 +7,7 @@ import {
   readBoard,
   removeCriterion,
   setDecisionField,
+  setDecisionStatus,
   setMetaText,
 } from '@/lib/board-schema';
 import { LIMITS } from '@/lib/limits';
@@ -254,7 +255,7 @@ describe('session commands: edges', () => {
     // …but the facilitator chose Node.js.
     const { doc } = await env.provider(board.id);
     setDecisionField(doc, 'chosenOptionId', 'node');
-    setDecisionField(doc, 'status', 'accepted');
+    setDecisionStatus(doc, 'accepted');
     await waitFor(
       () => readBoard(env.server.yjs.loadedRoom(board.id)!.doc).decision.status === 'accepted',
       'choice saved',

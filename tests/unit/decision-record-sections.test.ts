@@ -146,3 +146,44 @@ describe('decision record: pros and cons, word for word [M1]', () => {
     );
   });
 });
+
+describe('decision record: the sections before pros and cons, on the small board [M1][M3]', () => {
+  const between = (markdown: string, from: string, to: string) =>
+    markdown.slice(markdown.indexOf(from), markdown.indexOf(to));
+
+  it('trims the date, leaves an infinite weight out, and names a leader with no other option scored without a margin or a draft', () => {
+    const only = input([s('p1', 'c1', 'a', 3), s('p2', 'c1', 'a', 2)]);
+    only.date = ' 2026-11-30 ';
+    only.board.criteria[2]!.weight = Number.POSITIVE_INFINITY;
+    only.board.decision.consequencesBad = '12) twelve\nfast - and cheap';
+    const markdown = renderDecisionRecord(only);
+    expect(markdown).toMatch(/^date: 2026-11-30$/m);
+    expect(between(markdown, '## Decision Drivers', '## Considered Options')).toBe(
+      '## Decision Drivers\n\n* Speed — weight 1 (50%)\n* Cost — weight 1 (50%)\n* Fit — weight — (0%)\n\n',
+    );
+    expect(between(markdown, '## Decision Outcome', '## Pros and Cons')).toBe(
+      '## Decision Outcome\n\n' +
+        'Leading option: "Alpha" (not yet chosen): it leads the weighted consensus matrix with 2.50 of 3. The facilitator has not finalized the decision.\n\n' +
+        'In round 1, "Alpha" scored 2.50 of 3; 2 of 2 participants preferred it; mean agreement 0.60.\n\n' +
+        '### Consequences\n\n* Bad, because twelve\n* Bad, because fast - and cheap\n\n' +
+        '### Confirmation\n\nNo confirmation was recorded.\n\n',
+    );
+  });
+
+  it('says a chosen option was not scored, keeps "because" inside its reason, and says when no options were defined', () => {
+    const only = input([s('p1', 'c1', 'a', 3), s('p2', 'c1', 'a', 2)]);
+    only.finalized = true;
+    only.board.decision.chosenOptionId = 'b';
+    only.board.decision.reason = 'it is cheap because of the licence';
+    expect(between(renderDecisionRecord(only), '## Decision Outcome', '### Consequences')).toBe(
+      '## Decision Outcome\n\n' +
+        'Chosen option: "Option 2", because it is cheap because of the licence.\n\n' +
+        'Note: the weighted consensus matrix was led by "Alpha", not by the chosen option.\n\n' +
+        '"Option 2" was not scored in round 1.\n\n',
+    );
+    only.board.options = [];
+    expect(between(renderDecisionRecord(only), '## Considered Options', '## Decision Outcome')).toBe(
+      '## Considered Options\n\nNo options were defined.\n\n',
+    );
+  });
+});

@@ -170,6 +170,18 @@ describe('decision record: the sections before pros and cons, on the small board
     );
   });
 
+  it('gives a clear lead its margin without calling it too close', () => {
+    const clear = input([
+      s('p1', 'c1', 'a', 3),
+      s('p2', 'c1', 'a', 3),
+      s('p1', 'c1', 'b', 1),
+      s('p2', 'c1', 'b', 1),
+    ]);
+    expect(renderDecisionRecord(clear)).toContain(
+      '\n\nLeading option: "Alpha" (not yet chosen): it leads the weighted consensus matrix with 3.00 of 3, 2.00 ahead of the next option. The facilitator has not finalized the decision.\n\n',
+    );
+  });
+
   it('says a chosen option was not scored, keeps "because" inside its reason, and says when no options were defined', () => {
     const only = input([s('p1', 'c1', 'a', 3), s('p2', 'c1', 'a', 2)]);
     only.finalized = true;

@@ -21,7 +21,10 @@ const criterion = (id: string, name: string, extra: Partial<CriterionSnapshot> =
   ...extra,
 });
 
-function input(scores: Score[]): DecisionRecordInput {
+function input(
+  scores: Score[],
+  extraOptions: { id: string; name: string; description: string }[] = [],
+): DecisionRecordInput {
   const board: BoardSnapshot = {
     title: 'Edges',
     question: '',
@@ -31,6 +34,7 @@ function input(scores: Score[]): DecisionRecordInput {
     options: [
       { id: 'a', name: 'Alpha', description: 'First line\n\nSecond paragraph' },
       { id: 'b', name: '', description: '' },
+      ...extraOptions,
     ],
     criteria: [
       criterion('c1', 'Speed', {
@@ -179,6 +183,18 @@ describe('decision record: the sections before pros and cons, on the small board
     ]);
     expect(renderDecisionRecord(clear)).toContain(
       '\n\nLeading option: "Alpha" (not yet chosen): it leads the weighted consensus matrix with 3.00 of 3, 2.00 ahead of the next option. The facilitator has not finalized the decision.\n\n',
+    );
+  });
+
+  it('lists every other scored option in a standing, and leaves an unscored option out of a tie at 0', () => {
+    const gamma = [{ id: 'g', name: 'Gamma', description: '' }];
+    const three = input([s('p1', 'c1', 'a', 3), s('p1', 'c1', 'b', 2), s('p1', 'c1', 'g', 1)], gamma);
+    expect(renderDecisionRecord(three)).toContain(
+      '\n\nIn round 1, "Alpha" scored 3.00 of 3, against 2.00 for "Option 2", 1.00 for "Gamma"; 1 of 2 participants preferred it; mean agreement —.\n\n',
+    );
+    const zero = input([s('p1', 'c1', 'a', 0), s('p1', 'c1', 'b', 0)], gamma);
+    expect(renderDecisionRecord(zero)).toContain(
+      '\n\nNo option leads yet: "Alpha" and "Option 2" are tied at 0.00 of 3 in round 1.\n\n',
     );
   });
 

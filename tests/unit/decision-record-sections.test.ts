@@ -138,6 +138,13 @@ describe('decision record: pros and cons, word for word [M1]', () => {
     );
   });
 
+  it('names every criterion an option was not scored on in a round, with nothing else before it', () => {
+    const markdown = renderDecisionRecord(input([s('p1', 'c1', 'a', 3)]));
+    expect(prosAndCons(markdown)).toContain(
+      '### Option 2\n\nNot scored in round 1 on: Speed, Cost, Fit.\n\n',
+    );
+  });
+
   it('says an option is not scored yet without rounds, and that no options were defined on a board without any', () => {
     const none = input([]);
     none.rounds = [];

@@ -1,4 +1,5 @@
 // @ts-check
+import fs from 'node:fs';
 import { MUTATION_GROUPS } from './scripts/mutation-groups.mjs';
 
 /**
@@ -11,6 +12,23 @@ import { MUTATION_GROUPS } from './scripts/mutation-groups.mjs';
 const groupName = process.env.MUTATION_GROUP ?? 'consensus';
 const group = MUTATION_GROUPS[groupName];
 if (!group) throw new Error(`unknown MUTATION_GROUP "${groupName}"`);
+/**
+ * MUTATION_FILES (comma-separated, each one of the group's files) mutates only those files of a
+ * slow group; their report is `<group>-<file names>.json`, so it does not replace the report of
+ * the group's other files. MUTATION_TESTS narrows the tests (vitest.mutation.config.ts).
+ */
+const files = (process.env.MUTATION_FILES ?? '').split(',').filter(Boolean);
+const report =
+  files.length === 0
+    ? groupName
+    : `${groupName}-${files.map((f) => f.replace(/^.*\//, '').replace(/\.ts$/, '')).join('+')}`;
+// What the run covers, for scripts/mutation.ts's table: a report made with only some of the
+// group's tests gives a lower bound.
+fs.mkdirSync('reports/mutation', { recursive: true });
+fs.writeFileSync(
+  `reports/mutation/${report}.run.json`,
+  `${JSON.stringify({ group: groupName, files, tests: (process.env.MUTATION_TESTS ?? '').split(',').filter(Boolean) })}\n`,
+);
 
 export default {
   packageManager: 'npm',
@@ -18,15 +36,15 @@ export default {
   vitest: { configFile: 'vitest.mutation.config.ts' },
   // Each mutant runs only the tests that reach its code.
   coverageAnalysis: 'perTest',
-  mutate: group.mutate,
+  mutate: files.length > 0 ? files : group.mutate,
   // Two cores: one mutant per core.
   concurrency: 2,
   timeoutMS: 30_000,
   timeoutFactor: 2.5,
   reporters: ['clear-text', 'progress', 'json'],
-  jsonReporter: { fileName: `reports/mutation/${groupName}.json` },
+  jsonReporter: { fileName: `reports/mutation/${report}.json` },
   incremental: true,
-  incrementalFile: `reports/mutation/${groupName}.incremental.json`,
+  incrementalFile: `reports/mutation/${report}.incremental.json`,
   ignorePatterns: ['data', '.next', 'test-results', 'playwright-report', 'bench/results', 'reports', 'docs'],
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',

@@ -15,7 +15,11 @@ export const MUTATION_GROUPS = {
   },
   record: {
     mutate: ['lib/decision-record*.ts'],
-    tests: ['tests/unit/decision-record.test.ts'],
+    tests: [
+      'tests/unit/decision-record.test.ts',
+      'tests/unit/decision-record-format.test.ts',
+      'tests/unit/decision-record-sections.test.ts',
+    ],
   },
   guard: {
     mutate: ['server/doc-guard.ts'],
@@ -49,6 +53,7 @@ export const MUTATION_GROUPS = {
   session: {
     mutate: ['server/session-server.ts', 'server/session-commands.ts', 'server/board-session.ts'],
     tests: [
+      'tests/integration/session-commands.test.ts',
       'tests/integration/rounds.test.ts',
       'tests/integration/roles.test.ts',
       'tests/integration/anonymity.test.ts',
@@ -57,6 +62,11 @@ export const MUTATION_GROUPS = {
       'tests/integration/session-channel.test.ts',
       'tests/integration/doc-policy.test.ts',
       'tests/integration/evidence.test.ts',
+      'tests/integration/carry-over.test.ts',
+      'tests/integration/summon.test.ts',
+      'tests/integration/history.test.ts',
+      'tests/integration/session-patches.test.ts',
+      'tests/integration/decision-record-export.test.ts',
     ],
   },
 };

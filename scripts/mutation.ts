@@ -64,17 +64,24 @@ if (!values['report-only']) {
 
 const DETECTED = new Set(['Killed', 'Timeout']);
 const UNDETECTED = new Set(['Survived', 'NoCoverage']);
-const rows: string[] = [];
-const survivors: string[] = [];
+const doc = fs.existsSync(DOC) ? fs.readFileSync(DOC, 'utf8') : `# Mutation testing\n\n${START}\n${END}\n`;
+const a = doc.indexOf(START);
+const b = doc.indexOf(END);
+const earlier = a >= 0 && b > a ? earlierRows(doc.slice(a, b)) : { rows: new Map(), survivors: new Map() };
+
+/** Score rows and survivor rows by module: from this machine's reports, else from the doc. */
+const rows = new Map<string, string>();
+const survivors = new Map<string, string[]>();
+const measuredHere = new Set<string>();
 const norm = (text: string) => text.replace(/\s+/g, ' ').trim();
 const cell = (text: string) => norm(text).replace(/\|/g, '\\|').slice(0, 70);
-for (const group of Object.keys(MUTATION_GROUPS)) {
-  const file = path.join(REPORTS, `${group}.json`);
-  if (!fs.existsSync(file)) continue;
+for (const { group, report: reportName, file } of reportFiles()) {
   const report = JSON.parse(fs.readFileSync(file, 'utf8')) as Report;
-  for (const [name, { source, mutants }] of Object.entries(report.files).sort(([a], [b]) =>
-    a.localeCompare(b),
-  )) {
+  const measured = measuredCell(reportName, file);
+  for (const [name, { source, mutants }] of Object.entries(report.files)) {
+    // Reports come newest first: a module measured again keeps its newest report.
+    if (measuredHere.has(name)) continue;
+    measuredHere.add(name);
     const lines = source.split('\n');
     const equivalentOf = (m: Mutant) =>
       equivalents.find(
@@ -94,46 +101,58 @@ for (const group of Object.keys(MUTATION_GROUPS)) {
     const valid = detected + undetected.length - explained.length;
     const score = valid === 0 ? 100 : (detected / valid) * 100;
     const raw = detected + undetected.length === 0 ? 100 : (detected / (detected + undetected.length)) * 100;
-    rows.push(
-      `| \`${name}\` | ${group} | ${mutants.length} | ${detected} | ${explained.length} | ${undetected.length - explained.length} | ${raw.toFixed(1)}% | **${score.toFixed(1)}%** |`,
+    rows.set(
+      name,
+      `| \`${name}\` | ${group} | ${measured} | ${mutants.length} | ${detected} | ${explained.length} | ${undetected.length - explained.length} | ${raw.toFixed(1)}% | **${score.toFixed(1)}%** |`,
     );
-    for (const m of undetected.sort((a, b) => a.location.start.line - b.location.start.line)) {
-      const e = equivalentOf(m);
-      survivors.push(
-        `| \`${name}:${m.location.start.line}\` | ${m.mutatorName} | \`${cell(m.replacement ?? '')}\` | ${e ? `equivalent: ${cell(e.why).slice(0, 200)}` : m.status} |`,
-      );
-    }
+    survivors.set(
+      name,
+      undetected
+        .sort((a, b) => a.location.start.line - b.location.start.line)
+        .map((m) => {
+          const e = equivalentOf(m);
+          return `| \`${name}:${m.location.start.line}\` | ${m.mutatorName} | \`${cell(m.replacement ?? '')}\` | ${e ? `equivalent: ${cell(e.why).slice(0, 200)}` : m.status} |`;
+        }),
+    );
   }
 }
-const stale = equivalents.filter((e) => !used.has(e));
+// A module without a report here keeps the row (and survivors) of its last measurement, with
+// the date that row carries: one machine need not hold every group's report.
+for (const [name, row] of earlier.rows) {
+  if (rows.has(name)) continue;
+  rows.set(name, row);
+  survivors.set(name, earlier.survivors.get(name) ?? []);
+}
+// Only a module measured here can tell whether an entry still matches a survivor.
+const stale = equivalents.filter((e) => !used.has(e) && measuredHere.has(e.file));
 for (const e of stale)
   console.warn(`stale equivalent (matches no survivor): ${e.file} ${e.mutator} ${e.line}`);
 
+const order = [...rows.keys()].sort((x, y) => groupIndex(x) - groupIndex(y) || x.localeCompare(y));
 const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, Node ${process.version}`;
 const table = [
   START,
-  `Measured ${new Date().toISOString().slice(0, 10)} on ${machine} with \`npm run test:mutation\``,
-  `(StrykerJS ${strykerVersion()}, Vitest runner, per-test coverage).`,
+  `StrykerJS ${strykerVersion()}, Vitest runner, per-test coverage; rows measured here on ${machine}.`,
+  '"measured" gives each row\'s date (UTC) and its tests: "all" is the group\'s whole test set',
+  '(`npm run test:mutation`); "subset" names the suites a run was narrowed to (`MUTATION_TESTS`),',
+  'its score is then a lower bound.',
   '',
   'Score = detected / (detected + undetected − equivalent); "raw" counts every undetected mutant.',
   '',
-  '| module | group | mutants | detected | equivalent | undetected | raw | score |',
-  '|---|---|---:|---:|---:|---:|---:|---:|',
-  ...rows,
+  '| module | group | measured | mutants | detected | equivalent | undetected | raw | score |',
+  '|---|---|---|---:|---:|---:|---:|---:|---:|',
+  ...order.map((name) => rows.get(name)),
   '',
   '<details><summary>Every undetected mutant, and why it is equivalent where it is</summary>',
   '',
   '| where | mutator | replacement | status |',
   '|---|---|---|---|',
-  ...survivors,
+  ...order.flatMap((name) => survivors.get(name) ?? []),
   '',
   '</details>',
   END,
 ].join('\n');
 
-const doc = fs.existsSync(DOC) ? fs.readFileSync(DOC, 'utf8') : `# Mutation testing\n\n${START}\n${END}\n`;
-const a = doc.indexOf(START);
-const b = doc.indexOf(END);
 fs.writeFileSync(
   DOC,
   a >= 0 && b > a ? doc.slice(0, a) + table + doc.slice(b + END.length) : `${doc}\n${table}\n`,
@@ -149,4 +168,62 @@ function strykerVersion(): string {
   } catch {
     return '?';
   }
+}
+
+/** The score rows and survivor rows of the table now in the doc, by module. */
+function earlierRows(block: string): { rows: Map<string, string>; survivors: Map<string, string[]> } {
+  const rows = new Map<string, string>();
+  const survivors = new Map<string, string[]>();
+  for (const line of block.split('\n')) {
+    const where = /^\| `([^`:]+):\d+` \|/.exec(line);
+    if (where) {
+      const list = survivors.get(where[1]!) ?? [];
+      list.push(line);
+      survivors.set(where[1]!, list);
+      continue;
+    }
+    const row = /^\| `([^`]+)` \| (\w+) \|/.exec(line);
+    if (row) rows.set(row[1]!, line);
+  }
+  return { rows, survivors };
+}
+
+function groupIndex(module: string): number {
+  const row = /^\| `[^`]+` \| (\w+) \|/.exec(rows.get(module) ?? '');
+  const i = Object.keys(MUTATION_GROUPS).indexOf(row?.[1] ?? '');
+  return i < 0 ? Number.MAX_SAFE_INTEGER : i;
+}
+
+/**
+ * This machine's reports, newest first: `<group>.json`, and `<group>-<files>.json` for runs that
+ * mutated only some of a group's files (MUTATION_FILES).
+ */
+function reportFiles(): { group: string; report: string; file: string }[] {
+  if (!fs.existsSync(REPORTS)) return [];
+  const found: { group: string; report: string; file: string; time: number }[] = [];
+  for (const entry of fs.readdirSync(REPORTS)) {
+    const match = /^(\w+)(-[^.]+)?\.json$/.exec(entry);
+    if (!match || !(match[1]! in MUTATION_GROUPS)) continue;
+    const file = path.join(REPORTS, entry);
+    found.push({
+      group: match[1]!,
+      report: entry.slice(0, -'.json'.length),
+      file,
+      time: fs.statSync(file).mtimeMs,
+    });
+  }
+  return found.sort((x, y) => y.time - x.time);
+}
+
+/**
+ * When and with which tests a group's report was made: the report file's time, and the run's
+ * record that stryker.config.mjs writes next to it (MUTATION_TESTS, a --mutate narrowing).
+ */
+function measuredCell(report: string, reportFile: string): string {
+  const when = `${fs.statSync(reportFile).mtime.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  const runFile = path.join(REPORTS, `${report}.run.json`);
+  if (!fs.existsSync(runFile)) return `${when}, all`;
+  const run = JSON.parse(fs.readFileSync(runFile, 'utf8')) as { tests: string[] };
+  if (run.tests.length === 0) return `${when}, all`;
+  return `${when}, subset: ${run.tests.map((t) => `\`${path.basename(t)}\``).join(', ')}`;
 }

@@ -174,7 +174,13 @@ describe('evidence is capped per board', () => {
     );
     expect(
       await alice.send(EVENTS.evidenceAdd, { criterionId: 'cost', optionId: null, text: 'Too many' }),
-    ).toMatchObject({ ok: false, error: { code: 'limit_reached' } });
+    ).toMatchObject({
+      ok: false,
+      error: {
+        code: 'limit_reached',
+        message: `a board holds at most ${LIMITS.MAX_EVIDENCE_PER_BOARD} evidence items`,
+      },
+    });
     expect(await count()).toBe(LIMITS.MAX_EVIDENCE_PER_BOARD);
   });
 });

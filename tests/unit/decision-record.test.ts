@@ -924,10 +924,14 @@ describe('renderDecisionRecord: hostile text', () => {
   let fields: ReturnType<typeof splitFrontMatter>['fields'];
   let body: string;
   let root: ReturnType<typeof parse>;
+  // Parsing this record takes seconds and the tests only read the tree: the same Markdown is
+  // parsed once (it is still rendered for every test), which makes a mutation run hours shorter.
+  const parsed = new Map<string, ReturnType<typeof parse>>();
   beforeEach(() => {
     markdown = renderDecisionRecord(input);
     ({ fields, body } = splitFrontMatter(markdown));
-    root = parse(body);
+    root = parsed.get(body) ?? parse(body);
+    parsed.set(body, root);
   });
 
   it('keeps the front matter to the five keys, each on one line', () => {
@@ -1216,5 +1220,157 @@ describe('escaping, case by case (found by mutation testing)', () => {
     expect(yamlString('a<b>c\u0085d\u2028e\ufeff')).toBe('"a\\u003cb\\u003ec d e"');
     expect(joinLines('a\r\nb\n\n c ,d\u2028e')).toBe('a, b, c ,d, e');
     expect(escapeMarkdownBlock('one\ntwo\n\n\nthree\r\nfour')).toBe('one\\\ntwo\n\nthree\\\nfour');
+  });
+});
+
+describe('renderDecisionRecord: every outcome, word for word (found by mutation testing)', () => {
+  // Each expected text was read by hand against the input; the golden record covers only the
+  // finalized case with a reason.
+  const outcome = (markdown: string) =>
+    markdown.slice(markdown.indexOf('## Decision Outcome'), markdown.indexOf('### Consequences'));
+
+  it('[M3] a choice without a reason that the matrix did not lead says so, with its score, the leader and its standing', () => {
+    const input = djangoNodeInput();
+    input.board.decision.chosenOptionId = 'node';
+    input.board.decision.reason = '';
+    expect(outcome(renderDecisionRecord(input))).toBe(
+      '## Decision Outcome\n\n' +
+        'Chosen option: "Node.js", because the facilitator chose it; no reason was recorded (it scored 3.50 of 5).\n\n' +
+        'Note: the weighted consensus matrix was led by "Django", not by the chosen option.\n\n' +
+        'In round 2, "Node.js" scored 3.50 of 5, against 3.61 for "Django"; 1 of 3 participants preferred it; mean agreement 0.79.\n\n',
+    );
+  });
+
+  it('[M3] a choice without a reason and without rounds says only that the facilitator chose it', () => {
+    const input = djangoNodeInput({ rounds: [] });
+    input.board.decision.reason = '';
+    expect(outcome(renderDecisionRecord(input))).toBe(
+      '## Decision Outcome\n\nChosen option: "Django", because the facilitator chose it; no reason was recorded.\n\n',
+    );
+  });
+
+  it('[M3] a record finalized without a chosen option says so before naming the leader', () => {
+    const input = djangoNodeInput();
+    input.board.decision.chosenOptionId = '';
+    expect(outcome(renderDecisionRecord(input))).toContain(
+      '## Decision Outcome\n\nThe decision was finalized without a chosen option.\n\nLeading option: "Django" (not yet chosen)',
+    );
+  });
+
+  it('[M3] a proposed record names the leader with its total and margin, its standing, and the draft with its reason cleaned', () => {
+    const input = djangoNodeInput({ finalized: false });
+    input.board.decision.reason = '  Because the team knows Python. ..';
+    expect(outcome(renderDecisionRecord(input))).toBe(
+      '## Decision Outcome\n\n' +
+        'Leading option: "Django" (not yet chosen): it leads the weighted consensus matrix with 3.61 of 5, 0.11 ahead of the next option (too close to call). The facilitator has not finalized the decision.\n\n' +
+        'In round 2, "Django" scored 3.61 of 5, against 3.50 for "Node.js"; 2 of 3 participants preferred it; mean agreement 0.79.\n\n' +
+        'The decision draft proposes "Django", because the team knows Python.\n\n',
+    );
+  });
+
+  it('[M3] a proposed record whose draft has no reason proposes the option alone', () => {
+    const input = djangoNodeInput({ finalized: false });
+    input.board.decision.reason = ' . ';
+    expect(outcome(renderDecisionRecord(input))).toContain('\n\nThe decision draft proposes "Django".\n\n');
+  });
+
+  it('[M3] a tie for first among three options names the tied ones, best first, whatever the board order', () => {
+    const board = djangoNodeBoard();
+    board.options = [
+      { id: 'low', name: 'Low', description: '' },
+      { id: 'django', name: 'Django', description: '' },
+      { id: 'unscored', name: 'Unscored', description: '' },
+      { id: 'node', name: 'Node.js', description: '' },
+    ];
+    const scores = scoresFrom({
+      performance: { low: { 'p-ana': [1] }, django: { 'p-ana': [4] }, node: { 'p-ana': [4] } },
+    });
+    const consensus = consensusFor(board, ['p-ana'], scores, []);
+    const markdown = renderDecisionRecord(
+      djangoNodeInput({
+        board,
+        finalized: false,
+        rounds: [{ number: 3, mode: 'blind', revealedAt: null, consensus }],
+      }),
+    );
+    expect(outcome(markdown)).toContain(
+      '\n\nNo option leads yet: "Django" and "Node.js" are tied at 4.00 of 5 in round 3.\n\n',
+    );
+  });
+
+  it('[M1] empty statements, drivers without weight or description, typed bullet markers: each rendered as read', () => {
+    const input = djangoNodeInput({ finalized: false });
+    input.board.question = '';
+    input.board.context = '';
+    input.board.decision.consequencesGood = '- Good, because one\n  2) two\n\n* GOOD because three';
+    input.board.decision.consequencesBad = '';
+    input.board.decision.confirmation = '';
+    input.board.criteria[0]!.weight = 0;
+    input.board.criteria[0]!.description = '';
+    input.board.criteria[1]!.weight = Number.NaN;
+    input.board.criteria[2]!.weight = -3;
+    const markdown = renderDecisionRecord(input);
+    expect(markdown).toContain(
+      '## Context and Problem Statement\n\nNo problem statement was recorded.\n\n## Decision Drivers',
+    );
+    expect(markdown).toContain(
+      '## Decision Drivers\n\n' +
+        '* Performance — weight 0 (0%)\n' +
+        '* Real-time and concurrency — weight — (0%): Pushing live order updates to warehouse screens.\n' +
+        '* Learning curve — weight -3 (0%): Time until the whole team is productive.\n' +
+        '* Development speed — weight 3 (100%): How fast we ship the back office and the API.\n\n',
+    );
+    expect(markdown).toContain(
+      '### Consequences\n\n* Good, because one\n* Good, because two\n* Good, because three\n\n' +
+        '### Confirmation\n\nNo confirmation was recorded.\n\n',
+    );
+    input.board.decision.consequencesGood = ' \n- \n';
+    input.board.criteria.forEach((c) => {
+      c.weight = 0;
+    });
+    const bare = renderDecisionRecord(input);
+    expect(bare).toContain('### Consequences\n\nNo consequences were recorded.\n\n### Confirmation');
+    expect(bare).toContain('* Development speed — weight 0 (—): How fast');
+  });
+
+  it('[M1] the question alone, or the context alone, is the problem statement', () => {
+    const input = djangoNodeInput();
+    input.board.question = 'Which one?';
+    input.board.context = '';
+    expect(renderDecisionRecord(input)).toContain(
+      '## Context and Problem Statement\n\nWhich one?\n\n## Decision Drivers',
+    );
+  });
+});
+
+describe('decisionRecordFileName, edge by edge (found by mutation testing)', () => {
+  it.each([
+    ['Straße æ Œ ø đ ð ł þ ı', '2026-11-22', '2026-11-22-strasse-ae-oe-o-d-d-l-th-i.md'],
+    ['A title', ' 2026-11-22 ', '2026-11-22-a-title.md'],
+    ['A title', '2026-00-10', 'a-title.md'],
+    ['A title', '2026-10-00', 'a-title.md'],
+    ['A title', '2026-10-32', 'a-title.md'],
+    ['A title', '2026-11-22T10:00', 'a-title.md'],
+    ['A title', 'x2026-11-22', 'a-title.md'],
+    ['con', '2026-11-22', '2026-11-22-con.md'],
+    ['COM1', '', 'decision-com1.md'],
+    ['lpt9', '', 'decision-lpt9.md'],
+    ['xcon', '', 'xcon.md'],
+    ['conx', '', 'conx.md'],
+    ['comx', '', 'comx.md'],
+  ])('%j on %j → %s', (title, date, expected) => {
+    expect(decisionRecordFileName(title, date)).toBe(expected);
+  });
+
+  it('keeps a slug of exactly the room left, and cuts only at a word boundary after the first word', () => {
+    // 80 − "2026-11-22-".length − ".md".length = 66 characters for the title.
+    const exact = `${'a'.repeat(30)} ${'b'.repeat(35)}`;
+    expect(decisionRecordFileName(exact, '2026-11-22')).toBe(
+      `2026-11-22-${'a'.repeat(30)}-${'b'.repeat(35)}.md`,
+    );
+    expect(decisionRecordFileName(`${exact}b`, '2026-11-22')).toBe(`2026-11-22-${'a'.repeat(30)}.md`);
+    expect(decisionRecordFileName(`${'c'.repeat(70)} d`, '2026-11-22')).toBe(
+      `2026-11-22-${'c'.repeat(66)}.md`,
+    );
   });
 });

@@ -53,6 +53,7 @@ export const MUTATION_GROUPS = {
   session: {
     mutate: ['server/session-server.ts', 'server/session-commands.ts', 'server/board-session.ts'],
     tests: [
+      'tests/unit/board-session.test.ts',
       'tests/integration/session-commands.test.ts',
       'tests/integration/rounds.test.ts',
       'tests/integration/roles.test.ts',
